@@ -1,0 +1,71 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+
+/**
+ * Stable error codes clients may branch on. Each one is part of the public API:
+ * never rename one, only add.
+ */
+export const ErrorCode = {
+  /** An argument is malformed (bad code format, bad ID, bad text). */
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  /** `first` is negative or above {@link MAX_PAGE_SIZE}. */
+  PAGE_SIZE_OUT_OF_RANGE: 'PAGE_SIZE_OUT_OF_RANGE',
+  /** `after` is not a cursor this list issued. */
+  INVALID_CURSOR: 'INVALID_CURSOR',
+  /** A list filter would scan a whole national table. */
+  FILTER_TOO_BROAD: 'FILTER_TOO_BROAD',
+  /** The requested record does not exist. */
+  NOT_FOUND: 'NOT_FOUND',
+  /** Anything unexpected; details stay in the server log. */
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** An error that is safe to show to the client as it is. */
+export class PublicError extends GraphQLError {
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(message, { extensions: { code, ...details } });
+  }
+}
+
+/** A malformed argument; names the argument and the value it refused. */
+export function badInput(argument: string, value: unknown, reason: string, code: ErrorCode = ErrorCode.BAD_USER_INPUT): PublicError {
+  return new PublicError(code, `Invalid value for "${argument}": ${reason}`, { argument, value });
+}
+
+/** A record that does not exist (or that the caller may not know exists). */
+export function notFound(type: string, key: string, value: string): PublicError {
+  return new PublicError(ErrorCode.NOT_FOUND, `${type} with ${key} "${value}" not found`, { type, argument: key, value });
+}
+
+const publicCodes = new Set<string>([
+  ...Object.values(ErrorCode),
+  // Apollo Server's own request-level codes are safe and stable too.
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+/**
+ * `formatError` for every server: errors with a public code pass through (without stack traces);
+ * anything else is replaced by a generic message so SQL, file paths or internal URLs never leak.
+ * `log` receives the original error for the server log.
+ */
+export function maskError(log: (error: unknown) => void) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && publicCodes.has(code)) {
+      const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    log(unwrapResolverError(error));
+    return {
+      message: 'Internal server error',
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
+  };
+}

@@ -1,0 +1,19 @@
+/**
+ * Folds Vietnamese text for search: strips every diacritic (so tone-mark placement such as
+ * "Hoà"/"Hòa" stops mattering), maps đ to d, lower-cases and collapses whitespace.
+ * The same function builds the stored search column and the query, so both sides always agree.
+ */
+export function foldForSearch(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[đĐ]/g, 'd')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** Escapes LIKE wildcards so user text matches literally. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,110 @@
+import DataLoader from 'dataloader';
+import { In, type DataSource } from 'typeorm';
+import { connectionLoaders, groupBy, type ListKind } from '../../shared/pagination';
+import { Commune, LegacyUnit, Province, UnitChange } from './entities';
+
+export const COMMUNE_LIST: ListKind = { name: 'commune', keyPattern: /^\d{5}$/ };
+export const LEGACY_LIST: ListKind = { name: 'legacy-unit', keyPattern: /^(PROVINCE|DISTRICT|COMMUNE):\d{2,5}$/ };
+
+/** `LEVEL:code`, the key of a pre-reform unit (the code alone is ambiguous across levels). */
+export const legacyKey = (level: string, code: string): string => `${level}:${code}`;
+
+const COMMUNE_COLUMNS = `code, name, full_name AS "fullName", type, province_code AS "provinceCode", effective_from::text AS "effectiveFrom"`;
+
+/** Per-request loaders of this subgraph: one SQL statement per batch, whatever the batch size. */
+export function createLoaders(db: DataSource) {
+  const byKeys = <K, T>(load: (keys: readonly K[]) => Promise<T[]>, keyOf: (row: T) => K) =>
+    new DataLoader<K, T | null>(async (keys) => {
+      const rows = new Map((await load(keys)).map((r) => [keyOf(r), r]));
+      return keys.map((k) => rows.get(k) ?? null);
+    });
+
+  return {
+    provinceByCode: byKeys(
+      (codes: readonly string[]) => db.getRepository(Province).findBy({ code: In([...codes]) }),
+      (p) => p.code,
+    ),
+    communeByCode: byKeys(
+      (codes: readonly string[]) => db.getRepository(Commune).findBy({ code: In([...codes]) }),
+      (c) => c.code,
+    ),
+    legacyUnitByKey: byKeys(
+      async (keys: readonly string[]) => {
+        const where = keys.map((k) => {
+          const [level, code] = k.split(':');
+          return { level: level ?? '', code: code ?? '' };
+        });
+        return db.getRepository(LegacyUnit).find({ where });
+      },
+      (u) => legacyKey(u.level, u.code),
+    ),
+    /** Today's commune codes that took over a pre-reform unit, by `LEVEL:code`. */
+    successorCodes: new DataLoader<string, string[]>(async (keys) => {
+      const rows: { key: string; communeCode: string }[] = await db.query(
+        `SELECT level || ':' || legacy_code AS key, commune_code AS "communeCode"
+         FROM administrative_units.legacy_successor WHERE level || ':' || legacy_code = ANY($1) ORDER BY commune_code`,
+        [keys],
+      );
+      const grouped = groupBy(rows, (r) => r.key);
+      return keys.map((k) => (grouped.get(k) ?? []).map((r) => r.communeCode));
+    }),
+    /** Pre-reform units whose territory went (wholly or partly) into a commune, by commune code. */
+    predecessorsByCommune: new DataLoader<string, LegacyUnit[]>(async (codes) => {
+      const rows: (LegacyUnit & { communeCode: string })[] = await db.query(
+        `SELECT s.commune_code AS "communeCode", u.level, u.code, u.name, u.legacy_province_code AS "legacyProvinceCode",
+                u.legacy_district_code AS "legacyDistrictCode", u.new_province_code AS "newProvinceCode", u.status, u.correction
+         FROM administrative_units.legacy_successor s
+         JOIN administrative_units.legacy_unit u ON u.level = s.level AND u.code = s.legacy_code
+         WHERE s.commune_code = ANY($1) ORDER BY u.level, u.code`,
+        [codes],
+      );
+      const grouped = groupBy(rows, (r) => r.communeCode);
+      return codes.map((c) => grouped.get(c) ?? []);
+    }),
+    /** Pre-reform provinces merged into a province, by province code. */
+    mergedFromByProvince: new DataLoader<string, LegacyUnit[]>(async (codes) => {
+      const rows = await db.getRepository(LegacyUnit).find({
+        where: { level: 'PROVINCE', newProvinceCode: In([...codes]) },
+        order: { code: 'ASC' },
+      });
+      const grouped = groupBy(rows, (r) => r.newProvinceCode);
+      return codes.map((c) => grouped.get(c) ?? []);
+    }),
+    changesByUnit: new DataLoader<string, UnitChange[]>(async (keys) => {
+      const rows = await db.getRepository(UnitChange).find({
+        where: keys.map((k) => {
+          const [level, code] = k.split(':');
+          return { level: level ?? '', code: code ?? '' };
+        }),
+        order: { effectiveFrom: 'ASC', id: 'ASC' },
+      });
+      const grouped = groupBy(rows, (r) => legacyKey(r.level, r.code));
+      return keys.map((k) => grouped.get(k) ?? []);
+    }),
+    communesOfProvince: connectionLoaders<string, Commune, { type: string | null }>({
+      kind: COMMUNE_LIST,
+      keyOf: (c) => c.code,
+      pages: async (provinces, page, filter) => {
+        const rows: Commune[] = await db.query(
+          `SELECT c.* FROM unnest($1::text[]) AS p(code) CROSS JOIN LATERAL (
+             SELECT ${COMMUNE_COLUMNS} FROM administrative_units.commune
+             WHERE province_code = p.code AND ($2::text IS NULL OR type = $2) AND ($3::text IS NULL OR code > $3)
+             ORDER BY code LIMIT $4) c`,
+          [provinces, filter.type, page.after, page.limit + 1],
+        );
+        return groupBy(rows, (r) => r.provinceCode);
+      },
+      counts: async (provinces, filter) => {
+        const rows: { key: string; n: number }[] = await db.query(
+          `SELECT province_code AS key, count(*)::int AS n FROM administrative_units.commune
+           WHERE province_code = ANY($1) AND ($2::text IS NULL OR type = $2) GROUP BY province_code`,
+          [provinces, filter.type],
+        );
+        return new Map(rows.map((r) => [r.key, r.n]));
+      },
+    }),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;
+export { COMMUNE_COLUMNS };

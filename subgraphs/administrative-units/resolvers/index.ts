@@ -1,0 +1,9 @@
+import { DateScalar } from '../../../shared/scalars';
+import { AdministrativeUnit } from './AdministrativeUnit';
+import { Commune } from './Commune';
+import { LegacyUnit } from './LegacyUnit';
+import { Province } from './Province';
+import { Query } from './Query';
+import { UnitChange } from './UnitChange';
+
+export const resolvers = { Date: DateScalar, Query, AdministrativeUnit, Province, Commune, LegacyUnit, UnitChange };

@@ -1,0 +1,21 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'graphql';
+import type { SubgraphModule } from '../../shared/subgraph';
+import { entities } from './entities';
+import { createLoaders, type Loaders } from './loaders';
+import { CreateAdministrativeUnits1764000000000 } from './migrations/1764000000000-CreateAdministrativeUnits';
+import { resolvers } from './resolvers';
+import { seedAdministrativeUnits } from './seed';
+
+/** Đơn vị hành chính — the official administrative units, today's and pre-reform. */
+export const administrativeUnits: SubgraphModule<Loaders> = {
+  name: 'administrative-units',
+  schema: 'administrative_units',
+  typeDefs: parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8')),
+  resolvers,
+  entities,
+  migrations: [CreateAdministrativeUnits1764000000000],
+  createLoaders,
+  seedReference: (db) => seedAdministrativeUnits(db),
+};
