@@ -1,5 +1,5 @@
-import DataLoader from 'dataloader';
 import { In, type DataSource } from 'typeorm';
+import { groupedLoader, keyedLoader } from '../../shared/loaders';
 import { connectionLoaders, groupBy, type ListKind } from '../../shared/pagination';
 import { Commune, LegacyUnit, Province, UnitChange } from './entities';
 
@@ -13,22 +13,16 @@ const COMMUNE_COLUMNS = `code, name, full_name AS "fullName", type, province_cod
 
 /** Per-request loaders of this subgraph: one SQL statement per batch, whatever the batch size. */
 export function createLoaders(db: DataSource) {
-  const byKeys = <K, T>(load: (keys: readonly K[]) => Promise<T[]>, keyOf: (row: T) => K) =>
-    new DataLoader<K, T | null>(async (keys) => {
-      const rows = new Map((await load(keys)).map((r) => [keyOf(r), r]));
-      return keys.map((k) => rows.get(k) ?? null);
-    });
-
   return {
-    provinceByCode: byKeys(
+    provinceByCode: keyedLoader(
       (codes: readonly string[]) => db.getRepository(Province).findBy({ code: In([...codes]) }),
       (p) => p.code,
     ),
-    communeByCode: byKeys(
+    communeByCode: keyedLoader(
       (codes: readonly string[]) => db.getRepository(Commune).findBy({ code: In([...codes]) }),
       (c) => c.code,
     ),
-    legacyUnitByKey: byKeys(
+    legacyUnitByKey: keyedLoader(
       async (keys: readonly string[]) => {
         const where = keys.map((k) => {
           const [level, code] = k.split(':');
@@ -39,48 +33,46 @@ export function createLoaders(db: DataSource) {
       (u) => legacyKey(u.level, u.code),
     ),
     /** Today's commune codes that took over a pre-reform unit, by `LEVEL:code`. */
-    successorCodes: new DataLoader<string, string[]>(async (keys) => {
-      const rows: { key: string; communeCode: string }[] = await db.query(
-        `SELECT level || ':' || legacy_code AS key, commune_code AS "communeCode"
-         FROM administrative_units.legacy_successor WHERE level || ':' || legacy_code = ANY($1) ORDER BY commune_code`,
-        [keys],
-      );
-      const grouped = groupBy(rows, (r) => r.key);
-      return keys.map((k) => (grouped.get(k) ?? []).map((r) => r.communeCode));
-    }),
+    successorsOf: groupedLoader(
+      (keys: readonly string[]): Promise<{ key: string; communeCode: string }[]> =>
+        db.query(
+          `SELECT level || ':' || legacy_code AS key, commune_code AS "communeCode"
+           FROM administrative_units.legacy_successor WHERE (level, legacy_code) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+           ORDER BY commune_code`,
+          [keys.map((k) => k.split(':')[0]), keys.map((k) => k.split(':')[1])],
+        ),
+      (r) => r.key,
+    ),
     /** Pre-reform units whose territory went (wholly or partly) into a commune, by commune code. */
-    predecessorsByCommune: new DataLoader<string, LegacyUnit[]>(async (codes) => {
-      const rows: (LegacyUnit & { communeCode: string })[] = await db.query(
+    predecessorsByCommune: groupedLoader(
+      (codes: readonly string[]): Promise<(LegacyUnit & { communeCode: string })[]> =>
+        db.query(
         `SELECT s.commune_code AS "communeCode", u.level, u.code, u.name, u.legacy_province_code AS "legacyProvinceCode",
                 u.legacy_district_code AS "legacyDistrictCode", u.new_province_code AS "newProvinceCode", u.status, u.correction
          FROM administrative_units.legacy_successor s
          JOIN administrative_units.legacy_unit u ON u.level = s.level AND u.code = s.legacy_code
          WHERE s.commune_code = ANY($1) ORDER BY u.level, u.code`,
-        [codes],
-      );
-      const grouped = groupBy(rows, (r) => r.communeCode);
-      return codes.map((c) => grouped.get(c) ?? []);
-    }),
+          [codes],
+        ),
+      (r) => r.communeCode,
+    ),
     /** Pre-reform provinces merged into a province, by province code. */
-    mergedFromByProvince: new DataLoader<string, LegacyUnit[]>(async (codes) => {
-      const rows = await db.getRepository(LegacyUnit).find({
-        where: { level: 'PROVINCE', newProvinceCode: In([...codes]) },
-        order: { code: 'ASC' },
-      });
-      const grouped = groupBy(rows, (r) => r.newProvinceCode);
-      return codes.map((c) => grouped.get(c) ?? []);
-    }),
-    changesByUnit: new DataLoader<string, UnitChange[]>(async (keys) => {
-      const rows = await db.getRepository(UnitChange).find({
-        where: keys.map((k) => {
-          const [level, code] = k.split(':');
-          return { level: level ?? '', code: code ?? '' };
+    mergedFromByProvince: groupedLoader(
+      (codes: readonly string[]) =>
+        db.getRepository(LegacyUnit).find({ where: { level: 'PROVINCE', newProvinceCode: In([...codes]) }, order: { code: 'ASC' } }),
+      (r) => r.newProvinceCode,
+    ),
+    changesByUnit: groupedLoader(
+      (keys: readonly string[]) =>
+        db.getRepository(UnitChange).find({
+          where: keys.map((k) => {
+            const [level, code] = k.split(':');
+            return { level: level ?? '', code: code ?? '' };
+          }),
+          order: { effectiveFrom: 'ASC', id: 'ASC' },
         }),
-        order: { effectiveFrom: 'ASC', id: 'ASC' },
-      });
-      const grouped = groupBy(rows, (r) => legacyKey(r.level, r.code));
-      return keys.map((k) => grouped.get(k) ?? []);
-    }),
+      (r) => legacyKey(r.level, r.code),
+    ),
     communesOfProvince: connectionLoaders<string, Commune, { type: string | null }>({
       kind: COMMUNE_LIST,
       keyOf: (c) => c.code,

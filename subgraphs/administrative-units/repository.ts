@@ -1,16 +1,7 @@
 import type { DataSource } from 'typeorm';
-import { badInput } from '../../shared/errors';
 import type { PageRequest } from '../../shared/pagination';
-import { escapeLike, foldForSearch } from '../../shared/text';
 import type { Commune, LegacyUnit, Province } from './entities';
 import { COMMUNE_COLUMNS } from './loaders';
-
-/** A search text as a LIKE pattern over the folded search column. */
-export function searchPattern(argument: string, text: string): string {
-  const folded = foldForSearch(text);
-  if (folded.length === 0 || folded.length > 100) throw badInput(argument, text, 'must have between 1 and 100 characters');
-  return `%${escapeLike(folded)}%`;
-}
 
 export interface CommuneFilter {
   provinceCode: string | null;

@@ -10,7 +10,8 @@ export const LegacyUnit = {
   successorProvince: (u: LegacyUnitRow, _: unknown, ctx: Context) => ctx.loaders.provinceByCode.load(u.newProvinceCode),
   /** Communes for communes and island districts; the new province otherwise. */
   successors: async (u: LegacyUnitRow, _: unknown, ctx: Context) => {
-    const codes = u.level === 'PROVINCE' ? [] : await ctx.loaders.successorCodes.load(legacyKey(u.level, u.code));
+    const links = u.level === 'PROVINCE' ? [] : await ctx.loaders.successorsOf.load(legacyKey(u.level, u.code));
+    const codes = links.map((l) => l.communeCode);
     if (codes.length === 0) return [await ctx.loaders.provinceByCode.load(u.newProvinceCode)];
     return ctx.loaders.communeByCode.loadMany(codes);
   },

@@ -3,7 +3,8 @@ import { badInput, notFound } from '../../../shared/errors';
 import { parsePageArgs, toConnection, type PageArgs } from '../../../shared/pagination';
 import type { Context } from '../context';
 import { COMMUNE_LIST, LEGACY_LIST, legacyKey } from '../loaders';
-import { createRepository, searchPattern } from '../repository';
+import { createRepository } from '../repository';
+import { searchPattern } from '../../../shared/text';
 
 const LEGACY_CODE_KIND = { PROVINCE: 'provinceCode', DISTRICT: 'districtCode', COMMUNE: 'communeCode' } as const;
 type Level = keyof typeof LEGACY_CODE_KIND;

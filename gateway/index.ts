@@ -1,0 +1,65 @@
+import { loadConfig, subgraphUrls } from '../shared/config';
+import { createHttpHandler, listen } from '../shared/http';
+import { createLogger } from '../shared/logger';
+import { stopGracefully } from '../shared/run';
+import { seedSynthetic } from '../cli/seed';
+import { subgraphs } from '../subgraphs';
+import { databaseTarget, needsSeed, openHubDatabase } from './hub';
+import { createGatewayServer, type SubgraphTransport } from './server';
+import { readCommittedSupergraph } from './supergraph';
+
+/**
+ * `npm start`. With subgraph URLs configured, a gateway in front of separately deployed subgraphs;
+ * otherwise the embedded default: all subgraphs in this process on DATABASE_URL or, with nothing
+ * configured, on an embedded PGlite in .data/ that is migrated and seeded on first start.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const log = createLogger('gateway', config.LOG_LEVEL);
+  const urls = subgraphUrls(config);
+  let transport: SubgraphTransport;
+  let db;
+  if (Object.keys(urls).length > 0) {
+    transport = { kind: 'remote', urls };
+  } else {
+    const target = await databaseTarget(config);
+    log.info({ database: target.kind === 'pglite' ? `PGlite in ${config.PGLITE_DIR}` : 'PostgreSQL (DATABASE_URL)' }, 'opening database');
+    db = await openHubDatabase(target);
+    if (await needsSeed(db)) {
+      log.info({ residents: config.SEED_RESIDENTS, seed: config.SEED }, 'first start: seeding synthetic data');
+      let lastLogged = 0;
+      const counts = await seedSynthetic(db, {
+        residents: config.SEED_RESIDENTS,
+        seed: config.SEED,
+        onProgress: (done, total) => {
+          if (done - lastLogged >= total / 10 || done === total) {
+            lastLogged = done;
+            log.info({ done, total }, 'seeding');
+          }
+        },
+      });
+      log.info(counts, 'seeded');
+    }
+    transport = { kind: 'embedded', subgraphs, db };
+  }
+  const apollo = createGatewayServer({
+    supergraphSdl: readCommittedSupergraph(),
+    transport,
+    log,
+    introspection: config.NODE_ENV !== 'production',
+  });
+  await apollo.start();
+  const handler = createHttpHandler(apollo, {
+    context: async () => ({}),
+    ...(db ? { health: async () => (await db.query('SELECT 1')).length === 1 } : {}),
+  });
+  const { server, url } = await listen(handler, config.PORT, config.HOST);
+  log.info({ url, mode: transport.kind }, 'gateway ready');
+  console.log(`\nLiên Thông gateway ready at ${url}\nTry: curl -s ${url} -H 'content-type: application/json' -d '{"query":"{ provinces { code name } }"}'\n`);
+  stopGracefully({ http: server, apollo, ...(db ? { db } : {}), log });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,50 @@
+import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSource } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import type { DataSource } from 'typeorm';
+import { maskError } from '../shared/errors';
+import type { Logger } from '../shared/logger';
+import type { SubgraphModule } from '../shared/subgraph';
+import { EmbeddedDataSource } from './embedded';
+
+/** How the gateway reaches its subgraphs: in its own process, or over HTTP. */
+export type SubgraphTransport =
+  | { kind: 'embedded'; subgraphs: readonly SubgraphModule[]; db: DataSource }
+  | { kind: 'remote'; urls: Record<string, string> };
+
+export interface GatewayOptions {
+  supergraphSdl: string;
+  transport: SubgraphTransport;
+  log: Logger;
+  /** Schema introspection (on in development; the explorer needs it). */
+  introspection?: boolean;
+}
+
+function dataSourceFor(transport: SubgraphTransport, name: string, log: Logger): GraphQLDataSource {
+  if (transport.kind === 'remote') {
+    const url = transport.urls[name];
+    if (!url) throw new Error(`No URL configured for subgraph "${name}"`);
+    return new RemoteGraphQLDataSource({ url });
+  }
+  const module = transport.subgraphs.find((s) => s.name === name);
+  if (!module) throw new Error(`Supergraph names subgraph "${name}", which is not in the registry`);
+  return new EmbeddedDataSource(module, transport.db, log);
+}
+
+/**
+ * The federated gateway as an Apollo Server, with no side effects: the caller starts it and serves
+ * it (index.ts), or executes operations on it directly (tests). Stateless, so any number can run
+ * behind a load balancer.
+ */
+export function createGatewayServer(options: GatewayOptions): ApolloServer {
+  const gateway = new ApolloGateway({
+    supergraphSdl: options.supergraphSdl,
+    buildService: ({ name }) => dataSourceFor(options.transport, name, options.log),
+    logger: options.log,
+  });
+  return new ApolloServer({
+    gateway,
+    introspection: options.introspection ?? true,
+    includeStacktraceInErrorResponses: false,
+    formatError: maskError((error) => options.log.error({ err: error }, 'request failed')),
+  });
+}

@@ -1,0 +1,16 @@
+/**
+ * Jest only transpiles (ts-jest with isolatedModules); `npm run check:types` typechecks.
+ * Suites that need PostgreSQL use the run's own database created in test/globalSetup.ts, or the
+ * embedded PGlite when no server is reachable outside CI.
+ * @type {import('jest').Config}
+ */
+module.exports = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/subgraphs/**/__tests__/**/*.test.ts', '<rootDir>/cli/**/__tests__/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/.data/'],
+  globalSetup: '<rootDir>/test/globalSetup.ts',
+  globalTeardown: '<rootDir>/test/globalTeardown.ts',
+  testTimeout: 180_000,
+  maxWorkers: 1,
+};

@@ -1,0 +1,4 @@
+import { Enterprise } from './Enterprise';
+
+export { Enterprise };
+export const entities = [Enterprise];

@@ -1,0 +1,36 @@
+import { checkCode } from '../../../shared/codes';
+import { badInput, ErrorCode, notFound } from '../../../shared/errors';
+import { parsePageArgs, toConnection, type PageArgs } from '../../../shared/pagination';
+import { searchPattern } from '../../../shared/text';
+import type { Context } from '../context';
+import { ENTERPRISE_LIST } from '../loaders';
+import { createRepository } from '../repository';
+
+interface FilterArgs {
+  provinceCode?: string | null;
+  communeCode?: string | null;
+  status?: string | null;
+  search?: string | null;
+}
+
+export const Query = {
+  enterprise: async (_: unknown, args: { taxCode: string }, ctx: Context) => {
+    const taxCode = checkCode('taxCode', 'taxCode', args.taxCode);
+    return (await ctx.loaders.enterpriseByTaxCode.load(taxCode)) ?? Promise.reject(notFound('Enterprise', 'taxCode', taxCode));
+  },
+  enterprises: async (_: unknown, args: PageArgs & { filter: FilterArgs }, ctx: Context) => {
+    const page = parsePageArgs(ENTERPRISE_LIST, args);
+    const f = args.filter;
+    const filter = {
+      provinceCode: f.provinceCode == null ? null : checkCode('provinceCode', 'filter.provinceCode', f.provinceCode),
+      communeCode: f.communeCode == null ? null : checkCode('communeCode', 'filter.communeCode', f.communeCode),
+      status: f.status ?? null,
+      search: f.search == null ? null : searchPattern('filter.search', f.search),
+    };
+    if (!filter.provinceCode && !filter.communeCode && !filter.search) {
+      throw badInput('filter', f, 'give at least one of provinceCode, communeCode, search', ErrorCode.FILTER_TOO_BROAD);
+    }
+    const { rows, total } = await createRepository(ctx.db).enterprises(filter, page);
+    return toConnection(ENTERPRISE_LIST, page, rows, total, (e) => e.taxCode);
+  },
+};

@@ -1,0 +1,62 @@
+import type { DataSource } from 'typeorm';
+import type { PageRequest } from '../../shared/pagination';
+import type { LandParcel, LandUseType } from './entities';
+import { parcelColumns } from './loaders';
+
+/** A validated parcel filter: every field already checked by the resolver. */
+export interface ParcelFilter {
+  provinceCode?: string;
+  communeCode?: string;
+  landUseCode?: string;
+  holderCitizenId?: string;
+  holderTaxCode?: string;
+  mapSheetNumber?: number;
+  parcelNumber?: number;
+  certificateNumber?: string;
+}
+
+const HOLDER = (type: string, param: string) =>
+  `EXISTS (SELECT 1 FROM land.parcel_holder h WHERE h.parcel_id = land_parcel.id AND h.holder_type = '${type}' AND h.holder_id = ${param})`;
+
+/** Column conditions per filter field; values always go in as parameters. */
+const CONDITIONS: Record<keyof ParcelFilter, (param: string) => string> = {
+  provinceCode: (p) => `province_code = ${p}`,
+  communeCode: (p) => `commune_code = ${p}`,
+  landUseCode: (p) => `land_use_code = ${p}`,
+  holderCitizenId: (p) => HOLDER('RESIDENT', p),
+  holderTaxCode: (p) => HOLDER('ENTERPRISE', p),
+  mapSheetNumber: (p) => `map_sheet_number = ${p}`,
+  parcelNumber: (p) => `parcel_number = ${p}`,
+  certificateNumber: (p) => `certificate_number = ${p}`,
+};
+
+/** Root-level lists (nested lists go through loaders). */
+export function createRepository(db: DataSource) {
+  return {
+    async parcels(filter: ParcelFilter, page: PageRequest): Promise<{ rows: LandParcel[]; total: number }> {
+      const params: unknown[] = [];
+      const where: string[] = [];
+      for (const [field, value] of Object.entries(filter) as [keyof ParcelFilter, unknown][]) {
+        if (value === undefined) continue;
+        params.push(value);
+        where.push(CONDITIONS[field](`$${params.length}`));
+      }
+      const clause = where.length ? where.join(' AND ') : 'TRUE';
+      const pageParams = [...params, page.after, page.limit + 1];
+      const [rows, count] = await Promise.all([
+        page.limit === 0
+          ? Promise.resolve([])
+          : db.query(
+              `SELECT ${parcelColumns('land_parcel')} FROM land.land_parcel WHERE ${clause}
+               AND ($${params.length + 1}::bigint IS NULL OR id > $${params.length + 1}::bigint) ORDER BY id LIMIT $${params.length + 2}`,
+              pageParams,
+            ),
+        db.query(`SELECT count(*)::int AS n FROM land.land_parcel WHERE ${clause}`, params),
+      ]);
+      return { rows, total: (count as { n: number }[])[0]?.n ?? 0 };
+    },
+    landUseTypes(): Promise<LandUseType[]> {
+      return db.query(`SELECT code, name, category FROM land.land_use_type ORDER BY code`);
+    },
+  };
+}

@@ -1,0 +1,8 @@
+import { Commune } from './Commune';
+import { Enterprise } from './Enterprise';
+import { LandHolder, LandParcel } from './LandParcel';
+import { LandUseType } from './LandUseType';
+import { Query } from './Query';
+import { Resident } from './Resident';
+
+export const resolvers = { Query, LandParcel, LandHolder, LandUseType, Resident, Enterprise, Commune };

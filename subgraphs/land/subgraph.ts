@@ -1,0 +1,21 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'graphql';
+import type { SubgraphModule } from '../../shared/subgraph';
+import { entities } from './entities';
+import { createLoaders, type Loaders } from './loaders';
+import { CreateLand1764000000002 } from './migrations/1764000000002-CreateLand';
+import { resolvers } from './resolvers';
+import { seedLandUseTypes } from './seed';
+
+/** Đất đai — land parcels and the holders of their land-use rights. */
+export const land: SubgraphModule<Loaders> = {
+  name: 'land',
+  schema: 'land',
+  typeDefs: parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8')),
+  resolvers,
+  entities,
+  migrations: [CreateLand1764000000002],
+  createLoaders,
+  seedReference: seedLandUseTypes,
+};

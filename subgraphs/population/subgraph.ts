@@ -1,0 +1,19 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'graphql';
+import type { SubgraphModule } from '../../shared/subgraph';
+import { entities } from './entities';
+import { createLoaders, type Loaders } from './loaders';
+import { CreatePopulation1764000000001 } from './migrations/1764000000001-CreatePopulation';
+import { resolvers } from './resolvers';
+
+/** Dân cư — residents and households of the national population database. */
+export const population: SubgraphModule<Loaders> = {
+  name: 'population',
+  schema: 'population',
+  typeDefs: parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8')),
+  resolvers,
+  entities,
+  migrations: [CreatePopulation1764000000001],
+  createLoaders,
+};

@@ -1,0 +1,29 @@
+import { openHubDatabase } from '../gateway/hub';
+import { seedTestData } from './helpers/dataset';
+import { ADMIN_URL, createDatabase, postgresAvailable } from './helpers/postgres';
+
+/**
+ * Once per test run: with PostgreSQL reachable, create this run's own database, migrate and seed
+ * it; suites then only read it (or make databases of their own). Without PostgreSQL the database
+ * suites run on the embedded PGlite instead, and say so; in CI that is an error.
+ */
+export default async function globalSetup(): Promise<void> {
+  if (!(await postgresAvailable())) {
+    if (process.env.CI === 'true') {
+      throw new Error(`CI=true but PostgreSQL is not reachable at ${ADMIN_URL}: the database suites must run on the real server in CI.`);
+    }
+    console.warn(`\n[tests] PostgreSQL is not reachable at ${ADMIN_URL}: the PostgreSQL suites run on the embedded PGlite instead, and the separate-process suite is skipped.\n`);
+    process.env.LT_TEST_DATABASE = 'pglite';
+    return;
+  }
+  const url = await createDatabase('test');
+  const db = await openHubDatabase({ kind: 'postgres', url });
+  try {
+    await seedTestData(db);
+  } finally {
+    await db.destroy();
+  }
+  process.env.LT_TEST_DATABASE = 'postgres';
+  process.env.LT_TEST_DATABASE_URL = url;
+  console.log(`\n[tests] PostgreSQL: this run's database is ${new URL(url).pathname.slice(1)}\n`);
+}

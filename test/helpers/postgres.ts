@@ -1,0 +1,42 @@
+import { Client } from 'pg';
+
+/** The server the suites use; `TEST_DATABASE_ADMIN_URL` overrides it. */
+export const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** Whether a PostgreSQL server answers at {@link ADMIN_URL}. */
+export async function postgresAvailable(): Promise<boolean> {
+  const client = new Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function admin<T>(run: (c: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates a database of this test run's own (so parallel runs never share data) and returns its URL. */
+export async function createDatabase(label: string): Promise<string> {
+  const name = `lien_thong_${label}_${process.pid}_${Date.now().toString(36)}`.toLowerCase();
+  await admin((c) => c.query(`CREATE DATABASE "${name}"`));
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function dropDatabase(databaseUrl: string): Promise<void> {
+  const name = new URL(databaseUrl).pathname.slice(1);
+  await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+}
