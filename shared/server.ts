@@ -1,4 +1,5 @@
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { DataSource } from 'typeorm';
 import { maskError } from './errors';
 import type { Logger } from './logger';
@@ -12,6 +13,8 @@ export function createSubgraphServer<L>(module: SubgraphModule<L>, log: Logger):
   return new ApolloServer<SubgraphContext<L>>({
     schema: buildSchema(module),
     includeStacktraceInErrorResponses: false,
+    // No Apollo Studio here: traces would only cost time.
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
     formatError: maskError((error) => log.error({ err: error }, 'resolver failed')),
   });
 }

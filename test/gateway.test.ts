@@ -167,14 +167,18 @@ function describeGateway(label: string, open: () => Promise<TestHub>): void {
       ['Units', OPERATIONS.Units.replace('communes(first: 3)', 'communes(first: $first)').replace('query Units', 'query Units($first: Int!)'), {}],
     ])('%s: the number of SQL statements does not grow with the page size', async (_name, query, variables) => {
       const counts: number[] = [];
+      const holderTypes: number[] = [];
       for (const first of [5, 100]) {
         hub.counter.reset();
         const result = await hub.run(query, { ...variables, first });
         expect(result.errors).toBeUndefined();
         counts.push(hub.counter.count);
+        holderTypes.push(new Set(JSON.stringify(result.data).match(/"__typename":"\w+"/g)).size);
       }
-      expect(counts[0]).toBe(counts[1]);
-      expect(counts[0]).toBeLessThanOrEqual(12);
+      // A page whose holders include a second entity type (Enterprise beside Resident) makes the
+      // gateway fetch one more subgraph: one more statement, however many rows.
+      expect(counts[1]! - counts[0]!).toBe(holderTypes[1]! - holderTypes[0]!);
+      expect(counts[1]).toBeLessThanOrEqual(12);
     });
 
     test('name search ignores diacritics and tone-mark placement', async () => {

@@ -20,9 +20,7 @@ export function createRepository(db: DataSource) {
         AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR search_name LIKE $4)`;
       const params = [filter.provinceCode, filter.communeCode, filter.status, filter.search];
       const [rows, count] = await Promise.all([
-        page.limit === 0
-          ? Promise.resolve([])
-          : db.query(
+        db.query(
               `SELECT ${enterpriseColumns('enterprise')} FROM enterprise.enterprise WHERE ${where}
                AND ($5::text IS NULL OR tax_code > $5) ORDER BY tax_code LIMIT $6`,
               [...params, page.after, page.limit + 1],

@@ -44,9 +44,7 @@ export function createRepository(db: DataSource) {
       const clause = where.length ? where.join(' AND ') : 'TRUE';
       const pageParams = [...params, page.after, page.limit + 1];
       const [rows, count] = await Promise.all([
-        page.limit === 0
-          ? Promise.resolve([])
-          : db.query(
+        db.query(
               `SELECT ${parcelColumns('land_parcel')} FROM land.land_parcel WHERE ${clause}
                AND ($${params.length + 1}::bigint IS NULL OR id > $${params.length + 1}::bigint) ORDER BY id LIMIT $${params.length + 2}`,
               pageParams,

@@ -13,7 +13,7 @@ export const DENSE_PROVINCE = '01';
 export const TEST_DATASET = {
   residents: 3000,
   seed: 7,
-  communeCodes: [DENSE_COMMUNE, '00008', '00025', '08974', '26740', '02836'],
+  communeCodes: [DENSE_COMMUNE, '00008', '00025', '08974', '26740', '02824'],
 };
 
 export async function seedTestData(db: DataSource): Promise<void> {
