@@ -6,7 +6,7 @@
  */
 module.exports = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  transform: { '^.+\\.ts$': 'ts-jest' },
   testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/subgraphs/**/__tests__/**/*.test.ts', '<rootDir>/cli/**/__tests__/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/.data/'],
   globalSetup: '<rootDir>/test/globalSetup.ts',

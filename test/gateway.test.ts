@@ -104,6 +104,22 @@ function describeGateway(label: string, open: () => Promise<TestHub>): void {
       expect(result).toEqual({ data: { legacyUnit: { name: 'Tỉnh Hà Giang', successors: [{ code: '08', name: 'Tuyên Quang' }] } } });
     });
 
+    test('a commune lists its households, parcels and enterprises from their own subgraphs', async () => {
+      const result = await hub.run(`query ($code: ID!) { commune(code: $code) {
+        households(first: 2) { totalCount edges { node { head { fullName } } } }
+        landParcels(first: 2, landUseCode: "ODT") { totalCount edges { node { landUseCode landUse { name } } } }
+        enterprises(first: 2) { totalCount edges { node { name headOffice { name } } } }
+      } }`, { code: DENSE_COMMUNE });
+      expect(result.errors).toBeUndefined();
+      const commune = result.data?.commune as Record<string, { totalCount: number; edges: { node: Node }[] }>;
+      const count = async (sql: string) => (await hub.db.query(sql, [DENSE_COMMUNE]))[0].n as number;
+      expect(commune.households!.totalCount).toBe(await count(`SELECT count(*)::int AS n FROM population.household WHERE commune_code = $1`));
+      expect(commune.landParcels!.totalCount).toBe(await count(`SELECT count(*)::int AS n FROM land.land_parcel WHERE commune_code = $1 AND land_use_code = 'ODT'`));
+      expect(commune.enterprises!.totalCount).toBe(await count(`SELECT count(*)::int AS n FROM enterprise.enterprise WHERE head_office_commune_code = $1`));
+      expect(commune.landParcels!.edges[0]!.node).toEqual({ landUseCode: 'ODT', landUse: { name: 'Đất ở tại đô thị' } });
+      expect(commune.enterprises!.edges.every((e) => (e.node.headOffice as Node).name === 'Ba Đình')).toBe(true);
+    });
+
     test('pagination walks every resident of a commune exactly once, in order', async () => {
       const query = `query ($code: ID!, $after: String) { commune(code: $code) { residents(first: 100, after: $after) {
         totalCount pageInfo { hasNextPage hasPreviousPage endCursor startCursor } edges { cursor node { citizenId } } } } }`;

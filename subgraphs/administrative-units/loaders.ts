@@ -1,6 +1,7 @@
 import { In, type DataSource } from 'typeorm';
 import { groupedLoader, keyedLoader } from '../../shared/loaders';
-import { connectionLoaders, groupBy, type ListKind } from '../../shared/pagination';
+import { keysetSource } from '../../shared/keyset';
+import { connectionLoaders, type ListKind } from '../../shared/pagination';
 import { Commune, LegacyUnit, Province, UnitChange } from './entities';
 
 export const COMMUNE_LIST: ListKind = { name: 'commune', keyPattern: /^\d{5}$/ };
@@ -73,28 +74,18 @@ export function createLoaders(db: DataSource) {
         }),
       (r) => legacyKey(r.level, r.code),
     ),
-    communesOfProvince: connectionLoaders<string, Commune, { type: string | null }>({
-      kind: COMMUNE_LIST,
-      keyOf: (c) => c.code,
-      pages: async (provinces, page, filter) => {
-        const rows: Commune[] = await db.query(
-          `SELECT c.* FROM unnest($1::text[]) AS p(code) CROSS JOIN LATERAL (
-             SELECT ${COMMUNE_COLUMNS} FROM administrative_units.commune
-             WHERE province_code = p.code AND ($2::text IS NULL OR type = $2) AND ($3::text IS NULL OR code > $3)
-             ORDER BY code LIMIT $4) c`,
-          [provinces, filter.type, page.after, page.limit + 1],
-        );
-        return groupBy(rows, (r) => r.provinceCode);
-      },
-      counts: async (provinces, filter) => {
-        const rows: { key: string; n: number }[] = await db.query(
-          `SELECT province_code AS key, count(*)::int AS n FROM administrative_units.commune
-           WHERE province_code = ANY($1) AND ($2::text IS NULL OR type = $2) GROUP BY province_code`,
-          [provinces, filter.type],
-        );
-        return new Map(rows.map((r) => [r.key, r.n]));
-      },
-    }),
+    communesOfProvince: connectionLoaders(
+      keysetSource<Commune, string | null>(db, {
+        kind: COMMUNE_LIST,
+        table: 'administrative_units.commune',
+        columns: COMMUNE_COLUMNS,
+        parentColumn: 'province_code',
+        keyColumn: 'code',
+        keyType: 'text',
+        filterColumn: 'type',
+        keyOf: (c) => c.code,
+      }),
+    ),
   };
 }
 

@@ -1,6 +1,7 @@
 import { In, type DataSource } from 'typeorm';
 import { groupedLoader, keyedLoader } from '../../shared/loaders';
-import { connectionLoaders, groupBy, type ListKind } from '../../shared/pagination';
+import { keysetSource } from '../../shared/keyset';
+import { connectionLoaders, type ListKind } from '../../shared/pagination';
 import { Enterprise } from './entities';
 
 export const ENTERPRISE_LIST: ListKind = { name: 'enterprise', keyPattern: /^\d{10}(\d{3})?$/ };
@@ -24,28 +25,18 @@ export function createLoaders(db: DataSource) {
         db.getRepository(Enterprise).find({ where: { legalRepresentativeId: In([...ids]) }, order: { taxCode: 'ASC' } }),
       (e) => e.legalRepresentativeId,
     ),
-    enterprisesOfCommune: connectionLoaders<string, Enterprise, string | null>({
-      kind: ENTERPRISE_LIST,
-      keyOf: (e) => e.taxCode,
-      pages: async (communes, page, status) => {
-        const rows: Enterprise[] = await db.query(
-          `SELECT e.* FROM unnest($1::text[]) AS c(code) CROSS JOIN LATERAL (
-             SELECT ${enterpriseColumns('enterprise')} FROM enterprise.enterprise
-             WHERE head_office_commune_code = c.code AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR tax_code > $3)
-             ORDER BY tax_code LIMIT $4) e`,
-          [communes, status, page.after, page.limit + 1],
-        );
-        return groupBy(rows, (r) => r.headOfficeCommuneCode);
-      },
-      counts: async (communes, status) => {
-        const rows: { key: string; n: number }[] = await db.query(
-          `SELECT head_office_commune_code AS key, count(*)::int AS n FROM enterprise.enterprise
-           WHERE head_office_commune_code = ANY($1) AND ($2::text IS NULL OR status = $2) GROUP BY head_office_commune_code`,
-          [communes, status],
-        );
-        return new Map(rows.map((r) => [r.key, r.n]));
-      },
-    }),
+    enterprisesOfCommune: connectionLoaders(
+      keysetSource<Enterprise, string | null>(db, {
+        kind: ENTERPRISE_LIST,
+        table: 'enterprise.enterprise',
+        columns: enterpriseColumns('enterprise'),
+        parentColumn: 'head_office_commune_code',
+        keyColumn: 'tax_code',
+        keyType: 'text',
+        filterColumn: 'status',
+        keyOf: (e) => e.taxCode,
+      }),
+    ),
   };
 }
 

@@ -1,6 +1,7 @@
 import { In, type DataSource } from 'typeorm';
 import { groupedLoader, keyedLoader } from '../../shared/loaders';
-import { connectionLoaders, groupBy, type ListKind } from '../../shared/pagination';
+import { keysetSource } from '../../shared/keyset';
+import { connectionLoaders, type ListKind } from '../../shared/pagination';
 import { LandParcel, LandUseType, ParcelHolder } from './entities';
 
 export const PARCEL_LIST: ListKind = { name: 'land-parcel', keyPattern: /^[1-9]\d{0,17}$/ };
@@ -40,28 +41,18 @@ export function createLoaders(db: DataSource) {
         ),
       (p) => p.holder,
     ),
-    parcelsOfCommune: connectionLoaders<string, LandParcel, string | null>({
-      kind: PARCEL_LIST,
-      keyOf: (p) => p.id,
-      pages: async (communes, page, landUseCode) => {
-        const rows: LandParcel[] = await db.query(
-          `SELECT p.* FROM unnest($1::text[]) AS c(code) CROSS JOIN LATERAL (
-             SELECT ${parcelColumns('land_parcel')} FROM land.land_parcel
-             WHERE commune_code = c.code AND ($2::text IS NULL OR land_use_code = $2) AND ($3::bigint IS NULL OR id > $3::bigint)
-             ORDER BY id LIMIT $4) p`,
-          [communes, landUseCode, page.after, page.limit + 1],
-        );
-        return groupBy(rows, (r) => r.communeCode);
-      },
-      counts: async (communes, landUseCode) => {
-        const rows: { key: string; n: number }[] = await db.query(
-          `SELECT commune_code AS key, count(*)::int AS n FROM land.land_parcel
-           WHERE commune_code = ANY($1) AND ($2::text IS NULL OR land_use_code = $2) GROUP BY commune_code`,
-          [communes, landUseCode],
-        );
-        return new Map(rows.map((r) => [r.key, r.n]));
-      },
-    }),
+    parcelsOfCommune: connectionLoaders(
+      keysetSource<LandParcel, string | null>(db, {
+        kind: PARCEL_LIST,
+        table: 'land.land_parcel',
+        columns: parcelColumns('land_parcel'),
+        parentColumn: 'commune_code',
+        keyColumn: 'id',
+        keyType: 'bigint',
+        filterColumn: 'land_use_code',
+        keyOf: (p) => p.id,
+      }),
+    ),
   };
 }
 

@@ -1,6 +1,7 @@
 import { In, type DataSource } from 'typeorm';
 import { groupedLoader, keyedLoader } from '../../shared/loaders';
-import { connectionLoaders, groupBy, type ListKind } from '../../shared/pagination';
+import { keysetSource } from '../../shared/keyset';
+import { connectionLoaders, type ListKind } from '../../shared/pagination';
 import { Household, Resident } from './entities';
 
 export const RESIDENT_LIST: ListKind = { name: 'resident', keyPattern: /^\d{12}$/ };
@@ -33,49 +34,28 @@ export function createLoaders(db: DataSource) {
         db.query(`SELECT ${RESIDENT_COLUMNS} FROM population.resident WHERE household_id = ANY($1::bigint[]) ORDER BY ${MEMBER_ORDER}`, [ids]),
       (r) => r.householdId ?? '',
     ),
-    residentsOfCommune: connectionLoaders<string, Resident, Residence>({
-      kind: RESIDENT_LIST,
-      keyOf: (r) => r.citizenId,
-      pages: async (communes, page, residence) => {
-        const column = RESIDENCE_COLUMN[residence];
-        const rows: (Resident & { parent: string })[] = await db.query(
-          `SELECT p.code AS parent, r.* FROM unnest($1::text[]) AS p(code) CROSS JOIN LATERAL (
-             SELECT ${RESIDENT_COLUMNS} FROM population.resident
-             WHERE ${column} = p.code AND ($2::text IS NULL OR citizen_id > $2) ORDER BY citizen_id LIMIT $3) r`,
-          [communes, page.after, page.limit + 1],
-        );
-        return groupBy(rows, (r) => r.parent);
-      },
-      counts: async (communes, residence) => {
-        const column = RESIDENCE_COLUMN[residence];
-        const rows: { key: string; n: number }[] = await db.query(
-          `SELECT ${column} AS key, count(*)::int AS n FROM population.resident WHERE ${column} = ANY($1) GROUP BY ${column}`,
-          [communes],
-        );
-        return new Map(rows.map((r) => [r.key, r.n]));
-      },
-    }),
-    householdsOfCommune: connectionLoaders<string, Household, undefined>({
-      kind: HOUSEHOLD_LIST,
-      keyOf: (h) => h.id,
-      pages: async (communes, page) => {
-        const rows: Household[] = await db.query(
-          `SELECT h.* FROM unnest($1::text[]) AS p(code) CROSS JOIN LATERAL (
-             SELECT id::text AS id, commune_code AS "communeCode", address, head_citizen_id AS "headCitizenId"
-             FROM population.household WHERE commune_code = p.code AND ($2::bigint IS NULL OR id > $2::bigint)
-             ORDER BY id LIMIT $3) h`,
-          [communes, page.after, page.limit + 1],
-        );
-        return groupBy(rows, (r) => r.communeCode);
-      },
-      counts: async (communes) => {
-        const rows: { key: string; n: number }[] = await db.query(
-          `SELECT commune_code AS key, count(*)::int AS n FROM population.household WHERE commune_code = ANY($1) GROUP BY commune_code`,
-          [communes],
-        );
-        return new Map(rows.map((r) => [r.key, r.n]));
-      },
-    }),
+    residentsOfCommune: connectionLoaders(
+      keysetSource<Resident, Residence>(db, {
+        kind: RESIDENT_LIST,
+        table: 'population.resident',
+        columns: RESIDENT_COLUMNS,
+        parentColumn: (residence) => RESIDENCE_COLUMN[residence],
+        keyColumn: 'citizen_id',
+        keyType: 'text',
+        keyOf: (r) => r.citizenId,
+      }),
+    ),
+    householdsOfCommune: connectionLoaders(
+      keysetSource<Household, undefined>(db, {
+        kind: HOUSEHOLD_LIST,
+        table: 'population.household',
+        columns: `id::text AS id, commune_code AS "communeCode", address, head_citizen_id AS "headCitizenId"`,
+        parentColumn: 'commune_code',
+        keyColumn: 'id',
+        keyType: 'bigint',
+        keyOf: (h) => h.id,
+      }),
+    ),
   };
 }
 
