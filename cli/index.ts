@@ -28,7 +28,10 @@ async function seed(args: string[]): Promise<void> {
   const target = await databaseTarget(config);
   console.log(`Database: ${target.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.PGLITE_DIR}`}`);
   const db = await openHubDatabase(target);
-  const bar = new SingleBar({ format: 'Seeding [{bar}] {percentage}% | {value}/{total} residents | {eta_formatted} left', etaBuffer: 50 }, Presets.shades_classic);
+  const bar = new SingleBar(
+    { format: 'Seeding [{bar}] {percentage}% | {value}/{total} residents | {eta_formatted} left', etaBuffer: 50 },
+    Presets.shades_classic,
+  );
   const started = Date.now();
   bar.start(residents, 0);
   try {

@@ -55,7 +55,9 @@ async function main(): Promise<void> {
   });
   const { server, url } = await listen(handler, config.PORT, config.HOST);
   log.info({ url, mode: transport.kind }, 'gateway ready');
-  console.log(`\nLiên Thông gateway ready at ${url}\nTry: curl -s ${url} -H 'content-type: application/json' -d '{"query":"{ provinces { code name } }"}'\n`);
+  console.log(
+    `\nLiên Thông gateway ready at ${url}\nTry: curl -s ${url} -H 'content-type: application/json' -d '{"query":"{ provinces { code name } }"}'\n`,
+  );
   stopGracefully({ http: server, apollo, ...(db ? { db } : {}), log });
 }
 

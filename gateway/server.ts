@@ -8,8 +8,7 @@ import { EmbeddedDataSource } from './embedded';
 
 /** How the gateway reaches its subgraphs: in its own process, or over HTTP. */
 export type SubgraphTransport =
-  | { kind: 'embedded'; subgraphs: readonly SubgraphModule[]; db: DataSource }
-  | { kind: 'remote'; urls: Record<string, string> };
+  { kind: 'embedded'; subgraphs: readonly SubgraphModule[]; db: DataSource } | { kind: 'remote'; urls: Record<string, string> };
 
 export interface GatewayOptions {
   supergraphSdl: string;

@@ -17,7 +17,11 @@ export const DEFAULT_SUBGRAPH_PORTS: Record<string, number> = {
 /** Composes the subgraphs' SDL into a supergraph; throws with every composition error. */
 export function composeSupergraph(): string {
   const result = composeServices(
-    subgraphs.map((s) => ({ name: s.name, typeDefs: s.typeDefs, url: `http://${s.name}:${DEFAULT_SUBGRAPH_PORTS[s.name] ?? 4000}/graphql` })),
+    subgraphs.map((s) => ({
+      name: s.name,
+      typeDefs: s.typeDefs,
+      url: `http://${s.name}:${DEFAULT_SUBGRAPH_PORTS[s.name] ?? 4000}/graphql`,
+    })),
   );
   if (result.errors) throw new Error(`Composition failed:\n${result.errors.map((e) => `  ${e.message}`).join('\n')}`);
   return `${result.supergraphSdl.trimEnd()}\n`;

@@ -15,7 +15,10 @@ const schema = z.object({
   PORT: port.default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: url.optional(),
-  PGLITE_DIR: z.string().min(1).default(join(REPO_ROOT, '.data', 'pglite')),
+  PGLITE_DIR: z
+    .string()
+    .min(1)
+    .default(join(REPO_ROOT, '.data', 'pglite')),
   ADMINISTRATIVE_UNITS_URL: url.optional(),
   POPULATION_URL: url.optional(),
   LAND_URL: url.optional(),

@@ -89,7 +89,9 @@ export function createHttpHandler<C extends BaseContext>(server: ApolloServer<C>
     } catch (error) {
       const status = (error as { status?: number }).status;
       if (status === 413) {
-        sendJson(res, 413, { errors: [{ message: `Request body larger than ${maxBody} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+        sendJson(res, 413, {
+          errors: [{ message: `Request body larger than ${maxBody} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+        });
       } else if (!res.headersSent) {
         sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       } else {

@@ -66,7 +66,13 @@ export function parsePageArgs(kind: ListKind, args: PageArgs): PageRequest {
  * Builds a connection from rows fetched with `limit + 1`: the extra row only tells whether a next
  * page exists (so even `first: 0` fetches one row, and answers hasNextPage truthfully).
  */
-export function toConnection<T>(kind: ListKind, page: PageRequest, rows: T[], totalCount: number, keyOf: (row: T) => string): Connection<T> {
+export function toConnection<T>(
+  kind: ListKind,
+  page: PageRequest,
+  rows: T[],
+  totalCount: number,
+  keyOf: (row: T) => string,
+): Connection<T> {
   const nodes = rows.slice(0, page.limit);
   const edges = nodes.map((node) => ({ cursor: encodeCursor(kind, keyOf(node)), node }));
   return {
@@ -106,10 +112,7 @@ export function connectionLoaders<P, T, F = undefined>(
     let loader = byArgs.get(id);
     if (!loader) {
       loader = new DataLoader<P, Connection<T>>(async (parents) => {
-        const [pages, counts] = await Promise.all([
-          source.pages(parents, page, filter),
-          source.counts(parents, filter),
-        ]);
+        const [pages, counts] = await Promise.all([source.pages(parents, page, filter), source.counts(parents, filter)]);
         return parents.map((p) => toConnection(source.kind, page, pages.get(p) ?? [], counts.get(p) ?? 0, source.keyOf));
       });
       byArgs.set(id, loader);

@@ -6,7 +6,13 @@ import type { Logger } from './logger';
  * Stops a service on SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish,
  * then stop Apollo and close the database.
  */
-export function stopGracefully(parts: { http: Server; apollo: { stop(): Promise<void> }; db?: DataSource; log: Logger; extra?: () => Promise<void> }): void {
+export function stopGracefully(parts: {
+  http: Server;
+  apollo: { stop(): Promise<void> };
+  db?: DataSource;
+  log: Logger;
+  extra?: () => Promise<void>;
+}): void {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -21,6 +21,7 @@ export interface SubgraphModule<L = unknown> extends MigrationSet {
   schema: string;
   typeDefs: DocumentNode;
   /** Resolver maps are checked against schema.graphql by the tests, not by the compiler. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each subgraph types its own context
   resolvers: GraphQLResolverMap<any>;
   entities: Function[];
   migrations: Function[];

@@ -12,7 +12,7 @@ describe('composition', () => {
     const keys = (type: string) =>
       document.definitions
         .filter((d) => d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === type)
-        .flatMap((d) => (d.kind === Kind.OBJECT_TYPE_DEFINITION ? d.directives ?? [] : []))
+        .flatMap((d) => (d.kind === Kind.OBJECT_TYPE_DEFINITION ? (d.directives ?? []) : []))
         .filter((d) => d.name.value === 'join__type')
         .map((d) => {
           const arg = (name: string) => d.arguments?.find((a) => a.name.value === name)?.value;
@@ -21,7 +21,9 @@ describe('composition', () => {
         })
         .filter((k) => !k.endsWith(':'));
     expect(keys('Province')).toEqual(expect.arrayContaining(['ADMINISTRATIVE_UNITS:code', 'LAND:code']));
-    expect(keys('Commune')).toEqual(expect.arrayContaining(['ADMINISTRATIVE_UNITS:code', 'POPULATION:code', 'LAND:code', 'ENTERPRISE:code']));
+    expect(keys('Commune')).toEqual(
+      expect.arrayContaining(['ADMINISTRATIVE_UNITS:code', 'POPULATION:code', 'LAND:code', 'ENTERPRISE:code']),
+    );
     expect(keys('Resident')).toEqual(expect.arrayContaining(['POPULATION:citizenId', 'LAND:citizenId', 'ENTERPRISE:citizenId']));
     expect(keys('Household')).toEqual(['POPULATION:id']);
     expect(keys('LandParcel')).toEqual(['LAND:id']);
@@ -30,7 +32,11 @@ describe('composition', () => {
 
   test('every subgraph has the same shape', () => {
     for (const s of subgraphs) {
-      expect(Object.keys(s).filter((k) => k !== 'seedReference').sort()).toEqual(['createLoaders', 'entities', 'migrations', 'name', 'resolvers', 'schema', 'typeDefs']);
+      expect(
+        Object.keys(s)
+          .filter((k) => k !== 'seedReference')
+          .sort(),
+      ).toEqual(['createLoaders', 'entities', 'migrations', 'name', 'resolvers', 'schema', 'typeDefs']);
       expect(s.name).toMatch(/^[a-z]+(-[a-z]+)*$/);
     }
   });

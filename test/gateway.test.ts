@@ -31,26 +31,34 @@ function describeGateway(label: string, open: () => Promise<TestHub>): void {
       expect(commune.name).toBe('Ba Đình');
       expect(commune.province).toEqual({ name: 'Hà Nội' });
       const residents = commune.residents as { totalCount: number; pageInfo: Node; edges: { node: Node }[] };
-      const [{ n }] = await hub.db.query(`SELECT count(*)::int AS n FROM population.resident WHERE permanent_commune_code = $1`, [DENSE_COMMUNE]);
+      const [{ n }] = await hub.db.query(`SELECT count(*)::int AS n FROM population.resident WHERE permanent_commune_code = $1`, [
+        DENSE_COMMUNE,
+      ]);
       expect(residents.totalCount).toBe(n);
       expect(n).toBeGreaterThan(100);
       expect(residents.edges).toHaveLength(50);
       expect(residents.pageInfo.hasNextPage).toBe(true);
       const ids = residents.edges.map((e) => e.node.citizenId as string);
-      const expectedIds = (await hub.db.query(
-        `SELECT citizen_id FROM population.resident WHERE permanent_commune_code = $1 ORDER BY citizen_id LIMIT 50`, [DENSE_COMMUNE],
-      )).map((r: { citizen_id: string }) => r.citizen_id);
+      const expectedIds = (
+        await hub.db.query(`SELECT citizen_id FROM population.resident WHERE permanent_commune_code = $1 ORDER BY citizen_id LIMIT 50`, [
+          DENSE_COMMUNE,
+        ])
+      ).map((r: { citizen_id: string }) => r.citizen_id);
       expect(ids).toEqual(expectedIds);
       // Cross-subgraph links agree with each subgraph's own tables.
       const parcels: { holder_id: string; id: string }[] = await hub.db.query(
-        `SELECT holder_id, parcel_id::text AS id FROM land.parcel_holder WHERE holder_type = 'RESIDENT' AND holder_id = ANY($1) ORDER BY parcel_id`, [ids],
+        `SELECT holder_id, parcel_id::text AS id FROM land.parcel_holder WHERE holder_type = 'RESIDENT' AND holder_id = ANY($1) ORDER BY parcel_id`,
+        [ids],
       );
       const enterprises: { legal_representative_id: string; tax_code: string }[] = await hub.db.query(
-        `SELECT legal_representative_id, tax_code FROM enterprise.enterprise WHERE legal_representative_id = ANY($1) ORDER BY tax_code`, [ids],
+        `SELECT legal_representative_id, tax_code FROM enterprise.enterprise WHERE legal_representative_id = ANY($1) ORDER BY tax_code`,
+        [ids],
       );
       for (const { node } of residents.edges) {
         expect(node.household).toEqual({ id: expect.stringMatching(/^\d+$/) });
-        expect((node.landParcels as Node[]).map((p) => p.id)).toEqual(parcels.filter((p) => p.holder_id === node.citizenId).map((p) => p.id));
+        expect((node.landParcels as Node[]).map((p) => p.id)).toEqual(
+          parcels.filter((p) => p.holder_id === node.citizenId).map((p) => p.id),
+        );
         expect((node.representedEnterprises as Node[]).map((e) => e.taxCode)).toEqual(
           enterprises.filter((e) => e.legal_representative_id === node.citizenId).map((e) => e.tax_code),
         );
@@ -63,7 +71,10 @@ function describeGateway(label: string, open: () => Promise<TestHub>): void {
       const result = await hub.run(OPERATIONS.ProvinceLand, { province: DENSE_PROVINCE });
       expect(result.errors).toBeUndefined();
       const list = result.data?.landParcels as { totalCount: number; edges: { node: Node }[] };
-      const [{ n }] = await hub.db.query(`SELECT count(*)::int AS n FROM land.land_parcel WHERE province_code = $1 AND land_use_code = 'ODT'`, [DENSE_PROVINCE]);
+      const [{ n }] = await hub.db.query(
+        `SELECT count(*)::int AS n FROM land.land_parcel WHERE province_code = $1 AND land_use_code = 'ODT'`,
+        [DENSE_PROVINCE],
+      );
       expect(list.totalCount).toBe(n);
       expect(list.edges.length).toBe(Math.min(n, 100));
       expect(n).toBeGreaterThan(0);
@@ -80,11 +91,13 @@ function describeGateway(label: string, open: () => Promise<TestHub>): void {
       // A holder's name is the one its own subgraph holds.
       const first = list.edges[0]!.node;
       const [holder] = await hub.db.query(
-        `SELECT holder_type, holder_id FROM land.parcel_holder WHERE parcel_id = $1 ORDER BY share DESC, holder_type, holder_id LIMIT 1`, [first.id],
+        `SELECT holder_type, holder_id FROM land.parcel_holder WHERE parcel_id = $1 ORDER BY share DESC, holder_type, holder_id LIMIT 1`,
+        [first.id],
       );
-      const [named] = holder.holder_type === 'RESIDENT'
-        ? await hub.db.query(`SELECT full_name AS name FROM population.resident WHERE citizen_id = $1`, [holder.holder_id])
-        : await hub.db.query(`SELECT name FROM enterprise.enterprise WHERE tax_code = $1`, [holder.holder_id]);
+      const [named] =
+        holder.holder_type === 'RESIDENT'
+          ? await hub.db.query(`SELECT full_name AS name FROM population.resident WHERE citizen_id = $1`, [holder.holder_id])
+          : await hub.db.query(`SELECT name FROM enterprise.enterprise WHERE tax_code = $1`, [holder.holder_id]);
       const shown = (first.holders as Node[])[0]!;
       expect(shown.fullName ?? shown.name).toBe(named.name);
     });
@@ -105,17 +118,26 @@ function describeGateway(label: string, open: () => Promise<TestHub>): void {
     });
 
     test('a commune lists its households, parcels and enterprises from their own subgraphs', async () => {
-      const result = await hub.run(`query ($code: ID!) { commune(code: $code) {
+      const result = await hub.run(
+        `query ($code: ID!) { commune(code: $code) {
         households(first: 2) { totalCount edges { node { head { fullName } } } }
         landParcels(first: 2, landUseCode: "ODT") { totalCount edges { node { landUseCode landUse { name } } } }
         enterprises(first: 2) { totalCount edges { node { name headOffice { name } } } }
-      } }`, { code: DENSE_COMMUNE });
+      } }`,
+        { code: DENSE_COMMUNE },
+      );
       expect(result.errors).toBeUndefined();
       const commune = result.data?.commune as Record<string, { totalCount: number; edges: { node: Node }[] }>;
       const count = async (sql: string) => (await hub.db.query(sql, [DENSE_COMMUNE]))[0].n as number;
-      expect(commune.households!.totalCount).toBe(await count(`SELECT count(*)::int AS n FROM population.household WHERE commune_code = $1`));
-      expect(commune.landParcels!.totalCount).toBe(await count(`SELECT count(*)::int AS n FROM land.land_parcel WHERE commune_code = $1 AND land_use_code = 'ODT'`));
-      expect(commune.enterprises!.totalCount).toBe(await count(`SELECT count(*)::int AS n FROM enterprise.enterprise WHERE head_office_commune_code = $1`));
+      expect(commune.households!.totalCount).toBe(
+        await count(`SELECT count(*)::int AS n FROM population.household WHERE commune_code = $1`),
+      );
+      expect(commune.landParcels!.totalCount).toBe(
+        await count(`SELECT count(*)::int AS n FROM land.land_parcel WHERE commune_code = $1 AND land_use_code = 'ODT'`),
+      );
+      expect(commune.enterprises!.totalCount).toBe(
+        await count(`SELECT count(*)::int AS n FROM enterprise.enterprise WHERE head_office_commune_code = $1`),
+      );
       expect(commune.landParcels!.edges[0]!.node).toEqual({ landUseCode: 'ODT', landUse: { name: 'Đất ở tại đô thị' } });
       expect(commune.enterprises!.edges.every((e) => (e.node.headOffice as Node).name === 'Ba Đình')).toBe(true);
     });
@@ -135,13 +157,18 @@ function describeGateway(label: string, open: () => Promise<TestHub>): void {
         if (!page.pageInfo.hasNextPage) break;
         after = page.pageInfo.endCursor as string;
       }
-      const all = (await hub.db.query(`SELECT citizen_id FROM population.resident WHERE permanent_commune_code = $1 ORDER BY citizen_id`, [DENSE_COMMUNE]))
-        .map((r: { citizen_id: string }) => r.citizen_id);
+      const all = (
+        await hub.db.query(`SELECT citizen_id FROM population.resident WHERE permanent_commune_code = $1 ORDER BY citizen_id`, [
+          DENSE_COMMUNE,
+        ])
+      ).map((r: { citizen_id: string }) => r.citizen_id);
       expect(seen).toEqual(all);
     });
 
     test('first: 0 gives the total without rows; an unknown but valid commune has no residents', async () => {
-      const result = await hub.run(`{ commune(code: "00004") { residents(first: 0) { totalCount edges { cursor } pageInfo { hasNextPage endCursor } } } }`);
+      const result = await hub.run(
+        `{ commune(code: "00004") { residents(first: 0) { totalCount edges { cursor } pageInfo { hasNextPage endCursor } } } }`,
+      );
       const residents = (result.data?.commune as Node).residents as Node;
       expect(residents.edges).toEqual([]);
       expect(residents.totalCount).toBeGreaterThan(0);
@@ -178,9 +205,24 @@ function describeGateway(label: string, open: () => Promise<TestHub>): void {
     });
 
     test.each([
-      ['CommuneResidents', OPERATIONS.CommuneResidents.replace('residents(first: 50)', 'residents(first: $first)').replace('($code: ID!)', '($code: ID!, $first: Int!)'), { code: DENSE_COMMUNE }],
-      ['ProvinceLand', OPERATIONS.ProvinceLand.replace('first: 100)', 'first: $first)').replace('($province: ID!)', '($province: ID!, $first: Int!)'), { province: DENSE_PROVINCE }],
-      ['Units', OPERATIONS.Units.replace('communes(first: 3)', 'communes(first: $first)').replace('query Units', 'query Units($first: Int!)'), {}],
+      [
+        'CommuneResidents',
+        OPERATIONS.CommuneResidents.replace('residents(first: 50)', 'residents(first: $first)').replace(
+          '($code: ID!)',
+          '($code: ID!, $first: Int!)',
+        ),
+        { code: DENSE_COMMUNE },
+      ],
+      [
+        'ProvinceLand',
+        OPERATIONS.ProvinceLand.replace('first: 100)', 'first: $first)').replace('($province: ID!)', '($province: ID!, $first: Int!)'),
+        { province: DENSE_PROVINCE },
+      ],
+      [
+        'Units',
+        OPERATIONS.Units.replace('communes(first: 3)', 'communes(first: $first)').replace('query Units', 'query Units($first: Int!)'),
+        {},
+      ],
     ])('%s: the number of SQL statements does not grow with the page size', async (_name, query, variables) => {
       const counts: number[] = [];
       const holderTypes: number[] = [];
@@ -199,7 +241,11 @@ function describeGateway(label: string, open: () => Promise<TestHub>): void {
 
     test('name search ignores diacritics and tone-mark placement', async () => {
       const byName = async (search: string) =>
-        ((await hub.run(`query ($s: String) { communes(filter: { search: $s }, first: 100) { totalCount edges { node { code } } } }`, { s: search })).data?.communes as Node);
+        (
+          await hub.run(`query ($s: String) { communes(filter: { search: $s }, first: 100) { totalCount edges { node { code } } } }`, {
+            s: search,
+          })
+        ).data?.communes as Node;
       const a = await byName('Hoà Bình');
       const b = await byName('Hòa Bình');
       const c = await byName('hoa binh');
@@ -212,7 +258,7 @@ function describeGateway(label: string, open: () => Promise<TestHub>): void {
       expect(thanhHoa.data).toEqual({ provinces: [{ code: '38' }] });
     });
 
-    test('legacy codes resolve to today\'s units without ever being confused with them', async () => {
+    test("legacy codes resolve to today's units without ever being confused with them", async () => {
       const result = await hub.run(`{
         old: legacyUnit(code: "00004", level: COMMUNE) { name legacyDistrict { name } legacyProvince { name } successors { code name } }
         today: commune(code: "00004") { name predecessors { code name level } }
@@ -222,12 +268,23 @@ function describeGateway(label: string, open: () => Promise<TestHub>): void {
       }`);
       expect(result.errors).toBeUndefined();
       const data = result.data as Record<string, Node>;
-      expect(data.old).toEqual({ name: 'Phường Trúc Bạch', legacyDistrict: { name: 'Quận Ba Đình' }, legacyProvince: { name: 'Thành phố Hà Nội' }, successors: [{ code: '00004', name: 'Ba Đình' }] });
+      expect(data.old).toEqual({
+        name: 'Phường Trúc Bạch',
+        legacyDistrict: { name: 'Quận Ba Đình' },
+        legacyProvince: { name: 'Thành phố Hà Nội' },
+        successors: [{ code: '00004', name: 'Ba Đình' }],
+      });
       expect(data.today!.name).toBe('Ba Đình');
       expect(data.today!.predecessors).toContainEqual({ code: '00004', name: 'Phường Trúc Bạch', level: 'COMMUNE' });
       expect(data.bacGiang).toEqual({ name: 'Tỉnh Bắc Giang', successors: [{ code: '24', name: 'Bắc Ninh' }] });
-      expect(data.island).toEqual({ name: 'Huyện Bạch Long Vĩ', successors: [{ __typename: 'Commune', code: '11948', name: 'Bạch Long Vĩ' }] });
-      expect(data.byName).toMatchObject({ totalCount: 1, edges: [{ node: { code: '00004', name: 'Phường Trúc Bạch', successorProvince: { name: 'Hà Nội' } } }] });
+      expect(data.island).toEqual({
+        name: 'Huyện Bạch Long Vĩ',
+        successors: [{ __typename: 'Commune', code: '11948', name: 'Bạch Long Vĩ' }],
+      });
+      expect(data.byName).toMatchObject({
+        totalCount: 1,
+        edges: [{ node: { code: '00004', name: 'Phường Trúc Bạch', successorProvince: { name: 'Hà Nội' } } }],
+      });
     });
 
     test('a split pre-reform commune lists every successor', async () => {
@@ -236,7 +293,7 @@ function describeGateway(label: string, open: () => Promise<TestHub>): void {
       expect(unit.successors.length).toBeGreaterThan(1);
     });
 
-    test('the graph shows today\'s units: changes after 1 July 2025 applied with their effective dates', async () => {
+    test("the graph shows today's units: changes after 1 July 2025 applied with their effective dates", async () => {
       const result = await hub.run(`{
         province(code: "75") { fullName type effectiveFrom changes { field from to effectiveFrom legalBasis } }
         commune(code: "26368") { fullName type changes { field to effectiveFrom } }
@@ -247,21 +304,38 @@ function describeGateway(label: string, open: () => Promise<TestHub>): void {
       expect(result.errors).toBeUndefined();
       const data = result.data as Record<string, Node>;
       expect(data.province).toMatchObject({ fullName: 'Thành phố Đồng Nai', type: 'CENTRAL_CITY', effectiveFrom: '2026-04-30' });
-      expect(data.province!.changes).toContainEqual({ field: 'type', from: 'PROVINCE', to: 'CENTRAL_CITY', effectiveFrom: '2026-04-30', legalBasis: ['30/2026/QH16', '237/NQ-UBTVQH16'] });
+      expect(data.province!.changes).toContainEqual({
+        field: 'type',
+        from: 'PROVINCE',
+        to: 'CENTRAL_CITY',
+        effectiveFrom: '2026-04-30',
+        legalBasis: ['30/2026/QH16', '237/NQ-UBTVQH16'],
+      });
       expect(data.commune).toMatchObject({ fullName: 'Phường Long Thành', type: 'WARD' });
       expect([data.wards!.totalCount, data.rural!.totalCount, data.zones!.totalCount]).toEqual([697, 2611, 13]);
     });
 
     test('a household, its head and members, and the parcels of an enterprise', async () => {
-      const [row] = await hub.db.query(`SELECT id::text AS id, head_citizen_id FROM population.household WHERE commune_code = $1 ORDER BY id LIMIT 1`, [DENSE_COMMUNE]);
-      const result = await hub.run(`query ($id: ID!) { household(id: $id) { id commune { name } head { citizenId } members { relationship resident { citizenId household { id } } } } }`, { id: row.id });
+      const [row] = await hub.db.query(
+        `SELECT id::text AS id, head_citizen_id FROM population.household WHERE commune_code = $1 ORDER BY id LIMIT 1`,
+        [DENSE_COMMUNE],
+      );
+      const result = await hub.run(
+        `query ($id: ID!) { household(id: $id) { id commune { name } head { citizenId } members { relationship resident { citizenId household { id } } } } }`,
+        { id: row.id },
+      );
       expect(result.errors).toBeUndefined();
       const household = result.data?.household as { head: Node; members: { relationship: string; resident: Node }[]; commune: Node };
       expect(household.head.citizenId).toBe(row.head_citizen_id);
       expect(household.commune.name).toBe('Ba Đình');
-      expect(household.members.filter((m) => m.relationship === 'HEAD')).toEqual([{ relationship: 'HEAD', resident: { citizenId: row.head_citizen_id, household: { id: row.id } } }]);
+      expect(household.members.filter((m) => m.relationship === 'HEAD')).toEqual([
+        { relationship: 'HEAD', resident: { citizenId: row.head_citizen_id, household: { id: row.id } } },
+      ]);
       const [company] = await hub.db.query(`SELECT holder_id FROM land.parcel_holder WHERE holder_type = 'ENTERPRISE' LIMIT 1`);
-      const enterprise = await hub.run(`query ($t: ID!) { enterprise(taxCode: $t) { taxCode legalRepresentative { fullName } headOffice { name province { name } } landParcels { id holdings { share holder { ... on Enterprise { taxCode } } } } } }`, { t: company.holder_id });
+      const enterprise = await hub.run(
+        `query ($t: ID!) { enterprise(taxCode: $t) { taxCode legalRepresentative { fullName } headOffice { name province { name } } landParcels { id holdings { share holder { ... on Enterprise { taxCode } } } } } }`,
+        { t: company.holder_id },
+      );
       expect(enterprise.errors).toBeUndefined();
       const e = enterprise.data?.enterprise as { legalRepresentative: Node; landParcels: { holdings: { holder: Node }[] }[] };
       expect(typeof e.legalRepresentative.fullName).toBe('string');

@@ -12,7 +12,9 @@ export default async function globalSetup(): Promise<void> {
     if (process.env.CI === 'true') {
       throw new Error(`CI=true but PostgreSQL is not reachable at ${ADMIN_URL}: the database suites must run on the real server in CI.`);
     }
-    console.warn(`\n[tests] PostgreSQL is not reachable at ${ADMIN_URL}: the PostgreSQL suites run on the embedded PGlite instead, and the separate-process suite is skipped.\n`);
+    console.warn(
+      `\n[tests] PostgreSQL is not reachable at ${ADMIN_URL}: the PostgreSQL suites run on the embedded PGlite instead, and the separate-process suite is skipped.\n`,
+    );
     process.env.LT_TEST_DATABASE = 'pglite';
     return;
   }

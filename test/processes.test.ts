@@ -61,7 +61,15 @@ describe('npm start on the embedded default (PGlite in a fresh folder, nothing e
   let dir: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lien-thong-start-'));
-    const env: Record<string, string> = { PGLITE_DIR: dir, SEED_RESIDENTS: '400', DATABASE_URL: '', ADMINISTRATIVE_UNITS_URL: '', POPULATION_URL: '', LAND_URL: '', ENTERPRISE_URL: '' };
+    const env: Record<string, string> = {
+      PGLITE_DIR: dir,
+      SEED_RESIDENTS: '400',
+      DATABASE_URL: '',
+      ADMINISTRATIVE_UNITS_URL: '',
+      POPULATION_URL: '',
+      LAND_URL: '',
+      ENTERPRISE_URL: '',
+    };
     gateway = await startService('gateway/index.ts', env, 180_000);
   });
   afterAll(async () => {

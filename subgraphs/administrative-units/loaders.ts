@@ -48,7 +48,7 @@ export function createLoaders(db: DataSource) {
     predecessorsByCommune: groupedLoader(
       (codes: readonly string[]): Promise<(LegacyUnit & { communeCode: string })[]> =>
         db.query(
-        `SELECT s.commune_code AS "communeCode", u.level, u.code, u.name, u.legacy_province_code AS "legacyProvinceCode",
+          `SELECT s.commune_code AS "communeCode", u.level, u.code, u.name, u.legacy_province_code AS "legacyProvinceCode",
                 u.legacy_district_code AS "legacyDistrictCode", u.new_province_code AS "newProvinceCode", u.status, u.correction
          FROM administrative_units.legacy_successor s
          JOIN administrative_units.legacy_unit u ON u.level = s.level AND u.code = s.legacy_code

@@ -26,7 +26,10 @@ export function createRepository(db: DataSource) {
       const where = `($1::text IS NULL OR province_code = $1) AND ($2::text IS NULL OR type = $2) AND ($3::text IS NULL OR search_name LIKE $3)`;
       const params = [filter.provinceCode, filter.type, filter.search];
       const [rows, count] = await Promise.all([
-        db.query(`SELECT ${COMMUNE_COLUMNS} FROM administrative_units.commune WHERE ${where} AND ($4::text IS NULL OR code > $4) ORDER BY code LIMIT $5`, [...params, page.after, page.limit + 1]),
+        db.query(
+          `SELECT ${COMMUNE_COLUMNS} FROM administrative_units.commune WHERE ${where} AND ($4::text IS NULL OR code > $4) ORDER BY code LIMIT $5`,
+          [...params, page.after, page.limit + 1],
+        ),
         db.query(`SELECT count(*)::int AS n FROM administrative_units.commune WHERE ${where}`, params),
       ]);
       return { rows, total: (count as { n: number }[])[0]?.n ?? 0 };
@@ -36,10 +39,10 @@ export function createRepository(db: DataSource) {
       const [afterLevel, afterCode] = page.after ? page.after.split(':') : [null, null];
       const [rows, count] = await Promise.all([
         db.query(
-              `SELECT ${LEGACY_COLUMNS} FROM administrative_units.legacy_unit WHERE ${where}
+          `SELECT ${LEGACY_COLUMNS} FROM administrative_units.legacy_unit WHERE ${where}
                AND ($3::text IS NULL OR (level, code) > ($3, $4)) ORDER BY level, code LIMIT $5`,
-              [search, level, afterLevel, afterCode, page.limit + 1],
-            ),
+          [search, level, afterLevel, afterCode, page.limit + 1],
+        ),
         db.query(`SELECT count(*)::int AS n FROM administrative_units.legacy_unit WHERE ${where}`, [search, level]),
       ]);
       return { rows, total: (count as { n: number }[])[0]?.n ?? 0 };

@@ -21,10 +21,10 @@ export function createRepository(db: DataSource) {
       const params = [filter.provinceCode, filter.communeCode, filter.status, filter.search];
       const [rows, count] = await Promise.all([
         db.query(
-              `SELECT ${enterpriseColumns('enterprise')} FROM enterprise.enterprise WHERE ${where}
+          `SELECT ${enterpriseColumns('enterprise')} FROM enterprise.enterprise WHERE ${where}
                AND ($5::text IS NULL OR tax_code > $5) ORDER BY tax_code LIMIT $6`,
-              [...params, page.after, page.limit + 1],
-            ),
+          [...params, page.after, page.limit + 1],
+        ),
         db.query(`SELECT count(*)::int AS n FROM enterprise.enterprise WHERE ${where}`, params),
       ]);
       return { rows, total: (count as { n: number }[])[0]?.n ?? 0 };

@@ -27,7 +27,9 @@ export function createLoaders(db: DataSource) {
     ),
     holdingsOfParcel: groupedLoader(
       (ids: readonly string[]) =>
-        db.getRepository(ParcelHolder).find({ where: { parcelId: In([...ids]) }, order: { share: 'DESC', holderType: 'ASC', holderId: 'ASC' } }),
+        db
+          .getRepository(ParcelHolder)
+          .find({ where: { parcelId: In([...ids]) }, order: { share: 'DESC', holderType: 'ASC', holderId: 'ASC' } }),
       (h) => h.parcelId,
     ),
     parcelsOfHolder: groupedLoader(

@@ -45,10 +45,10 @@ export function createRepository(db: DataSource) {
       const pageParams = [...params, page.after, page.limit + 1];
       const [rows, count] = await Promise.all([
         db.query(
-              `SELECT ${parcelColumns('land_parcel')} FROM land.land_parcel WHERE ${clause}
+          `SELECT ${parcelColumns('land_parcel')} FROM land.land_parcel WHERE ${clause}
                AND ($${params.length + 1}::bigint IS NULL OR id > $${params.length + 1}::bigint) ORDER BY id LIMIT $${params.length + 2}`,
-              pageParams,
-            ),
+          pageParams,
+        ),
         db.query(`SELECT count(*)::int AS n FROM land.land_parcel WHERE ${clause}`, params),
       ]);
       return { rows, total: (count as { n: number }[])[0]?.n ?? 0 };

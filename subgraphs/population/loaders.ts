@@ -31,7 +31,9 @@ export function createLoaders(db: DataSource) {
     ),
     membersOfHousehold: groupedLoader(
       (ids: readonly string[]): Promise<Resident[]> =>
-        db.query(`SELECT ${RESIDENT_COLUMNS} FROM population.resident WHERE household_id = ANY($1::bigint[]) ORDER BY ${MEMBER_ORDER}`, [ids]),
+        db.query(`SELECT ${RESIDENT_COLUMNS} FROM population.resident WHERE household_id = ANY($1::bigint[]) ORDER BY ${MEMBER_ORDER}`, [
+          ids,
+        ]),
       (r) => r.householdId ?? '',
     ),
     residentsOfCommune: connectionLoaders(

@@ -26,7 +26,11 @@ export async function openTestDatabase(options: { embedded?: boolean } = {}): Pr
   const counter = new StatementCounter();
   const url = process.env.LT_TEST_DATABASE_URL;
   if (url && !options.embedded) {
-    const db = await createDataSource({ target: { kind: 'postgres', url }, entities: subgraphs.flatMap((s) => s.entities), logger: counter });
+    const db = await createDataSource({
+      target: { kind: 'postgres', url },
+      entities: subgraphs.flatMap((s) => s.entities),
+      logger: counter,
+    });
     await db.initialize();
     return { db, counter, kind: 'postgres', close: () => db.destroy() };
   }

@@ -126,7 +126,29 @@ describe('tax code rules', () => {
 describe('land-use types', () => {
   it('cover the classification codes the seeder and the API rely on', () => {
     const codes = new Set(loadLandUseTypes().map((t) => t.code));
-    for (const code of ['LUC', 'LUK', 'BHK', 'NHK', 'CLN', 'RSX', 'RPH', 'RDD', 'NTS', 'LMU', 'NKH', 'ONT', 'ODT', 'TMD', 'SKC', 'SKK', 'DGD', 'DYT', 'DGT', 'NTD', 'CSD']) {
+    for (const code of [
+      'LUC',
+      'LUK',
+      'BHK',
+      'NHK',
+      'CLN',
+      'RSX',
+      'RPH',
+      'RDD',
+      'NTS',
+      'LMU',
+      'NKH',
+      'ONT',
+      'ODT',
+      'TMD',
+      'SKC',
+      'SKK',
+      'DGD',
+      'DYT',
+      'DGT',
+      'NTD',
+      'CSD',
+    ]) {
       expect(codes).toContain(code);
     }
   });
@@ -193,15 +215,20 @@ describe('synthetic world', () => {
       const spouse = members.find((m) => m.relationshipToHead === 'SPOUSE');
       const parents = spouse ? [head, spouse] : [head];
       if (yearsBetween(head.birthDate, '2026-01-01') < 18) problems.push(`minor head ${head.citizenId}`);
-      if (spouse && (spouse.sex === head.sex || yearsBetween(spouse.birthDate, '2026-01-01') < 18)) problems.push(`spouse ${spouse.citizenId}`);
+      if (spouse && (spouse.sex === head.sex || yearsBetween(spouse.birthDate, '2026-01-01') < 18))
+        problems.push(`spouse ${spouse.citizenId}`);
       for (const m of members) {
         const age = yearsBetween(m.birthDate, '2026-01-01');
         if (age < 0 || age > 95) problems.push(`age ${age} of ${m.citizenId}`);
-        if (m.relationshipToHead === 'CHILD' && parents.some((p) => yearsBetween(p.birthDate, m.birthDate) < 18 || yearsBetween(p.birthDate, m.birthDate) > 40)) {
+        if (
+          m.relationshipToHead === 'CHILD' &&
+          parents.some((p) => yearsBetween(p.birthDate, m.birthDate) < 18 || yearsBetween(p.birthDate, m.birthDate) > 40)
+        ) {
           problems.push(`child ${m.citizenId} born ${m.birthDate} to parents born ${parents.map((p) => p.birthDate).join(', ')}`);
         }
         if (m.relationshipToHead === 'PARENT' && yearsBetween(m.birthDate, head.birthDate) < 18) problems.push(`parent ${m.citizenId}`);
-        if (m.relationshipToHead === 'GRANDCHILD' && yearsBetween(head.birthDate, m.birthDate) < 36) problems.push(`grandchild ${m.citizenId}`);
+        if (m.relationshipToHead === 'GRANDCHILD' && yearsBetween(head.birthDate, m.birthDate) < 36)
+          problems.push(`grandchild ${m.citizenId}`);
       }
     }
     expect(problems).toEqual([]);
@@ -246,8 +273,12 @@ describe('synthetic world', () => {
     expect(certificates.length / world.parcels.length).toBeLessThan(0.95);
     const types = new Set(loadLandUseTypes().map((t) => t.code));
     const bad = world.parcels.filter(
-      (p) => p.provinceCode !== communes.get(p.communeCode)?.provinceCode || !types.has(p.landUseCode) || !(p.area > 0)
-        || Math.round(p.area * 10) / 10 !== p.area || (p.landUseCode === 'ODT' && p.area > 300),
+      (p) =>
+        p.provinceCode !== communes.get(p.communeCode)?.provinceCode ||
+        !types.has(p.landUseCode) ||
+        !(p.area > 0) ||
+        Math.round(p.area * 10) / 10 !== p.area ||
+        (p.landUseCode === 'ODT' && p.area > 300),
     );
     expect(bad).toEqual([]);
     expect(world.parcels.length / world.residents.length).toBeGreaterThan(0.6);
@@ -354,7 +385,10 @@ describe('seedSynthetic on PGlite', () => {
     const [check] = (await db.query(`SELECT
       (SELECT count(*) FROM population.resident WHERE search_name <> lower(search_name))::int AS unfolded,
       (SELECT count(*) FROM enterprise.enterprise WHERE cardinality(industry_codes) NOT BETWEEN 1 AND 4)::int AS bad_codes,
-      (SELECT count(*) FROM (SELECT parcel_id FROM land.parcel_holder GROUP BY parcel_id HAVING sum(share) <> 100) s)::int AS bad_shares`)) as Record<string, number>[];
+      (SELECT count(*) FROM (SELECT parcel_id FROM land.parcel_holder GROUP BY parcel_id HAVING sum(share) <> 100) s)::int AS bad_shares`)) as Record<
+      string,
+      number
+    >[];
     expect(check).toEqual({ unfolded: 0, bad_codes: 0, bad_shares: 0 });
   });
 });

@@ -52,8 +52,11 @@ describe('administrative-units subgraph', () => {
   });
 
   test('_entities batches: one statement per entity type whatever the number of references', async () => {
-    const reps = (n: number) => (n === 5 ? ['00004', '00008', '00025', '00031', '00070'] : Array.from({ length: n }, (_, i) => String(4 + i * 3).padStart(5, '0')))
-      .map((code) => ({ __typename: 'Commune', code }));
+    const reps = (n: number) =>
+      (n === 5
+        ? ['00004', '00008', '00025', '00031', '00070']
+        : Array.from({ length: n }, (_, i) => String(4 + i * 3).padStart(5, '0'))
+      ).map((code) => ({ __typename: 'Commune', code }));
     const counts: number[] = [];
     for (const n of [5, 100]) {
       database.counter.reset();
@@ -64,10 +67,16 @@ describe('administrative-units subgraph', () => {
   });
 
   test('a commune page continues from its cursor and never overlaps', async () => {
-    const first = await client.run(`{ province(code: "01") { communes(first: 60) { totalCount pageInfo { endCursor hasNextPage } edges { node { code } } } } }`);
+    const first = await client.run(
+      `{ province(code: "01") { communes(first: 60) { totalCount pageInfo { endCursor hasNextPage } edges { node { code } } } } }`,
+    );
     const page1 = (first.data?.province as { communes: { pageInfo: { endCursor: string }; edges: { node: { code: string } }[] } }).communes;
-    const second = await client.run(`query ($a: String) { province(code: "01") { communes(first: 100, after: $a) { pageInfo { hasNextPage } edges { node { code } } } } }`, { a: page1.pageInfo.endCursor });
-    const page2 = (second.data?.province as { communes: { pageInfo: { hasNextPage: boolean }; edges: { node: { code: string } }[] } }).communes;
+    const second = await client.run(
+      `query ($a: String) { province(code: "01") { communes(first: 100, after: $a) { pageInfo { hasNextPage } edges { node { code } } } } }`,
+      { a: page1.pageInfo.endCursor },
+    );
+    const page2 = (second.data?.province as { communes: { pageInfo: { hasNextPage: boolean }; edges: { node: { code: string } }[] } })
+      .communes;
     expect(page1.edges.length + page2.edges.length).toBe(126);
     expect(page2.pageInfo.hasNextPage).toBe(false);
     const codes = [...page1.edges, ...page2.edges].map((e) => e.node.code);

@@ -11,8 +11,20 @@ import { foldForSearch } from '../../../shared/text';
 const DATA_DIR = join(__dirname, 'data');
 const BASELINE_DATE = '2025-07-01';
 
-interface ProvinceRecord { code: string; name: string; fullName: string; type: string; mergedFrom: { legacyCode: string }[] }
-interface CommuneRecord { code: string; name: string; fullName: string; type: string; provinceCode: string }
+interface ProvinceRecord {
+  code: string;
+  name: string;
+  fullName: string;
+  type: string;
+  mergedFrom: { legacyCode: string }[];
+}
+interface CommuneRecord {
+  code: string;
+  name: string;
+  fullName: string;
+  type: string;
+  provinceCode: string;
+}
 interface ChangeFile {
   effectiveFrom: string;
   legalBasis: string[];
@@ -23,15 +35,21 @@ interface LegacyFile {
   provinces: { legacyCode: string; name: string; newProvinceCode: string }[];
   districts: { legacyCode: string; name: string; legacyProvinceCode: string; newProvinceCode: string; newCommuneCodes?: string[] }[];
   communes: {
-    legacyCode: string; name: string; legacyDistrictCode: string; legacyProvinceCode: string; newProvinceCode: string;
-    newCommuneCodes: string[]; legacyStatus?: string; correction?: string;
+    legacyCode: string;
+    name: string;
+    legacyDistrictCode: string;
+    legacyProvinceCode: string;
+    newProvinceCode: string;
+    newCommuneCodes: string[];
+    legacyStatus?: string;
+    correction?: string;
   }[];
 }
 
-const PROVINCE_TYPES: Record<string, string> = { 'tỉnh': 'PROVINCE', 'thành phố trực thuộc trung ương': 'CENTRAL_CITY' };
+const PROVINCE_TYPES: Record<string, string> = { tỉnh: 'PROVINCE', 'thành phố trực thuộc trung ương': 'CENTRAL_CITY' };
 const COMMUNE_TYPES: Record<string, { type: string; prefix: string }> = {
-  'xã': { type: 'COMMUNE', prefix: 'Xã' },
-  'phường': { type: 'WARD', prefix: 'Phường' },
+  xã: { type: 'COMMUNE', prefix: 'Xã' },
+  phường: { type: 'WARD', prefix: 'Phường' },
   'đặc khu': { type: 'SPECIAL_ZONE', prefix: 'Đặc khu' },
 };
 
@@ -45,16 +63,32 @@ function known<T>(map: Record<string, T>, key: string, what: string): T {
   return value;
 }
 
-interface ChangeRow { level: string; code: string; field: string; oldValue: string; newValue: string; effectiveFrom: string; legalBasis: string[] }
+interface ChangeRow {
+  level: string;
+  code: string;
+  field: string;
+  oldValue: string;
+  newValue: string;
+  effectiveFrom: string;
+  legalBasis: string[];
+}
 
 /** The units as they stand on `today`, plus the changes that led there. Pure: reads the data files only. */
 export function loadUnits(today: string) {
   const provinces = readJson<ProvinceRecord[]>('provinces.json').map((p) => ({
-    code: p.code, name: p.name, fullName: p.fullName, type: known(PROVINCE_TYPES, p.type, 'province type'), effectiveFrom: BASELINE_DATE,
+    code: p.code,
+    name: p.name,
+    fullName: p.fullName,
+    type: known(PROVINCE_TYPES, p.type, 'province type'),
+    effectiveFrom: BASELINE_DATE,
   }));
   const communes = readJson<CommuneRecord[]>('communes.json').map((c) => ({
-    code: c.code, name: c.name, fullName: c.fullName, type: known(COMMUNE_TYPES, c.type, 'commune type').type,
-    provinceCode: c.provinceCode, effectiveFrom: BASELINE_DATE,
+    code: c.code,
+    name: c.name,
+    fullName: c.fullName,
+    type: known(COMMUNE_TYPES, c.type, 'commune type').type,
+    provinceCode: c.provinceCode,
+    effectiveFrom: BASELINE_DATE,
   }));
   const changes: ChangeRow[] = [];
   const changeFile = readJson<ChangeFile>('changes-after-2025-07-01.json');
@@ -86,16 +120,44 @@ export function loadUnits(today: string) {
 export function loadLegacyUnits() {
   const legacy = readJson<LegacyFile>('legacy-mapping.json');
   const units = [
-    ...legacy.provinces.map((p) => ({ level: 'PROVINCE', code: p.legacyCode, name: p.name, legacyProvinceCode: null, legacyDistrictCode: null, newProvinceCode: p.newProvinceCode, status: 'LISTED', correction: null })),
-    ...legacy.districts.map((d) => ({ level: 'DISTRICT', code: d.legacyCode, name: d.name, legacyProvinceCode: d.legacyProvinceCode, legacyDistrictCode: null, newProvinceCode: d.newProvinceCode, status: 'LISTED', correction: null })),
+    ...legacy.provinces.map((p) => ({
+      level: 'PROVINCE',
+      code: p.legacyCode,
+      name: p.name,
+      legacyProvinceCode: null,
+      legacyDistrictCode: null,
+      newProvinceCode: p.newProvinceCode,
+      status: 'LISTED',
+      correction: null,
+    })),
+    ...legacy.districts.map((d) => ({
+      level: 'DISTRICT',
+      code: d.legacyCode,
+      name: d.name,
+      legacyProvinceCode: d.legacyProvinceCode,
+      legacyDistrictCode: null,
+      newProvinceCode: d.newProvinceCode,
+      status: 'LISTED',
+      correction: null,
+    })),
     ...legacy.communes.map((c) => ({
-      level: 'COMMUNE', code: c.legacyCode, name: c.name, legacyProvinceCode: c.legacyProvinceCode, legacyDistrictCode: c.legacyDistrictCode,
-      newProvinceCode: c.newProvinceCode, status: c.legacyStatus === 'not-in-2025-03-01-list' ? 'NOT_IN_2025_03_01_LIST' : 'LISTED', correction: c.correction ?? null,
+      level: 'COMMUNE',
+      code: c.legacyCode,
+      name: c.name,
+      legacyProvinceCode: c.legacyProvinceCode,
+      legacyDistrictCode: c.legacyDistrictCode,
+      newProvinceCode: c.newProvinceCode,
+      status: c.legacyStatus === 'not-in-2025-03-01-list' ? 'NOT_IN_2025_03_01_LIST' : 'LISTED',
+      correction: c.correction ?? null,
     })),
   ];
   const successors = [
-    ...legacy.districts.flatMap((d) => (d.newCommuneCodes ?? []).map((communeCode) => ({ level: 'DISTRICT', legacyCode: d.legacyCode, communeCode }))),
-    ...legacy.communes.flatMap((c) => c.newCommuneCodes.map((communeCode) => ({ level: 'COMMUNE', legacyCode: c.legacyCode, communeCode }))),
+    ...legacy.districts.flatMap((d) =>
+      (d.newCommuneCodes ?? []).map((communeCode) => ({ level: 'DISTRICT', legacyCode: d.legacyCode, communeCode })),
+    ),
+    ...legacy.communes.flatMap((c) =>
+      c.newCommuneCodes.map((communeCode) => ({ level: 'COMMUNE', legacyCode: c.legacyCode, communeCode })),
+    ),
   ];
   return { units, successors };
 }
@@ -114,14 +176,22 @@ export async function seedAdministrativeUnits(db: DataSource, today = new Date()
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::date[])
        ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, full_name = EXCLUDED.full_name, type = EXCLUDED.type,
          search_name = EXCLUDED.search_name, effective_from = EXCLUDED.effective_from`,
-      [...columns(provinces, ['code', 'name', 'fullName', 'type']), provinces.map((p) => foldForSearch(p.fullName)), provinces.map((p) => p.effectiveFrom)],
+      [
+        ...columns(provinces, ['code', 'name', 'fullName', 'type']),
+        provinces.map((p) => foldForSearch(p.fullName)),
+        provinces.map((p) => p.effectiveFrom),
+      ],
     );
     await m.query(
       `INSERT INTO administrative_units.commune (code, name, full_name, type, province_code, search_name, effective_from)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[])
        ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, full_name = EXCLUDED.full_name, type = EXCLUDED.type,
          province_code = EXCLUDED.province_code, search_name = EXCLUDED.search_name, effective_from = EXCLUDED.effective_from`,
-      [...columns(communes, ['code', 'name', 'fullName', 'type', 'provinceCode']), communes.map((c) => foldForSearch(c.fullName)), communes.map((c) => c.effectiveFrom)],
+      [
+        ...columns(communes, ['code', 'name', 'fullName', 'type', 'provinceCode']),
+        communes.map((c) => foldForSearch(c.fullName)),
+        communes.map((c) => c.effectiveFrom),
+      ],
     );
     for (const c of changes) {
       await m.query(
@@ -136,7 +206,10 @@ export async function seedAdministrativeUnits(db: DataSource, today = new Date()
        ON CONFLICT (level, code) DO UPDATE SET name = EXCLUDED.name, legacy_province_code = EXCLUDED.legacy_province_code,
          legacy_district_code = EXCLUDED.legacy_district_code, new_province_code = EXCLUDED.new_province_code,
          status = EXCLUDED.status, correction = EXCLUDED.correction, search_name = EXCLUDED.search_name`,
-      [...columns(units, ['level', 'code', 'name', 'legacyProvinceCode', 'legacyDistrictCode', 'newProvinceCode', 'status', 'correction']), units.map((u) => foldForSearch(u.name))],
+      [
+        ...columns(units, ['level', 'code', 'name', 'legacyProvinceCode', 'legacyDistrictCode', 'newProvinceCode', 'status', 'correction']),
+        units.map((u) => foldForSearch(u.name)),
+      ],
     );
     await m.query(
       `INSERT INTO administrative_units.legacy_successor (level, legacy_code, commune_code)

@@ -15,8 +15,12 @@ describe('enterprise subgraph', () => {
   });
 
   test('_entities resolves Enterprise by tax code, Resident adds represented enterprises, Commune its enterprises', async () => {
-    const [e] = await database.db.query(`SELECT tax_code, name, legal_representative_id, head_office_commune_code FROM enterprise.enterprise ORDER BY tax_code LIMIT 1`);
-    const [{ n }] = await database.db.query(`SELECT count(*)::int AS n FROM enterprise.enterprise WHERE head_office_commune_code = $1`, [e.head_office_commune_code]);
+    const [e] = await database.db.query(
+      `SELECT tax_code, name, legal_representative_id, head_office_commune_code FROM enterprise.enterprise ORDER BY tax_code LIMIT 1`,
+    );
+    const [{ n }] = await database.db.query(`SELECT count(*)::int AS n FROM enterprise.enterprise WHERE head_office_commune_code = $1`, [
+      e.head_office_commune_code,
+    ]);
     const result = await client.entities(
       [
         { __typename: 'Enterprise', taxCode: e.tax_code },
@@ -30,17 +34,33 @@ describe('enterprise subgraph', () => {
     );
     expect(result.errors).toBeUndefined();
     const [found, resident, commune, unknown] = result.data?._entities as Record<string, unknown>[];
-    expect(found).toEqual({ taxCode: e.tax_code, name: e.name, legalRepresentative: { citizenId: e.legal_representative_id }, headOffice: { code: e.head_office_commune_code } });
+    expect(found).toEqual({
+      taxCode: e.tax_code,
+      name: e.name,
+      legalRepresentative: { citizenId: e.legal_representative_id },
+      headOffice: { code: e.head_office_commune_code },
+    });
     expect(resident!.representedEnterprises).toContainEqual({ taxCode: e.tax_code });
     expect(commune).toEqual({ enterprises: { totalCount: n } });
     expect(unknown).toBeNull();
   });
 
   test('enterprises by province, status and name', async () => {
-    const [e] = await database.db.query(`SELECT head_office_province_code AS p, status, name FROM enterprise.enterprise ORDER BY tax_code LIMIT 1`);
+    const [e] = await database.db.query(
+      `SELECT head_office_province_code AS p, status, name FROM enterprise.enterprise ORDER BY tax_code LIMIT 1`,
+    );
     const result = await client.run(
       `query ($f: EnterpriseFilter!) { enterprises(filter: $f, first: 100) { totalCount edges { node { name status } } } }`,
-      { f: { provinceCode: e.p, status: e.status, search: e.name.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toUpperCase() } },
+      {
+        f: {
+          provinceCode: e.p,
+          status: e.status,
+          search: e.name
+            .normalize('NFD')
+            .replace(/[\u0300-\u036f]/g, '')
+            .toUpperCase(),
+        },
+      },
     );
     expect(result.errors).toBeUndefined();
     const list = result.data?.enterprises as { edges: { node: { name: string } }[] };

@@ -36,7 +36,13 @@ export class Enterprise {
   headOfficeAddress!: string;
 
   /** VND, numeric(20,0) read as a number (exact below 2^53). */
-  @Column({ name: 'charter_capital', type: 'numeric', precision: 20, scale: 0, transformer: { to: (v: number) => v, from: (v: string) => Number(v) } })
+  @Column({
+    name: 'charter_capital',
+    type: 'numeric',
+    precision: 20,
+    scale: 0,
+    transformer: { to: (v: number) => v, from: (v: string) => Number(v) },
+  })
   charterCapital!: number;
 
   @Column({ name: 'industry_codes', type: 'text', array: true })

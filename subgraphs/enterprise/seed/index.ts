@@ -35,7 +35,8 @@ export async function insertEnterprises(m: EntityManager, rows: readonly Enterpr
   if (rows.length === 0) return 0;
   if (!m.queryRunner) throw new Error('insertEnterprises needs the EntityManager of a transaction (db.transaction(async (m) => …))');
   for (const row of rows) {
-    if (row.industryCodes.some((code) => !/^\d{4}$/.test(code))) throw new Error(`Enterprise ${row.taxCode}: bad industry codes ${row.industryCodes.join(',')}`);
+    if (row.industryCodes.some((code) => !/^\d{4}$/.test(code)))
+      throw new Error(`Enterprise ${row.taxCode}: bad industry codes ${row.industryCodes.join(',')}`);
   }
   const result = await m.queryRunner.query(
     `INSERT INTO enterprise.enterprise (tax_code, name, search_name, legal_form, status, founded_on, head_office_province_code,

@@ -15,9 +15,14 @@ describe('land subgraph', () => {
   });
 
   test('_entities resolves LandParcel by id with typed holders whose shares sum to 100', async () => {
-    const [p] = await database.db.query(`SELECT parcel_id::text AS id FROM land.parcel_holder GROUP BY parcel_id HAVING count(*) > 1 ORDER BY parcel_id LIMIT 1`);
+    const [p] = await database.db.query(
+      `SELECT parcel_id::text AS id FROM land.parcel_holder GROUP BY parcel_id HAVING count(*) > 1 ORDER BY parcel_id LIMIT 1`,
+    );
     const result = await client.entities(
-      [{ __typename: 'LandParcel', id: p.id }, { __typename: 'LandParcel', id: '999999999' }],
+      [
+        { __typename: 'LandParcel', id: p.id },
+        { __typename: 'LandParcel', id: '999999999' },
+      ],
       '... on LandParcel { id area landUse { code category } holdings { share holder { __typename ... on Resident { citizenId } ... on Enterprise { taxCode } } } }',
     );
     expect(result.errors).toBeUndefined();
@@ -51,10 +56,15 @@ describe('land subgraph', () => {
       `SELECT p.id::text AS id, p.commune_code, p.map_sheet_number, p.parcel_number, p.land_use_code, h.holder_id
        FROM land.land_parcel p JOIN land.parcel_holder h ON h.parcel_id = p.id AND h.holder_type = 'RESIDENT' ORDER BY p.id LIMIT 1`,
     );
-    const result = await client.run(
-      `query ($f: LandParcelFilter!) { landParcels(filter: $f) { totalCount edges { node { id } } } }`,
-      { f: { communeCode: p.commune_code, mapSheetNumber: p.map_sheet_number, parcelNumber: p.parcel_number, landUseCode: p.land_use_code, holderCitizenId: p.holder_id } },
-    );
+    const result = await client.run(`query ($f: LandParcelFilter!) { landParcels(filter: $f) { totalCount edges { node { id } } } }`, {
+      f: {
+        communeCode: p.commune_code,
+        mapSheetNumber: p.map_sheet_number,
+        parcelNumber: p.parcel_number,
+        landUseCode: p.land_use_code,
+        holderCitizenId: p.holder_id,
+      },
+    });
     expect(result.data).toEqual({ landParcels: { totalCount: 1, edges: [{ node: { id: p.id } }] } });
   });
 });

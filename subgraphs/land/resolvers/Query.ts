@@ -30,14 +30,20 @@ async function checkFilter(f: FilterArgs, ctx: Context): Promise<ParcelFilter> {
   if (f.holderCitizenId != null) filter.holderCitizenId = checkCode('citizenId', 'filter.holderCitizenId', f.holderCitizenId);
   if (f.holderTaxCode != null) filter.holderTaxCode = checkCode('taxCode', 'filter.holderTaxCode', f.holderTaxCode);
   if (f.certificateNumber != null) {
-    if (!/^[\p{L}\d -]{1,20}$/u.test(f.certificateNumber)) throw badInput('filter.certificateNumber', f.certificateNumber, 'must be 1 to 20 letters, digits or spaces');
+    if (!/^[\p{L}\d -]{1,20}$/u.test(f.certificateNumber))
+      throw badInput('filter.certificateNumber', f.certificateNumber, 'must be 1 to 20 letters, digits or spaces');
     filter.certificateNumber = f.certificateNumber;
   }
   if (f.mapSheetNumber != null) filter.mapSheetNumber = positive('filter.mapSheetNumber', f.mapSheetNumber);
   if (f.parcelNumber != null) filter.parcelNumber = positive('filter.parcelNumber', f.parcelNumber);
   if (f.landUseCode != null) filter.landUseCode = await checkLandUseCode('filter.landUseCode', f.landUseCode, ctx);
   if (!filter.provinceCode && !filter.communeCode && !filter.holderCitizenId && !filter.holderTaxCode && !filter.certificateNumber) {
-    throw badInput('filter', f, 'give at least one of provinceCode, communeCode, holderCitizenId, holderTaxCode, certificateNumber', ErrorCode.FILTER_TOO_BROAD);
+    throw badInput(
+      'filter',
+      f,
+      'give at least one of provinceCode, communeCode, holderCitizenId, holderTaxCode, certificateNumber',
+      ErrorCode.FILTER_TOO_BROAD,
+    );
   }
   return filter;
 }

@@ -16,7 +16,9 @@ describe('population subgraph', () => {
   });
 
   test('_entities resolves Resident by citizenId and Household by id; unknown or malformed keys give null', async () => {
-    const [r] = await database.db.query(`SELECT citizen_id, full_name, household_id::text AS household_id FROM population.resident WHERE household_id IS NOT NULL ORDER BY citizen_id LIMIT 1`);
+    const [r] = await database.db.query(
+      `SELECT citizen_id, full_name, household_id::text AS household_id FROM population.resident WHERE household_id IS NOT NULL ORDER BY citizen_id LIMIT 1`,
+    );
     const result = await client.entities(
       [
         { __typename: 'Resident', citizenId: r.citizen_id },
@@ -35,8 +37,13 @@ describe('population subgraph', () => {
   });
 
   test('_entities on Commune adds its residents and households', async () => {
-    const result = await client.entities([{ __typename: 'Commune', code: DENSE_COMMUNE }], '... on Commune { residents(first: 2) { totalCount edges { node { citizenId } } } households(first: 1) { totalCount } }');
-    const commune = (result.data?._entities as { residents: { totalCount: number; edges: unknown[] }; households: { totalCount: number } }[])[0]!;
+    const result = await client.entities(
+      [{ __typename: 'Commune', code: DENSE_COMMUNE }],
+      '... on Commune { residents(first: 2) { totalCount edges { node { citizenId } } } households(first: 1) { totalCount } }',
+    );
+    const commune = (
+      result.data?._entities as { residents: { totalCount: number; edges: unknown[] }; households: { totalCount: number } }[]
+    )[0]!;
     expect(commune.residents.edges).toHaveLength(2);
     expect(commune.residents.totalCount).toBeGreaterThan(100);
     expect(commune.households.totalCount).toBeGreaterThan(10);
@@ -46,18 +53,28 @@ describe('population subgraph', () => {
     const [{ code, n }] = await database.db.query(
       `SELECT current_commune_code AS code, count(*)::int AS n FROM population.resident WHERE current_commune_code <> permanent_commune_code GROUP BY 1 ORDER BY 2 DESC LIMIT 1`,
     );
-    const result = await client.entities([{ __typename: 'Commune', code }], '... on Commune { residents(residence: CURRENT, first: 0) { totalCount } }');
-    const [{ total }] = await database.db.query(`SELECT count(*)::int AS total FROM population.resident WHERE current_commune_code = $1`, [code]);
+    const result = await client.entities(
+      [{ __typename: 'Commune', code }],
+      '... on Commune { residents(residence: CURRENT, first: 0) { totalCount } }',
+    );
+    const [{ total }] = await database.db.query(`SELECT count(*)::int AS total FROM population.resident WHERE current_commune_code = $1`, [
+      code,
+    ]);
     expect(n).toBeGreaterThan(0);
     expect(result.data?._entities).toEqual([{ residents: { totalCount: total } }]);
   });
 
   test('residents of 5 or 100 communes load in the same number of statements', async () => {
-    const codes: string[] = (await database.db.query(`SELECT DISTINCT permanent_commune_code AS c FROM population.resident ORDER BY 1 LIMIT 100`)).map((r: { c: string }) => r.c);
+    const codes: string[] = (
+      await database.db.query(`SELECT DISTINCT permanent_commune_code AS c FROM population.resident ORDER BY 1 LIMIT 100`)
+    ).map((r: { c: string }) => r.c);
     const counts: number[] = [];
     for (const n of [5, 100]) {
       database.counter.reset();
-      const result = await client.entities(codes.slice(0, n).map((code) => ({ __typename: 'Commune', code })), '... on Commune { residents(first: 10) { totalCount edges { node { fullName } } } }');
+      const result = await client.entities(
+        codes.slice(0, n).map((code) => ({ __typename: 'Commune', code })),
+        '... on Commune { residents(first: 10) { totalCount edges { node { fullName } } } }',
+      );
       expect(result.errors).toBeUndefined();
       counts.push(database.counter.count);
     }

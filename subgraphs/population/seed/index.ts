@@ -63,7 +63,12 @@ export async function insertPopulation(m: EntityManager, rows: PopulationRows): 
       `INSERT INTO population.household (id, commune_code, address, head_citizen_id)
        SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[])
        ON CONFLICT DO NOTHING`,
-      [households.map((h) => h.id), households.map((h) => h.communeCode), households.map((h) => h.address), households.map((h) => h.headCitizenId)],
+      [
+        households.map((h) => h.id),
+        households.map((h) => h.communeCode),
+        households.map((h) => h.address),
+        households.map((h) => h.headCitizenId),
+      ],
     );
   }
   if (residents.length > 0) {
