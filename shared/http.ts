@@ -110,6 +110,6 @@ export async function listen(handler: http.RequestListener, port: number, host: 
     server.listen(port, host, () => resolve());
   });
   const address = server.address() as AddressInfo;
-  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  const shownHost = ['0.0.0.0', '::', '127.0.0.1'].includes(host) ? 'localhost' : host;
   return { server, url: `http://${shownHost}:${address.port}${GRAPHQL_PATH}` };
 }
