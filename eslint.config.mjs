@@ -29,10 +29,18 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } } },
+  {
+    ...restrict(
+      ['shared/**/*.ts'],
+      ['**/gateway/**', '**/subgraphs/**', '**/cli/**', '**/test/**'],
+      'shared/ is domain-free: it imports neither the gateway, nor subgraphs, nor the CLI.',
+    ),
+    ignores: ['shared/**/__tests__/**'],
+  },
   restrict(
-    ['shared/**/*.ts'],
-    ['**/gateway/**', '**/subgraphs/**', '**/cli/**', '**/test/**'],
-    'shared/ is domain-free: it imports neither the gateway, nor subgraphs, nor the CLI.',
+    ['shared/**/__tests__/**/*.ts'],
+    ['**/gateway/**', '**/subgraphs/**', '**/cli/**'],
+    'shared/ is domain-free (its tests may use test/helpers).',
   ),
   ...SUBGRAPHS.map((name) =>
     restrict(

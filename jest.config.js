@@ -7,7 +7,12 @@
 module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': 'ts-jest' },
-  testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/subgraphs/**/__tests__/**/*.test.ts', '<rootDir>/cli/**/__tests__/**/*.test.ts'],
+  testMatch: [
+    '<rootDir>/test/**/*.test.ts',
+    '<rootDir>/subgraphs/**/__tests__/**/*.test.ts',
+    '<rootDir>/cli/**/__tests__/**/*.test.ts',
+    '<rootDir>/shared/**/__tests__/**/*.test.ts',
+  ],
   testPathIgnorePatterns: ['/node_modules/', '/.data/'],
   globalSetup: '<rootDir>/test/globalSetup.ts',
   globalTeardown: '<rootDir>/test/globalTeardown.ts',

@@ -2,6 +2,12 @@ import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
 import { databaseTarget, openHubDatabase } from '../gateway/hub';
 import { loadConfig } from '../shared/config';
+import { mkdtempSync } from 'node:fs';
+import { loadGatewayKeys } from '../gateway/auth';
+import { mintDevToken, type TokenClaims } from '../gateway/tokens';
+import { ROLES, type Role } from '../shared/identity';
+import { writeKeyFiles } from '../shared/keys';
+import { AUDIT_HELP, auditCommand } from './audit';
 import { seedSynthetic } from './seed';
 
 const HELP = `Liên Thông command line
@@ -11,6 +17,16 @@ const HELP = `Liên Thông command line
       types) and seeds N synthetic residents with their households, parcels and enterprises.
       Deterministic for a given seed; re-running adds only what is missing. Writes to DATABASE_URL,
       or to the embedded PGlite in PGLITE_DIR when DATABASE_URL is not set.
+
+  npm run cli -- token --role ROLE [--commune CODE] [--province CODE] [--sub ID] [--org NAME] [--ttl 8h]
+      Mints a development token (signed with the generated development issuer key; never in
+      production). ROLE: ${ROLES.join(', ')}. A CITIZEN's --sub is their 12-digit ID.
+
+  npm run cli -- keys --dir DIR
+      Writes a fresh key set for a deployment: the gateway's internal key pair (private half for
+      gateways, public half for subgraphs) and a demonstration token issuer (JWKS + private key).
+
+${AUDIT_HELP}
 `;
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
@@ -46,11 +62,64 @@ async function seed(args: string[]): Promise<void> {
   }
 }
 
+async function token(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      role: { type: 'string' },
+      commune: { type: 'string' },
+      province: { type: 'string' },
+      sub: { type: 'string' },
+      org: { type: 'string' },
+      ttl: { type: 'string' },
+    },
+    strict: true,
+  });
+  const role = values.role as Role | undefined;
+  if (!role || !(ROLES as readonly string[]).includes(role)) throw new Error(`--role must be one of ${ROLES.join(', ')}`);
+  const config = loadConfig(process.env);
+  const keys = await loadGatewayKeys(config);
+  if (!keys.dev) throw new Error('Tokens can only be minted with the development keys; in production they come from the identity provider');
+  const claims: TokenClaims = {
+    role,
+    sub: values.sub ?? `${role.toLowerCase().replace(/_/g, '-')}-dev`,
+    ...(values.org ? { org: values.org } : {}),
+    ...(values.commune ? { commune: values.commune } : {}),
+    ...(values.province ? { province: values.province } : {}),
+  };
+  console.log(await mintDevToken(keys.dev, config, claims, values.ttl ?? '8h'));
+}
+
+async function keys(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { dir: { type: 'string' } }, strict: true });
+  const dir = values.dir ?? mkdtempSync('lien-thong-keys-');
+  const files = await writeKeyFiles(dir);
+  for (const [name, file] of Object.entries(files)) console.log(`${name}: ${file}`);
+}
+
+async function audit(args: string[]): Promise<void> {
+  const config = loadConfig(process.env);
+  const target = await databaseTarget(config);
+  const db = await openHubDatabase(target);
+  try {
+    process.exitCode = await auditCommand(args, db);
+  } finally {
+    await db.destroy();
+    if (target.kind === 'pglite') await target.pglite.close();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'seed':
       return seed(rest);
+    case 'token':
+      return token(rest);
+    case 'keys':
+      return keys(rest);
+    case 'audit':
+      return audit(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -1,12 +1,16 @@
+import { createAuditLog } from '../shared/audit';
 import { loadConfig, subgraphUrls } from '../shared/config';
 import { createHttpHandler, listen } from '../shared/http';
 import { createLogger } from '../shared/logger';
 import { stopGracefully } from '../shared/run';
 import { seedSynthetic } from '../cli/seed';
 import { subgraphs } from '../subgraphs';
+import { loadGatewayKeys } from './auth';
+import { contextFactory } from './context';
 import { databaseTarget, needsSeed, openHubDatabase } from './hub';
 import { createGatewayServer, type SubgraphTransport } from './server';
 import { readCommittedSupergraph } from './supergraph';
+import { demoTokens } from './tokens';
 
 /**
  * `npm start`. With subgraph URLs configured, a gateway in front of separately deployed subgraphs;
@@ -17,10 +21,11 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const log = createLogger('gateway', config.LOG_LEVEL);
   const urls = subgraphUrls(config);
+  const keys = await loadGatewayKeys(config);
   let transport: SubgraphTransport;
   let db;
   if (Object.keys(urls).length > 0) {
-    transport = { kind: 'remote', urls };
+    transport = { kind: 'remote', urls, keys: keys.internal };
   } else {
     const target = await databaseTarget(config);
     log.info({ database: target.kind === 'pglite' ? `PGlite in ${config.PGLITE_DIR}` : 'PostgreSQL (DATABASE_URL)' }, 'opening database');
@@ -40,7 +45,7 @@ async function main(): Promise<void> {
       });
       log.info(counts, 'seeded');
     }
-    transport = { kind: 'embedded', subgraphs, db };
+    transport = { kind: 'embedded', subgraphs, db, auditLog: createAuditLog(db) };
   }
   const apollo = createGatewayServer({
     supergraphSdl: readCommittedSupergraph(),
@@ -50,14 +55,26 @@ async function main(): Promise<void> {
   });
   await apollo.start();
   const handler = createHttpHandler(apollo, {
-    context: async () => ({}),
+    context: contextFactory(keys.authenticate),
     ...(db ? { health: async () => (await db.query('SELECT 1')).length === 1 } : {}),
   });
   const { server, url } = await listen(handler, config.PORT, config.HOST);
   log.info({ url, mode: transport.kind }, 'gateway ready');
+  console.log(`\nLiên Thông gateway ready at ${url}`);
   console.log(
-    `\nLiên Thông gateway ready at ${url}\nTry: curl -s ${url} -H 'content-type: application/json' -d '{"query":"{ provinces { code name } }"}'\n`,
+    `Public data needs no token: curl -s ${url} -H 'content-type: application/json' -d '{"query":"{ provinces { code name } }"}'`,
   );
+  if (keys.dev) {
+    const citizen: { citizen_id: string }[] = db
+      ? await db.query(`SELECT citizen_id FROM population.resident ORDER BY citizen_id LIMIT 1`)
+      : [];
+    const tokens = await demoTokens(keys.dev, config, citizen[0]?.citizen_id ?? null);
+    console.log(
+      '\nDevelopment tokens (valid 8 hours; send as "Authorization: Bearer <token>", and a purpose as "X-Purpose: <case reference>"):',
+    );
+    for (const [persona, token] of Object.entries(tokens)) console.log(`\n  ${persona}:\n  ${token}`);
+    console.log(`\nMint others with: npm run cli -- token --role COMMUNE_OFFICER --commune 00004\n`);
+  }
   stopGracefully({ http: server, apollo, ...(db ? { db } : {}), log });
 }
 

@@ -1,14 +1,22 @@
-import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import type { DataSource } from 'typeorm';
+import type { AuditLog } from '../shared/audit';
 import { maskError } from '../shared/errors';
+import type { InternalKeys } from '../shared/internalToken';
 import type { Logger } from '../shared/logger';
 import type { SubgraphModule } from '../shared/subgraph';
+import type { GatewayContext } from './context';
 import { EmbeddedDataSource } from './embedded';
+import { SignedDataSource } from './remote';
 
-/** How the gateway reaches its subgraphs: in its own process, or over HTTP. */
+/**
+ * How the gateway reaches its subgraphs: in its own process (identity handed over in-process), or
+ * over HTTP (identity signed with the internal key).
+ */
 export type SubgraphTransport =
-  { kind: 'embedded'; subgraphs: readonly SubgraphModule[]; db: DataSource } | { kind: 'remote'; urls: Record<string, string> };
+  | { kind: 'embedded'; subgraphs: readonly SubgraphModule[]; db: DataSource; auditLog: AuditLog }
+  | { kind: 'remote'; urls: Record<string, string>; keys: InternalKeys };
 
 export interface GatewayOptions {
   supergraphSdl: string;
@@ -18,15 +26,15 @@ export interface GatewayOptions {
   introspection?: boolean;
 }
 
-function dataSourceFor(transport: SubgraphTransport, name: string, log: Logger): GraphQLDataSource {
+function dataSourceFor(transport: SubgraphTransport, name: string, log: Logger): GraphQLDataSource<GatewayContext> {
   if (transport.kind === 'remote') {
     const url = transport.urls[name];
     if (!url) throw new Error(`No URL configured for subgraph "${name}"`);
-    return new RemoteGraphQLDataSource({ url });
+    return new SignedDataSource(name, url, transport.keys);
   }
   const module = transport.subgraphs.find((s) => s.name === name);
   if (!module) throw new Error(`Supergraph names subgraph "${name}", which is not in the registry`);
-  return new EmbeddedDataSource(module, transport.db, log);
+  return new EmbeddedDataSource(module, transport.db, transport.auditLog, log);
 }
 
 /**
@@ -34,13 +42,13 @@ function dataSourceFor(transport: SubgraphTransport, name: string, log: Logger):
  * it (index.ts), or executes operations on it directly (tests). Stateless, so any number can run
  * behind a load balancer.
  */
-export function createGatewayServer(options: GatewayOptions): ApolloServer {
+export function createGatewayServer(options: GatewayOptions): ApolloServer<GatewayContext> {
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name }) => dataSourceFor(options.transport, name, options.log),
     logger: options.log,
   });
-  return new ApolloServer({
+  return new ApolloServer<GatewayContext>({
     gateway,
     introspection: options.introspection ?? true,
     includeStacktraceInErrorResponses: false,

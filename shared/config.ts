@@ -25,6 +25,24 @@ const schema = z.object({
   ENTERPRISE_URL: url.optional(),
   SEED_RESIDENTS: z.coerce.number().int().min(0).default(10_000),
   SEED: z.coerce.number().int().min(0).default(1),
+  /** Identity provider of users' tokens: issuer and audience they must carry, and its keys. */
+  AUTH_ISSUER: z.string().min(1).default('lien-thong-dev'),
+  AUTH_AUDIENCE: z.string().min(1).default('lien-thong'),
+  AUTH_JWKS_FILE: z.string().min(1).optional(),
+  AUTH_JWKS_URL: url.optional(),
+  AUTH_ALGORITHMS: z
+    .string()
+    .default('ES256,RS256,EdDSA')
+    .transform((s) => s.split(',').map((a) => a.trim()))
+    .pipe(z.array(z.enum(['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA'])).min(1)),
+  /** The gateway's internal key pair (JWK files): the private half on gateways, the public half on subgraphs. */
+  INTERNAL_PRIVATE_KEY_FILE: z.string().min(1).optional(),
+  INTERNAL_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+  /** Where development keys are generated when none are configured (never in production). */
+  DEV_KEYS_DIR: z
+    .string()
+    .min(1)
+    .default(join(REPO_ROOT, '.data', 'dev-keys')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
 });

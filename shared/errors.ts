@@ -14,8 +14,16 @@ export const ErrorCode = {
   INVALID_CURSOR: 'INVALID_CURSOR',
   /** A list filter would scan a whole national table. */
   FILTER_TOO_BROAD: 'FILTER_TOO_BROAD',
-  /** The requested record does not exist. */
+  /** The requested record does not exist — or is outside the caller's jurisdiction: the two look the same. */
   NOT_FOUND: 'NOT_FOUND',
+  /** No valid token (or, at a subgraph, no valid gateway signature). HTTP 401. */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** The caller's role may never read this kind of data. HTTP 403. */
+  FORBIDDEN: 'FORBIDDEN',
+  /** Personal data was asked for without a stated purpose (X-Purpose header). */
+  PURPOSE_REQUIRED: 'PURPOSE_REQUIRED',
+  /** The access could not be written to the audit log, so no personal data was returned. */
+  AUDIT_UNAVAILABLE: 'AUDIT_UNAVAILABLE',
   /** Anything unexpected; details stay in the server log. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 
 export interface HttpOptions<C extends BaseContext> {
-  /** Builds the per-request context (per-request loaders live here). */
-  context: (req: IncomingMessage) => Promise<C>;
+  /** Builds the per-request context (per-request loaders live here); `body` is the parsed request body. */
+  context: (req: IncomingMessage, body: unknown) => Promise<C>;
   /** Largest accepted request body, in bytes. */
   maxBodyBytes?: number;
   /** `/health` answers 200 while this resolves true. */
@@ -76,7 +76,7 @@ export function createHttpHandler<C extends BaseContext>(server: ApolloServer<C>
       }
       const response = await server.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
-        context: () => options.context(req),
+        context: () => options.context(req, body),
       });
       for (const [key, value] of response.headers) res.setHeader(key, value);
       res.statusCode = response.status ?? 200;

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { SqlCondition } from './jurisdiction';
 import { groupBy, type ConnectionSource, type ListKind } from './pagination';
 
 /**
@@ -19,6 +20,8 @@ export interface KeysetList<T, F> {
   /** A column compared to the filter value when it is a string (e.g. `status`); null means no condition. */
   filterColumn?: string;
   keyOf: (row: T) => string;
+  /** The caller's jurisdiction as a condition on the table's rows, parameters numbered from `first`. */
+  scope?: (first: number) => SqlCondition;
 }
 
 /**
@@ -33,22 +36,24 @@ export function keysetSource<T, F>(db: DataSource, list: KeysetList<T, F>): Conn
     kind: list.kind,
     keyOf: list.keyOf,
     pages: async (parents, page, filter) => {
+      const scope = list.scope?.(5) ?? { sql: 'TRUE', params: [] };
       const rows: (T & { __parent: string })[] = await db.query(
         `SELECT p.key AS "__parent", r.* FROM unnest($1::text[]) AS p(key) CROSS JOIN LATERAL (
            SELECT ${list.columns} FROM ${list.table}
-           WHERE ${parentColumn(filter)} = p.key ${condition}
+           WHERE ${parentColumn(filter)} = p.key ${condition} AND ${scope.sql}
              AND ($3::${list.keyType} IS NULL OR ${list.keyColumn} > $3::${list.keyType})
            ORDER BY ${list.keyColumn} LIMIT $4) r`,
-        [parents, filterValue(filter), page.after, page.limit + 1],
+        [parents, filterValue(filter), page.after, page.limit + 1, ...scope.params],
       );
       return groupBy(rows, (r) => r.__parent);
     },
     counts: async (parents, filter) => {
       const column = parentColumn(filter);
+      const scope = list.scope?.(3) ?? { sql: 'TRUE', params: [] };
       const rows: { key: string; n: number }[] = await db.query(
         `SELECT ${column} AS key, count(*)::int AS n FROM ${list.table}
-         WHERE ${column} = ANY($1) ${condition} GROUP BY ${column}`,
-        [parents, filterValue(filter)],
+         WHERE ${column} = ANY($1) ${condition} AND ${scope.sql} GROUP BY ${column}`,
+        [parents, filterValue(filter), ...scope.params],
       );
       return new Map(rows.map((r) => [r.key, r.n]));
     },

@@ -1,25 +1,24 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import type { DataSource } from 'typeorm';
+import type { AuditLog } from './audit';
 import { maskError } from './errors';
 import type { Logger } from './logger';
-import { buildSchema, createContext, type SubgraphContext, type SubgraphModule } from './subgraph';
+import { personalDataPlugin } from './personalData';
+import { buildSchema, type SubgraphContext, type SubgraphModule } from './subgraph';
 
 /**
- * One subgraph as its own GraphQL service (the shape it has behind the gateway in production).
- * No side effects: the caller starts and serves it.
+ * One subgraph as a GraphQL service, the same in its own process and embedded in the gateway:
+ * personal-data policy and audit plugin, masked errors. No side effects: the caller starts it.
  */
-export function createSubgraphServer<L>(module: SubgraphModule<L>, log: Logger): ApolloServer<SubgraphContext<L>> {
+export function createSubgraphServer<L>(module: SubgraphModule<L>, auditLog: AuditLog, log: Logger): ApolloServer<SubgraphContext<L>> {
+  const { schema, classification } = buildSchema(module);
   return new ApolloServer<SubgraphContext<L>>({
-    schema: buildSchema(module),
+    schema,
     includeStacktraceInErrorResponses: false,
+    // Subgraphs are reached by the gateway only; the gateway decides what clients may introspect.
+    introspection: true,
     // No Apollo Studio here: traces would only cost time.
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), personalDataPlugin<SubgraphContext<L>>(module.name, classification, auditLog)],
     formatError: maskError((error) => log.error({ err: error }, 'resolver failed')),
   });
-}
-
-/** The context factory for a subgraph server. */
-export function subgraphContext<L>(module: SubgraphModule<L>, db: DataSource): () => Promise<SubgraphContext<L>> {
-  return async () => createContext(module, db);
 }

@@ -3,11 +3,22 @@ import type { DataSource } from 'typeorm';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { MigrationSet } from './db';
+import type { Identity, RequestMeta } from './identity';
+import { jurisdictionOf, type Jurisdiction } from './jurisdiction';
+import { AccessRecorder, classify, recordPersonalFields, type Classification, type SubjectsOf } from './personalData';
 
-/** What every resolver of a subgraph receives: its database and its per-request loaders. */
+/**
+ * What every resolver of a subgraph receives: its database, who is asking (as the gateway signed
+ * it) and why, the territory they may read, per-request loaders built for that territory, and the
+ * recorder of the personal data the request reads.
+ */
 export interface SubgraphContext<L> {
   db: DataSource;
+  identity: Identity;
+  meta: RequestMeta;
+  jurisdiction: Jurisdiction;
   loaders: L;
+  audit: AccessRecorder;
 }
 
 /**
@@ -25,18 +36,30 @@ export interface SubgraphModule<L = unknown> extends MigrationSet {
   resolvers: GraphQLResolverMap<any>;
   entities: Function[];
   migrations: Function[];
-  /** Fresh DataLoaders for one request: their memo must never outlive it. */
-  createLoaders(db: DataSource): L;
+  /**
+   * Fresh DataLoaders for one request, reading only what `jurisdiction` may see: their memo must
+   * never outlive the request, nor serve another caller.
+   */
+  createLoaders(db: DataSource, jurisdiction: Jurisdiction): L;
+  /** The data subjects of a resolved personal field (see personalData.ts); needed when the SDL classifies fields. */
+  subjectsOf?: SubjectsOf;
   /** Loads this subgraph's reference data (idempotent); synthetic data comes from the CLI seeder. */
   seedReference?(db: DataSource): Promise<void>;
 }
 
-/** The executable federated schema of one subgraph. */
-export function buildSchema(module: SubgraphModule): GraphQLSchema {
-  return buildSubgraphSchema({ typeDefs: module.typeDefs, resolvers: module.resolvers });
+/** The executable federated schema of one subgraph, with personal fields recorded, and their classification. */
+export function buildSchema(module: SubgraphModule): { schema: GraphQLSchema; classification: Classification } {
+  const schema = buildSubgraphSchema({ typeDefs: module.typeDefs, resolvers: module.resolvers });
+  const classification = classify(schema);
+  if ([...classification.values()].some((c) => c !== 'NONE') && !module.subjectsOf) {
+    throw new Error(`Subgraph "${module.name}" classifies personal fields but has no subjectsOf`);
+  }
+  if (module.subjectsOf) recordPersonalFields(schema, classification, module.subjectsOf);
+  return { schema, classification };
 }
 
 /** A per-request context for a subgraph. */
-export function createContext<L>(module: SubgraphModule<L>, db: DataSource): SubgraphContext<L> {
-  return { db, loaders: module.createLoaders(db) };
+export function createContext<L>(module: SubgraphModule<L>, db: DataSource, identity: Identity, meta: RequestMeta): SubgraphContext<L> {
+  const jurisdiction = jurisdictionOf(identity);
+  return { db, identity, meta, jurisdiction, loaders: module.createLoaders(db, jurisdiction), audit: new AccessRecorder() };
 }

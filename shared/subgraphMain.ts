@@ -1,29 +1,66 @@
+import { GraphQLError } from 'graphql';
+import { createAuditLog, auditMigrations } from './audit';
 import { loadConfig } from './config';
 import { createDataSource, migrate } from './db';
 import { createHttpHandler, listen } from './http';
+import { bodyHash, IDENTITY_HEADER, verifyIdentity } from './internalToken';
+import { loadSubgraphKeys } from './keys';
 import { createLogger } from './logger';
 import { stopGracefully } from './run';
 import { createSubgraphServer } from './server';
 import { createContext, type SubgraphModule } from './subgraph';
 
+/** The query and variables of a GraphQL request body (POST JSON) as the gateway sent them. */
+function requestOf(body: unknown): { query: string; variables: unknown } {
+  if (body && typeof body === 'object' && !Array.isArray(body)) {
+    const { query, variables } = body as { query?: unknown; variables?: unknown };
+    if (typeof query === 'string') return { query, variables };
+  }
+  throw new GraphQLError('Requests to this subgraph must come through the gateway (POST JSON only)', {
+    extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+  });
+}
+
 /**
  * The entrypoint of a subgraph running as its own process (subgraphs/<name>/index.ts): reads the
- * environment, migrates its own schema, loads its reference data and serves /graphql and /health.
- * Needs PostgreSQL: the embedded PGlite can only be shared inside one process (use `npm start`).
+ * environment, migrates its own schema (and the shared audit schema), loads its reference data and
+ * serves /graphql and /health. Every request must carry the gateway's signed identity for this
+ * subgraph and this body; anything else — a client calling `_entities` or `_service` directly — is
+ * refused with 401. Needs PostgreSQL: the embedded PGlite can only be shared inside one process.
  */
 export async function runSubgraph(module: SubgraphModule, env: Record<string, string | undefined>): Promise<void> {
   const config = loadConfig(env);
   const log = createLogger(module.name, config.LOG_LEVEL);
   if (!config.DATABASE_URL) throw new Error(`DATABASE_URL is required to run subgraph "${module.name}" as its own process`);
   const target = { kind: 'postgres' as const, url: config.DATABASE_URL };
-  await migrate(target, [module]);
+  const keys = await loadSubgraphKeys(config);
+  // Subgraphs starting together may race to create the shared audit schema: retry once it exists.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await migrate(target, [module, auditMigrations]);
+      break;
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    }
+  }
   const db = await createDataSource({ target, entities: module.entities, schema: module.schema });
   await db.initialize();
   if (module.seedReference) await module.seedReference(db);
-  const apollo = createSubgraphServer(module, log);
+  const apollo = createSubgraphServer(module, createAuditLog(db), log);
   await apollo.start();
   const handler = createHttpHandler(apollo, {
-    context: async () => createContext(module, db),
+    context: async (req, body) => {
+      const { query, variables } = requestOf(body);
+      const header = req.headers[IDENTITY_HEADER];
+      const { identity, meta } = await verifyIdentity(
+        keys,
+        module.name,
+        Array.isArray(header) ? header[0] : header,
+        bodyHash(query, variables),
+      );
+      return createContext(module, db, identity, meta);
+    },
     health: async () => (await db.query('SELECT 1')).length === 1,
   });
   const { server, url } = await listen(handler, config.PORT, config.HOST);

@@ -34,7 +34,7 @@ describe('composition', () => {
     for (const s of subgraphs) {
       expect(
         Object.keys(s)
-          .filter((k) => k !== 'seedReference')
+          .filter((k) => k !== 'seedReference' && k !== 'subjectsOf')
           .sort(),
       ).toEqual(['createLoaders', 'entities', 'migrations', 'name', 'resolvers', 'schema', 'typeDefs']);
       expect(s.name).toMatch(/^[a-z]+(-[a-z]+)*$/);

@@ -234,9 +234,10 @@ function describeGateway(label: string, open: () => Promise<TestHub>): void {
         holderTypes.push(new Set(JSON.stringify(result.data).match(/"__typename":"\w+"/g)).size);
       }
       // A page whose holders include a second entity type (Enterprise beside Resident) makes the
-      // gateway fetch one more subgraph: one more statement, however many rows.
+      // gateway fetch one more subgraph: one more statement, however many rows. (Each subgraph
+      // request that reads personal data also appends its audit entry: a constant 5 statements.)
       expect(counts[1]! - counts[0]!).toBe(holderTypes[1]! - holderTypes[0]!);
-      expect(counts[1]).toBeLessThanOrEqual(12);
+      expect(counts[1]).toBeLessThanOrEqual(30);
     });
 
     test('name search ignores diacritics and tone-mark placement', async () => {

@@ -555,11 +555,13 @@ class WorldGenerator {
   private readonly taxCodes = new TaxCodeAllocator();
   private readonly certificates = new CertificateNumberAllocator();
   private readonly parcelsPerCommune = new Map<string, number>();
+  private readonly provinceOfCommune: Map<string, string>;
 
   constructor(seed: number, communeCodes?: readonly string[]) {
     if (!Number.isSafeInteger(seed)) throw new Error(`Seed must be an integer, got ${seed}`);
     this.random = new Random(`lien-thong/world/${seed}`);
     let communes = this.ref.communes;
+    this.provinceOfCommune = new Map(communes.map((c) => [c.code, c.provinceCode]));
     if (communeCodes) {
       const byCode = new Map(communes.map((c) => [c.code, c]));
       communes = [...new Set(communeCodes)].map((code) => {
@@ -588,15 +590,18 @@ class WorldGenerator {
     const members = this.members(province);
     const head = members[0] as Member;
     const address = `${this.streetAddress(commune, province)}, ${commune.fullName}, ${province.fullName}`;
-    batch.households.push({ id, communeCode: commune.code, address, headCitizenId: head.citizenId });
+    batch.households.push({ id, communeCode: commune.code, provinceCode: commune.provinceCode, address, headCitizenId: head.citizenId });
     for (const m of members) {
+      const currentCommuneCode = this.currentCommune(commune, province, ageOn(m.birthDay, REFERENCE_DAY));
       batch.residents.push({
         citizenId: m.citizenId,
         fullName: `${m.surname} ${drawPersonalName(r, m.sex, yearOf(m.birthDay))}`,
         birthDate: isoOf(m.birthDay),
         sex: m.sex,
         permanentCommuneCode: commune.code,
-        currentCommuneCode: this.currentCommune(commune, province, ageOn(m.birthDay, REFERENCE_DAY)),
+        permanentProvinceCode: commune.provinceCode,
+        currentCommuneCode,
+        currentProvinceCode: this.provinceOfCommune.get(currentCommuneCode) ?? commune.provinceCode,
         householdId: id,
         relationshipToHead: m.relationship,
       });

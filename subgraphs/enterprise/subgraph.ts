@@ -6,6 +6,7 @@ import { entities } from './entities';
 import { createLoaders, type Loaders } from './loaders';
 import { CreateEnterprise1764000000003 } from './migrations/1764000000003-CreateEnterprise';
 import { resolvers } from './resolvers';
+import { subjectsOf } from './subjects';
 
 /** Doanh nghiệp — the national enterprise register. */
 export const enterprise: SubgraphModule<Loaders> = {
@@ -16,4 +17,5 @@ export const enterprise: SubgraphModule<Loaders> = {
   entities,
   migrations: [CreateEnterprise1764000000003],
   createLoaders,
+  subjectsOf,
 };

@@ -1,8 +1,9 @@
 import { In, type DataSource } from 'typeorm';
+import { scopeCondition, type Jurisdiction, type ScopeColumns } from '../../shared/jurisdiction';
 import { groupedLoader, keyedLoader } from '../../shared/loaders';
 import { keysetSource } from '../../shared/keyset';
 import { connectionLoaders, type ListKind } from '../../shared/pagination';
-import { LandParcel, LandUseType, ParcelHolder } from './entities';
+import { LandUseType, ParcelHolder, type LandParcel } from './entities';
 
 export const PARCEL_LIST: ListKind = { name: 'land-parcel', keyPattern: /^[1-9]\d{0,17}$/ };
 
@@ -11,14 +12,35 @@ export const parcelColumns = (t: string): string => `${t}.id::text AS id, ${t}.p
   ${t}.commune_code AS "communeCode", ${t}.map_sheet_number AS "mapSheetNumber", ${t}.parcel_number AS "parcelNumber",
   ${t}.area::float8 AS area, ${t}.land_use_code AS "landUseCode", ${t}.certificate_number AS "certificateNumber", ${t}.address`;
 
+/**
+ * Jurisdiction over parcels, on table alias `t`: where the parcel lies; a citizen sees the parcels
+ * they hold rights on. Land records are not public: the public sees none.
+ */
+export const parcelScope = (t: string): ScopeColumns => ({
+  commune: [`${t}.commune_code`],
+  province: [`${t}.province_code`],
+  self: (p) =>
+    `EXISTS (SELECT 1 FROM land.parcel_holder s WHERE s.parcel_id = ${t}.id AND s.holder_type = 'RESIDENT' AND s.holder_id = ${p})`,
+});
+
 /** `TYPE:id`, the key of a holder (a resident's citizen ID or an enterprise's tax code). */
 export const holderKey = (type: 'RESIDENT' | 'ENTERPRISE', id: string): string => `${type}:${id}`;
 
-/** Per-request loaders of this subgraph: one SQL statement per batch, whatever the batch size. */
-export function createLoaders(db: DataSource) {
+/**
+ * Per-request loaders of this subgraph, reading only parcels within `jurisdiction`: one SQL
+ * statement per batch, whatever the batch size.
+ */
+export function createLoaders(db: DataSource, jurisdiction: Jurisdiction) {
+  const scope = (alias: string, first: number) => scopeCondition(jurisdiction, parcelScope(alias), first);
   return {
     parcelById: keyedLoader(
-      (ids: readonly string[]) => db.getRepository(LandParcel).findBy({ id: In([...ids]) }),
+      (ids: readonly string[]): Promise<LandParcel[]> => {
+        const s = scope('land_parcel', 2);
+        return db.query(`SELECT ${parcelColumns('land_parcel')} FROM land.land_parcel WHERE id = ANY($1::bigint[]) AND ${s.sql}`, [
+          ids,
+          ...s.params,
+        ]);
+      },
       (p) => p.id,
     ),
     landUseByCode: keyedLoader(
@@ -33,14 +55,16 @@ export function createLoaders(db: DataSource) {
       (h) => h.parcelId,
     ),
     parcelsOfHolder: groupedLoader(
-      (keys: readonly string[]): Promise<(LandParcel & { holder: string })[]> =>
-        db.query(
+      (keys: readonly string[]): Promise<(LandParcel & { holder: string })[]> => {
+        const s = scope('p', 3);
+        return db.query(
           `SELECT h.holder_type || ':' || h.holder_id AS holder, ${parcelColumns('p')}
-           FROM land.parcel_holder h JOIN land.land_parcel p ON p.id = h.parcel_id
-           WHERE (h.holder_type, h.holder_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-           ORDER BY p.id`,
-          [keys.map((k) => k.split(':')[0]), keys.map((k) => k.split(':')[1])],
-        ),
+         FROM land.parcel_holder h JOIN land.land_parcel p ON p.id = h.parcel_id
+         WHERE (h.holder_type, h.holder_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND ${s.sql}
+         ORDER BY p.id`,
+          [keys.map((k) => k.split(':')[0]), keys.map((k) => k.split(':')[1]), ...s.params],
+        );
+      },
       (p) => p.holder,
     ),
     parcelsOfCommune: connectionLoaders(
@@ -53,6 +77,7 @@ export function createLoaders(db: DataSource) {
         keyType: 'bigint',
         filterColumn: 'land_use_code',
         keyOf: (p) => p.id,
+        scope: (first) => scope('land_parcel', first),
       }),
     ),
   };

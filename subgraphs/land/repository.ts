@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
+import { scopeCondition, type Jurisdiction } from '../../shared/jurisdiction';
 import type { PageRequest } from '../../shared/pagination';
 import type { LandParcel, LandUseType } from './entities';
-import { parcelColumns } from './loaders';
+import { parcelColumns, parcelScope } from './loaders';
 
 /** A validated parcel filter: every field already checked by the resolver. */
 export interface ParcelFilter {
@@ -30,8 +31,8 @@ const CONDITIONS: Record<keyof ParcelFilter, (param: string) => string> = {
   certificateNumber: (p) => `certificate_number = ${p}`,
 };
 
-/** Root-level lists (nested lists go through loaders). */
-export function createRepository(db: DataSource) {
+/** Root-level lists (nested lists go through loaders), within the caller's jurisdiction. */
+export function createRepository(db: DataSource, jurisdiction: Jurisdiction) {
   return {
     async parcels(filter: ParcelFilter, page: PageRequest): Promise<{ rows: LandParcel[]; total: number }> {
       const params: unknown[] = [];
@@ -41,7 +42,10 @@ export function createRepository(db: DataSource) {
         params.push(value);
         where.push(CONDITIONS[field](`$${params.length}`));
       }
-      const clause = where.length ? where.join(' AND ') : 'TRUE';
+      const scope = scopeCondition(jurisdiction, parcelScope('land_parcel'), params.length + 1);
+      params.push(...scope.params);
+      where.push(scope.sql);
+      const clause = where.join(' AND ');
       const pageParams = [...params, page.after, page.limit + 1];
       const [rows, count] = await Promise.all([
         db.query(

@@ -6,6 +6,7 @@ import { entities } from './entities';
 import { createLoaders, type Loaders } from './loaders';
 import { CreateLand1764000000002 } from './migrations/1764000000002-CreateLand';
 import { resolvers } from './resolvers';
+import { subjectsOf } from './subjects';
 import { seedLandUseTypes } from './seed';
 
 /** Đất đai — land parcels and the holders of their land-use rights. */
@@ -17,5 +18,6 @@ export const land: SubgraphModule<Loaders> = {
   entities,
   migrations: [CreateLand1764000000002],
   createLoaders,
+  subjectsOf,
   seedReference: seedLandUseTypes,
 };

@@ -1,15 +1,35 @@
-import { In, type DataSource } from 'typeorm';
-import { groupedLoader, keyedLoader } from '../../shared/loaders';
+import type { DataSource } from 'typeorm';
+import { scopeCondition, type Jurisdiction, type ScopeColumns } from '../../shared/jurisdiction';
 import { keysetSource } from '../../shared/keyset';
+import { groupedLoader, keyedLoader } from '../../shared/loaders';
 import { connectionLoaders, type ListKind } from '../../shared/pagination';
-import { Household, Resident } from './entities';
+import type { Household, Resident } from './entities';
 
 export const RESIDENT_LIST: ListKind = { name: 'resident', keyPattern: /^\d{12}$/ };
 export const HOUSEHOLD_LIST: ListKind = { name: 'household', keyPattern: /^[1-9]\d{0,17}$/ };
 
 const RESIDENT_COLUMNS = `citizen_id AS "citizenId", full_name AS "fullName", birth_date::text AS "birthDate", sex,
   permanent_commune_code AS "permanentCommuneCode", current_commune_code AS "currentCommuneCode",
+  permanent_province_code AS "permanentProvinceCode", current_province_code AS "currentProvinceCode",
   household_id::text AS "householdId", relationship_to_head AS "relationshipToHead"`;
+const HOUSEHOLD_COLUMNS = `id::text AS id, commune_code AS "communeCode", province_code AS "provinceCode", address, head_citizen_id AS "headCitizenId"`;
+
+/**
+ * Jurisdiction over residents: a commune officer sees those whose permanent or current residence is
+ * their commune, a provincial officer those of their province, a citizen themself.
+ */
+const RESIDENT_SCOPE: ScopeColumns = {
+  commune: ['resident.permanent_commune_code', 'resident.current_commune_code'],
+  province: ['resident.permanent_province_code', 'resident.current_province_code'],
+  self: (p) => `resident.citizen_id = ${p}`,
+};
+
+/** Jurisdiction over households: where they are registered; a citizen sees the household they belong to. */
+const HOUSEHOLD_SCOPE: ScopeColumns = {
+  commune: ['household.commune_code'],
+  province: ['household.province_code'],
+  self: (p) => `EXISTS (SELECT 1 FROM population.resident m WHERE m.household_id = household.id AND m.citizen_id = ${p})`,
+};
 
 /** Which column links a resident to a commune, per ResidenceKind (never user text in SQL). */
 const RESIDENCE_COLUMN = { PERMANENT: 'permanent_commune_code', CURRENT: 'current_commune_code' } as const;
@@ -18,22 +38,49 @@ export type Residence = keyof typeof RESIDENCE_COLUMN;
 /** Order of members in a household: head first, then by relationship and age. */
 const MEMBER_ORDER = `CASE relationship_to_head WHEN 'HEAD' THEN 0 WHEN 'SPOUSE' THEN 1 ELSE 2 END, birth_date, citizen_id`;
 
-/** Per-request loaders of this subgraph: one SQL statement per batch, whatever the batch size. */
-export function createLoaders(db: DataSource) {
+/**
+ * Per-request loaders of this subgraph, reading only what `jurisdiction` may see (a resident
+ * outside it is indistinguishable from one that does not exist): one SQL statement per batch,
+ * whatever the batch size.
+ */
+export function createLoaders(db: DataSource, jurisdiction: Jurisdiction) {
+  const residents = (first: number) => scopeCondition(jurisdiction, RESIDENT_SCOPE, first);
+  const households = (first: number) => scopeCondition(jurisdiction, HOUSEHOLD_SCOPE, first);
   return {
     residentById: keyedLoader(
-      (ids: readonly string[]) => db.getRepository(Resident).findBy({ citizenId: In([...ids]) }),
+      (ids: readonly string[]): Promise<Resident[]> => {
+        const scope = residents(2);
+        return db.query(`SELECT ${RESIDENT_COLUMNS} FROM population.resident WHERE citizen_id = ANY($1) AND ${scope.sql}`, [
+          ids,
+          ...scope.params,
+        ]);
+      },
+      (r) => r.citizenId,
+    ),
+    /** Unscoped existence, only to tell a denied read from a miss in the audit log; never returned to a client. */
+    residentExists: keyedLoader(
+      (ids: readonly string[]): Promise<{ citizenId: string }[]> =>
+        db.query(`SELECT citizen_id AS "citizenId" FROM population.resident WHERE citizen_id = ANY($1)`, [ids]),
       (r) => r.citizenId,
     ),
     householdById: keyedLoader(
-      (ids: readonly string[]) => db.getRepository(Household).findBy({ id: In([...ids]) }),
+      (ids: readonly string[]): Promise<Household[]> => {
+        const scope = households(2);
+        return db.query(`SELECT ${HOUSEHOLD_COLUMNS} FROM population.household WHERE id = ANY($1::bigint[]) AND ${scope.sql}`, [
+          ids,
+          ...scope.params,
+        ]);
+      },
       (h) => h.id,
     ),
     membersOfHousehold: groupedLoader(
-      (ids: readonly string[]): Promise<Resident[]> =>
-        db.query(`SELECT ${RESIDENT_COLUMNS} FROM population.resident WHERE household_id = ANY($1::bigint[]) ORDER BY ${MEMBER_ORDER}`, [
-          ids,
-        ]),
+      (ids: readonly string[]): Promise<Resident[]> => {
+        const scope = residents(2);
+        return db.query(
+          `SELECT ${RESIDENT_COLUMNS} FROM population.resident WHERE household_id = ANY($1::bigint[]) AND ${scope.sql} ORDER BY ${MEMBER_ORDER}`,
+          [ids, ...scope.params],
+        );
+      },
       (r) => r.householdId ?? '',
     ),
     residentsOfCommune: connectionLoaders(
@@ -45,17 +92,19 @@ export function createLoaders(db: DataSource) {
         keyColumn: 'citizen_id',
         keyType: 'text',
         keyOf: (r) => r.citizenId,
+        scope: residents,
       }),
     ),
     householdsOfCommune: connectionLoaders(
       keysetSource<Household, undefined>(db, {
         kind: HOUSEHOLD_LIST,
         table: 'population.household',
-        columns: `id::text AS id, commune_code AS "communeCode", address, head_citizen_id AS "headCitizenId"`,
+        columns: HOUSEHOLD_COLUMNS,
         parentColumn: 'commune_code',
         keyColumn: 'id',
         keyType: 'bigint',
         keyOf: (h) => h.id,
+        scope: households,
       }),
     ),
   };

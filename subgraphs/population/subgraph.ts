@@ -6,6 +6,7 @@ import { entities } from './entities';
 import { createLoaders, type Loaders } from './loaders';
 import { CreatePopulation1764000000001 } from './migrations/1764000000001-CreatePopulation';
 import { resolvers } from './resolvers';
+import { subjectsOf } from './subjects';
 
 /** Dân cư — residents and households of the national population database. */
 export const population: SubgraphModule<Loaders> = {
@@ -16,4 +17,5 @@ export const population: SubgraphModule<Loaders> = {
   entities,
   migrations: [CreatePopulation1764000000001],
   createLoaders,
+  subjectsOf,
 };

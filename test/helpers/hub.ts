@@ -3,10 +3,14 @@ import type { DataSource } from 'typeorm';
 import { openHubDatabase } from '../../gateway/hub';
 import { createGatewayServer } from '../../gateway/server';
 import { readCommittedSupergraph } from '../../gateway/supergraph';
+import type { GatewayContext } from '../../gateway/context';
+import { createAuditLog } from '../../shared/audit';
 import { createDataSource, openPglite, StatementCounter } from '../../shared/db';
+import type { Identity } from '../../shared/identity';
 import { createLogger } from '../../shared/logger';
 import { subgraphs } from '../../subgraphs';
 import { seedTestData } from './dataset';
+import { AS, meta } from './identities';
 
 export interface GraphQLResult {
   data?: Record<string, unknown> | null;
@@ -50,23 +54,28 @@ export async function openTestDatabase(options: { embedded?: boolean } = {}): Pr
 
 /** A gateway running every subgraph in-process over the test database. */
 export interface TestHub extends TestDatabase {
-  gateway: ApolloServer;
-  run(query: string, variables?: Record<string, unknown>): Promise<GraphQLResult>;
+  gateway: ApolloServer<GatewayContext>;
+  /** Runs an operation as `as` (default: a central officer with a stated purpose). */
+  run(query: string, variables?: Record<string, unknown>, as?: { identity?: Identity; purpose?: string | null }): Promise<GraphQLResult>;
 }
 
 export async function openTestHub(options: { embedded?: boolean } = {}): Promise<TestHub> {
   const database = await openTestDatabase(options);
   const gateway = createGatewayServer({
     supergraphSdl: readCommittedSupergraph(),
-    transport: { kind: 'embedded', subgraphs, db: database.db },
+    transport: { kind: 'embedded', subgraphs, db: database.db, auditLog: createAuditLog(database.db) },
     log: createLogger('test-gateway', 'silent'),
   });
   await gateway.start();
   return {
     ...database,
     gateway,
-    run: async (query, variables) => {
-      const response = await gateway.executeOperation({ query, ...(variables ? { variables } : {}) });
+    run: async (query, variables, as = {}) => {
+      const contextValue: GatewayContext = {
+        identity: as.identity ?? AS.central,
+        meta: meta(as.purpose === undefined ? undefined : as.purpose),
+      };
+      const response = await gateway.executeOperation({ query, ...(variables ? { variables } : {}) }, { contextValue });
       if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
       return response.body.singleResult as GraphQLResult;
     },

@@ -54,10 +54,10 @@ export function startService(entry: string, env: Record<string, string>, timeout
 }
 
 /** POSTs a GraphQL operation as any HTTP client would. */
-export async function postGraphQL(url: string, query: string, variables?: Record<string, unknown>) {
+export async function postGraphQL(url: string, query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ query, variables }),
   });
   return {

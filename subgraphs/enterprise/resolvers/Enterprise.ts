@@ -1,4 +1,5 @@
 import { CODE_PATTERNS } from '../../../shared/codes';
+import { withinJurisdiction } from '../../../shared/jurisdiction';
 import type { Context } from '../context';
 import type { Enterprise as EnterpriseRow } from '../entities';
 
@@ -6,5 +7,13 @@ export const Enterprise = {
   __resolveReference: (ref: { taxCode: string }, ctx: Context) =>
     CODE_PATTERNS.taxCode.test(ref.taxCode) ? ctx.loaders.enterpriseByTaxCode.load(ref.taxCode) : null,
   headOffice: (e: EnterpriseRow) => ({ code: e.headOfficeCommuneCode }),
-  legalRepresentative: (e: EnterpriseRow) => ({ citizenId: e.legalRepresentativeId }),
+  /** The representative only within the caller's jurisdiction over the enterprise's head office. */
+  legalRepresentative: (e: EnterpriseRow, _: unknown, ctx: Context) =>
+    withinJurisdiction(ctx.jurisdiction, {
+      communeCodes: [e.headOfficeCommuneCode],
+      provinceCodes: [e.headOfficeProvinceCode],
+      citizenIds: [e.legalRepresentativeId],
+    })
+      ? { citizenId: e.legalRepresentativeId }
+      : null,
 };

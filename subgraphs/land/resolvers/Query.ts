@@ -51,12 +51,12 @@ async function checkFilter(f: FilterArgs, ctx: Context): Promise<ParcelFilter> {
 export const Query = {
   landParcels: async (_: unknown, args: PageArgs & { filter: FilterArgs }, ctx: Context) => {
     const page = parsePageArgs(PARCEL_LIST, args);
-    const { rows, total } = await createRepository(ctx.db).parcels(await checkFilter(args.filter, ctx), page);
+    const { rows, total } = await createRepository(ctx.db, ctx.jurisdiction).parcels(await checkFilter(args.filter, ctx), page);
     return toConnection(PARCEL_LIST, page, rows, total, (p) => p.id);
   },
   landParcel: async (_: unknown, args: { id: string }, ctx: Context) => {
     const id = checkCode('numericId', 'id', args.id);
     return (await ctx.loaders.parcelById.load(id)) ?? Promise.reject(notFound('LandParcel', 'id', id));
   },
-  landUseTypes: (_: unknown, __: unknown, ctx: Context) => createRepository(ctx.db).landUseTypes(),
+  landUseTypes: (_: unknown, __: unknown, ctx: Context) => createRepository(ctx.db, ctx.jurisdiction).landUseTypes(),
 };

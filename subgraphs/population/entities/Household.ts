@@ -11,6 +11,9 @@ export class Household {
   @Column({ name: 'commune_code', type: 'varchar', length: 5 })
   communeCode!: string;
 
+  @Column({ name: 'province_code', type: 'varchar', length: 2 })
+  provinceCode!: string;
+
   @Column({ type: 'text' })
   address!: string;
 

@@ -28,6 +28,12 @@ export class Resident {
   @Column({ name: 'current_commune_code', type: 'varchar', length: 5 })
   currentCommuneCode!: string;
 
+  @Column({ name: 'permanent_province_code', type: 'varchar', length: 2 })
+  permanentProvinceCode!: string;
+
+  @Column({ name: 'current_province_code', type: 'varchar', length: 2 })
+  currentProvinceCode!: string;
+
   /** bigint, kept as a string. */
   @Column({ name: 'household_id', type: 'bigint', nullable: true })
   householdId!: string | null;

@@ -1,6 +1,10 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** Residents and households. Commune codes refer to the administrative-units subgraph by value only. */
+/**
+ * Residents and households. Commune codes refer to the administrative-units subgraph by value only;
+ * the province of each residence is recorded too (as the population register does), so provincial
+ * jurisdiction needs no cross-subgraph join.
+ */
 export class CreatePopulation1764000000001 implements MigrationInterface {
   name = 'CreatePopulation1764000000001';
 
@@ -9,6 +13,7 @@ export class CreatePopulation1764000000001 implements MigrationInterface {
     await q.query(`CREATE TABLE population.household (
       id bigint PRIMARY KEY,
       commune_code varchar(5) NOT NULL CHECK (commune_code ~ '^[0-9]{5}$'),
+      province_code varchar(2) NOT NULL CHECK (province_code ~ '^[0-9]{2}$'),
       address text NOT NULL,
       head_citizen_id varchar(12) NOT NULL)`);
     await q.query(`CREATE INDEX household_commune_idx ON population.household (commune_code, id)`);
@@ -20,11 +25,15 @@ export class CreatePopulation1764000000001 implements MigrationInterface {
       sex varchar(6) NOT NULL CHECK (sex IN ('MALE', 'FEMALE')),
       permanent_commune_code varchar(5) NOT NULL CHECK (permanent_commune_code ~ '^[0-9]{5}$'),
       current_commune_code varchar(5) NOT NULL CHECK (current_commune_code ~ '^[0-9]{5}$'),
+      permanent_province_code varchar(2) NOT NULL CHECK (permanent_province_code ~ '^[0-9]{2}$'),
+      current_province_code varchar(2) NOT NULL CHECK (current_province_code ~ '^[0-9]{2}$'),
       household_id bigint REFERENCES population.household(id),
       relationship_to_head varchar(20),
       CHECK ((household_id IS NULL) = (relationship_to_head IS NULL)))`);
     await q.query(`CREATE INDEX resident_permanent_commune_idx ON population.resident (permanent_commune_code, citizen_id)`);
     await q.query(`CREATE INDEX resident_current_commune_idx ON population.resident (current_commune_code, citizen_id)`);
+    await q.query(`CREATE INDEX resident_permanent_province_idx ON population.resident (permanent_province_code)`);
+    await q.query(`CREATE INDEX resident_current_province_idx ON population.resident (current_province_code)`);
     await q.query(`CREATE INDEX resident_household_idx ON population.resident (household_id)`);
     // A household has exactly one head: at most one HEAD row here, and the household points at it.
     await q.query(`CREATE UNIQUE INDEX resident_one_head_idx ON population.resident (household_id) WHERE relationship_to_head = 'HEAD'`);

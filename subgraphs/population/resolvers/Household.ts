@@ -1,6 +1,7 @@
 import { CODE_PATTERNS } from '../../../shared/codes';
 import type { Context } from '../context';
 import type { Household as HouseholdRow } from '../entities';
+import { findResident } from './Resident';
 
 /** A Household parent may be only `{ id }` (from Resident.household): load the row when a field needs it. */
 const row = (h: { id: string }, ctx: Context): Promise<HouseholdRow | null> =>
@@ -16,7 +17,7 @@ export const Household = {
   address: async (h: { id: string }, _: unknown, ctx: Context) => (await row(h, ctx))?.address ?? null,
   head: async (h: { id: string }, _: unknown, ctx: Context) => {
     const found = await row(h, ctx);
-    return found ? ctx.loaders.residentById.load(found.headCitizenId) : null;
+    return found ? findResident(found.headCitizenId, 'Household.head', ctx) : null;
   },
   members: async (h: { id: string }, _: unknown, ctx: Context) =>
     (await ctx.loaders.membersOfHousehold.load(h.id)).map((resident) => ({ relationship: resident.relationshipToHead, resident })),

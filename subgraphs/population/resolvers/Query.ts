@@ -1,14 +1,23 @@
 import { checkCode } from '../../../shared/codes';
-import { notFound } from '../../../shared/errors';
+import { notFound, PublicError } from '../../../shared/errors';
+import { parsePageArgs, type PageArgs } from '../../../shared/pagination';
 import type { Context } from '../context';
+import { DATA_ACCESS_LIST, dataAccessesOf } from '../repository';
+import { findResident } from './Resident';
 
 export const Query = {
   resident: async (_: unknown, args: { citizenId: string }, ctx: Context) => {
     const id = checkCode('citizenId', 'citizenId', args.citizenId);
-    return (await ctx.loaders.residentById.load(id)) ?? Promise.reject(notFound('Resident', 'citizenId', id));
+    return (await findResident(id, 'Query.resident', ctx)) ?? Promise.reject(notFound('Resident', 'citizenId', id));
   },
   household: async (_: unknown, args: { id: string }, ctx: Context) => {
     const id = checkCode('numericId', 'id', args.id);
     return (await ctx.loaders.householdById.load(id)) ?? Promise.reject(notFound('Household', 'id', id));
+  },
+  myDataAccesses: async (_: unknown, args: PageArgs, ctx: Context) => {
+    if (ctx.identity.role !== 'CITIZEN' || !ctx.identity.citizenId) {
+      throw new PublicError('FORBIDDEN', 'Only a citizen, signed in with their own token, can list the accesses to their data');
+    }
+    return dataAccessesOf(ctx.db, ctx.identity.citizenId, parsePageArgs(DATA_ACCESS_LIST, args));
   },
 };

@@ -14,6 +14,7 @@ export type RelationshipToHead = 'HEAD' | 'SPOUSE' | 'CHILD' | 'PARENT' | 'SIBLI
 export interface HouseholdRow {
   id: number;
   communeCode: string;
+  provinceCode: string;
   address: string;
   headCitizenId: string;
 }
@@ -26,7 +27,9 @@ export interface ResidentRow {
   birthDate: string;
   sex: Sex;
   permanentCommuneCode: string;
+  permanentProvinceCode: string;
   currentCommuneCode: string;
+  currentProvinceCode: string;
   householdId: number | null;
   relationshipToHead: RelationshipToHead | null;
 }
@@ -60,14 +63,15 @@ export async function insertPopulation(m: EntityManager, rows: PopulationRows): 
   if (households.length > 0) {
     insertedHouseholds = await insertRows(
       m,
-      `INSERT INTO population.household (id, commune_code, address, head_citizen_id)
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[])
+      `INSERT INTO population.household (id, commune_code, province_code, address, head_citizen_id)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $5::text[], $3::text[], $4::text[])
        ON CONFLICT DO NOTHING`,
       [
         households.map((h) => h.id),
         households.map((h) => h.communeCode),
         households.map((h) => h.address),
         households.map((h) => h.headCitizenId),
+        households.map((h) => h.provinceCode),
       ],
     );
   }
@@ -75,8 +79,9 @@ export async function insertPopulation(m: EntityManager, rows: PopulationRows): 
     insertedResidents = await insertRows(
       m,
       `INSERT INTO population.resident (citizen_id, full_name, search_name, birth_date, sex, permanent_commune_code,
-         current_commune_code, household_id, relationship_to_head)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[])
+         current_commune_code, household_id, relationship_to_head, permanent_province_code, current_province_code)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[],
+         $10::text[], $11::text[])
        ON CONFLICT DO NOTHING`,
       [
         residents.map((r) => r.citizenId),
@@ -88,6 +93,8 @@ export async function insertPopulation(m: EntityManager, rows: PopulationRows): 
         residents.map((r) => r.currentCommuneCode),
         residents.map((r) => r.householdId),
         residents.map((r) => r.relationshipToHead),
+        residents.map((r) => r.permanentProvinceCode),
+        residents.map((r) => r.currentProvinceCode),
       ],
     );
   }

@@ -1,0 +1,116 @@
+import { GraphQLError } from 'graphql';
+import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { CODE_PATTERNS } from '../shared/codes';
+import type { Config } from '../shared/config';
+import { ANONYMOUS, ROLES, type Identity, type Role } from '../shared/identity';
+import { importInternalKeys, type InternalKeys } from '../shared/internalToken';
+import { loadOrCreateDevKeys, readJson, type DevKeys } from '../shared/keys';
+
+/**
+ * Verifies users' bearer tokens (JWT) at the gateway: signature against the identity provider's
+ * JWKS, algorithm from an allow-list (never `none`, never HMAC), issuer, audience, expiry. A request
+ * without a token is the public (anonymous) caller; a request with a bad token is refused (401),
+ * never downgraded to anonymous.
+ */
+export type Authenticate = (authorization: string | undefined) => Promise<Identity>;
+
+export interface AuthOptions {
+  issuer: string;
+  audience: string;
+  keys: JWTVerifyGetKey;
+  algorithms: string[];
+}
+
+function unauthenticated(message: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: new Map([['www-authenticate', 'Bearer']]) } },
+  });
+}
+
+const claim = (payload: Record<string, unknown>, name: string): string | null => {
+  const value = payload[name];
+  return typeof value === 'string' && value.length > 0 ? value : null;
+};
+
+/** Turns verified claims into an identity; claims that do not fit the role refuse the token. */
+export function identityFromClaims(payload: Record<string, unknown>): Identity {
+  const role = claim(payload, 'role');
+  const subject = claim(payload, 'sub');
+  if (!role || !(ROLES as readonly string[]).includes(role)) throw unauthenticated(`Token has no valid role (one of ${ROLES.join(', ')})`);
+  if (!subject || subject.length > 100) throw unauthenticated('Token has no valid subject');
+  const identity: Identity = { ...ANONYMOUS, subject, role: role as Role, organisation: claim(payload, 'org') };
+  switch (identity.role) {
+    case 'COMMUNE_OFFICER': {
+      const commune = claim(payload, 'commune');
+      if (!commune || !CODE_PATTERNS.communeCode.test(commune))
+        throw unauthenticated('A commune officer token needs a 5-digit `commune` claim');
+      return { ...identity, communeCode: commune };
+    }
+    case 'PROVINCE_OFFICER': {
+      const province = claim(payload, 'province');
+      if (!province || !CODE_PATTERNS.provinceCode.test(province))
+        throw unauthenticated('A provincial officer token needs a 2-digit `province` claim');
+      return { ...identity, provinceCode: province };
+    }
+    case 'CITIZEN':
+      if (!CODE_PATTERNS.citizenId.test(subject))
+        throw unauthenticated('A citizen token needs the 12-digit personal identification number as subject');
+      return { ...identity, citizenId: subject, organisation: null };
+    default:
+      return identity;
+  }
+}
+
+export function createAuthenticator(options: AuthOptions): Authenticate {
+  return async (authorization) => {
+    if (authorization === undefined || authorization === '') return ANONYMOUS;
+    const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(authorization.trim());
+    if (!match?.[1]) throw unauthenticated('Authorization must be "Bearer <JWT>"');
+    try {
+      const { payload } = await jwtVerify(match[1], options.keys, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms: options.algorithms,
+        requiredClaims: ['exp', 'sub'],
+        clockTolerance: 30,
+      });
+      return identityFromClaims(payload);
+    } catch (error) {
+      if (error instanceof GraphQLError) throw error;
+      throw unauthenticated('Invalid or expired token');
+    }
+  };
+}
+
+/** The key material of a gateway: configured in production, generated once in development. */
+export interface GatewayKeys {
+  authenticate: Authenticate;
+  internal: InternalKeys;
+  /** Present when running on generated development keys (the CLI's `token` command signs with them). */
+  dev: DevKeys | null;
+}
+
+export async function loadGatewayKeys(config: Config): Promise<GatewayKeys> {
+  const production = config.NODE_ENV === 'production';
+  const configured = config.AUTH_JWKS_FILE || config.AUTH_JWKS_URL;
+  if (production && (!configured || !config.INTERNAL_PRIVATE_KEY_FILE || !config.INTERNAL_PUBLIC_KEY_FILE)) {
+    throw new Error('In production set AUTH_JWKS_FILE or AUTH_JWKS_URL, INTERNAL_PRIVATE_KEY_FILE and INTERNAL_PUBLIC_KEY_FILE');
+  }
+  const dev = configured && config.INTERNAL_PRIVATE_KEY_FILE ? null : await loadOrCreateDevKeys(config.DEV_KEYS_DIR);
+  const keys: JWTVerifyGetKey = config.AUTH_JWKS_URL
+    ? createRemoteJWKSet(new URL(config.AUTH_JWKS_URL))
+    : createLocalJWKSet(config.AUTH_JWKS_FILE ? readJson<JSONWebKeySet>(config.AUTH_JWKS_FILE) : dev!.issuerJwks);
+  const internal = config.INTERNAL_PRIVATE_KEY_FILE
+    ? await importInternalKeys(readJson(config.INTERNAL_PRIVATE_KEY_FILE), readJson(config.INTERNAL_PUBLIC_KEY_FILE!))
+    : await importInternalKeys(dev!.internalPrivateJwk, dev!.internalPublicJwk);
+  return {
+    authenticate: createAuthenticator({
+      issuer: config.AUTH_ISSUER,
+      audience: config.AUTH_AUDIENCE,
+      keys,
+      algorithms: config.AUTH_ALGORITHMS,
+    }),
+    internal,
+    dev,
+  };
+}

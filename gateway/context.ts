@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { GraphQLError } from 'graphql';
+import type { Identity, RequestMeta } from '../shared/identity';
+import type { Authenticate } from './auth';
+
+/** The gateway's per-request context: the verified caller and the request's metadata. */
+export interface GatewayContext {
+  identity: Identity;
+  meta: RequestMeta;
+}
+
+/** A request id from the client when it is safe to log, else a fresh one. */
+export function requestIdFrom(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value && /^[A-Za-z0-9._-]{8,64}$/.test(value) ? value : randomUUID();
+}
+
+/**
+ * The stated purpose of a request (`X-Purpose`: a case or dossier reference). Normalised to NFC;
+ * control characters and implausible lengths are refused with a typed error.
+ */
+export function purposeFrom(header: string | string[] | undefined): string | null {
+  const raw = Array.isArray(header) ? header[0] : header;
+  if (raw === undefined || raw.trim() === '') return null;
+  // Node decodes header bytes as latin1; clients send UTF-8.
+  const value = Buffer.from(raw, 'latin1').toString('utf8').normalize('NFC').trim();
+  if (value.length < 3 || value.length > 200 || /[\p{Cc}\p{Cf}\u2028\u2029]/u.test(value) || value.includes('\uFFFD')) {
+    throw new GraphQLError('X-Purpose must be a case or dossier reference of 3 to 200 printable characters', {
+      extensions: { code: 'BAD_USER_INPUT', argument: 'X-Purpose', http: { status: 400 } },
+    });
+  }
+  return value;
+}
+
+/** Builds the gateway context of an HTTP request: verified identity, request id, purpose. */
+export function contextFactory(authenticate: Authenticate) {
+  return async (req: IncomingMessage): Promise<GatewayContext> => ({
+    identity: await authenticate(req.headers.authorization),
+    meta: { requestId: requestIdFrom(req.headers['x-request-id']), purpose: purposeFrom(req.headers['x-purpose']) },
+  });
+}

@@ -1,0 +1,84 @@
+import type { Identity } from './identity';
+
+/**
+ * The territory whose records a caller may read, derived from their verified identity. Every
+ * subgraph turns it into a SQL condition on its own rows (see {@link scopeCondition}), so the rule
+ * holds on every path of the graph: root fields, entity references, nested lists and aliases.
+ */
+export type Jurisdiction =
+  | { kind: 'NATIONAL' }
+  | { kind: 'PROVINCE'; provinceCode: string }
+  | { kind: 'COMMUNE'; communeCode: string }
+  | { kind: 'SELF'; citizenId: string }
+  | { kind: 'NONE' };
+
+export function jurisdictionOf(identity: Identity): Jurisdiction {
+  switch (identity.role) {
+    case 'CENTRAL':
+      return { kind: 'NATIONAL' };
+    case 'PROVINCE_OFFICER':
+      return identity.provinceCode ? { kind: 'PROVINCE', provinceCode: identity.provinceCode } : { kind: 'NONE' };
+    case 'COMMUNE_OFFICER':
+      return identity.communeCode ? { kind: 'COMMUNE', communeCode: identity.communeCode } : { kind: 'NONE' };
+    case 'CITIZEN':
+      return identity.citizenId ? { kind: 'SELF', citizenId: identity.citizenId } : { kind: 'NONE' };
+    default:
+      return { kind: 'NONE' };
+  }
+}
+
+/** Where a table records the place and the person of a row, for {@link scopeCondition}. */
+export interface ScopeColumns {
+  /** Columns holding a 2025 commune code; a row is in a commune's jurisdiction if any matches. */
+  commune: readonly string[];
+  /** Columns holding a 2025 province code. */
+  province: readonly string[];
+  /** SQL true when the row belongs to the citizen whose ID is the parameter `$n` (given as `param`); omit to refuse citizens. */
+  self?: (param: string) => string;
+}
+
+/** A SQL condition and its parameters, numbered from a given offset. */
+export interface SqlCondition {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * The condition a row must meet to be visible in `jurisdiction`. Column names come from code;
+ * the codes go in as parameters, numbered from `$first`.
+ */
+export function scopeCondition(jurisdiction: Jurisdiction, columns: ScopeColumns, first: number): SqlCondition {
+  const any = (cols: readonly string[], value: string): SqlCondition =>
+    cols.length === 0 ? { sql: 'FALSE', params: [] } : { sql: `(${cols.map((c) => `${c} = $${first}`).join(' OR ')})`, params: [value] };
+  switch (jurisdiction.kind) {
+    case 'NATIONAL':
+      return { sql: 'TRUE', params: [] };
+    case 'PROVINCE':
+      return any(columns.province, jurisdiction.provinceCode);
+    case 'COMMUNE':
+      return any(columns.commune, jurisdiction.communeCode);
+    case 'SELF':
+      return columns.self ? { sql: `(${columns.self(`$${first}`)})`, params: [jurisdiction.citizenId] } : { sql: 'FALSE', params: [] };
+    case 'NONE':
+      return { sql: 'FALSE', params: [] };
+  }
+}
+
+/** The same rule as {@link scopeCondition}, for a row already in memory. */
+export function withinJurisdiction(
+  jurisdiction: Jurisdiction,
+  place: { communeCodes: readonly string[]; provinceCodes: readonly string[]; citizenIds?: readonly string[] },
+): boolean {
+  switch (jurisdiction.kind) {
+    case 'NATIONAL':
+      return true;
+    case 'PROVINCE':
+      return place.provinceCodes.includes(jurisdiction.provinceCode);
+    case 'COMMUNE':
+      return place.communeCodes.includes(jurisdiction.communeCode);
+    case 'SELF':
+      return (place.citizenIds ?? []).includes(jurisdiction.citizenId);
+    case 'NONE':
+      return false;
+  }
+}
