@@ -8,7 +8,7 @@ import { DENSE_COMMUNE, DENSE_PROVINCE } from './helpers/dataset';
 import { AS, meta } from './helpers/identities';
 import { OPERATIONS } from './helpers/operations';
 import { postGraphQL, startService, type Service } from './helpers/processes';
-import { signToken } from './helpers/tokens';
+import { signToken, tampered, unsignedToken } from './helpers/tokens';
 
 const postgresUrl = process.env.LT_TEST_DATABASE_URL;
 const PURPOSE = { 'x-purpose': 'HS-2026-0042' };
@@ -199,6 +199,62 @@ describe('npm start on the embedded default (PGlite in a fresh folder, nothing e
       { authorization: `Bearer ${central}`, ...PURPOSE },
     );
     expect(land.body.errors).toBeUndefined();
+  });
+
+  describe('bearer tokens', () => {
+    const query = `{ commune(code: "00004") { residents(first: 1) { edges { node { fullName } } } } }`;
+    let issuer: JWK;
+    const call = (authorization: string, extra: Record<string, string> = PURPOSE) =>
+      postGraphQL(gateway.url, query, undefined, { authorization, ...extra });
+    beforeAll(() => {
+      issuer = (JSON.parse(readFileSync(join(dir, 'keys', 'dev-keys.json'), 'utf8')) as { issuerPrivateJwk: JWK }).issuerPrivateJwk;
+    });
+    const officer = { role: 'COMMUNE_OFFICER', commune: '00004' };
+
+    test('a valid token with a purpose reads its own commune', async () => {
+      const result = await call(`Bearer ${await signToken(issuer, officer, { sub: 'officer-1' })}`);
+      expect(result.status).toBe(200);
+      expect(result.body.errors).toBeUndefined();
+    });
+
+    test.each([
+      ['tampered', async () => tampered(await signToken(issuer, officer, { sub: 'officer-1' }))],
+      ['expired', async () => signToken(issuer, officer, { sub: 'officer-1', expiresIn: Math.floor(Date.now() / 1000) - 120 })],
+      ['unsigned (alg: none)', async () => unsignedToken({ ...officer, sub: 'officer-1' })],
+      ['for another audience', async () => signToken(issuer, officer, { sub: 'officer-1', audience: 'another-service' })],
+      ['from another issuer', async () => signToken(issuer, officer, { sub: 'officer-1', issuer: 'somebody-else' })],
+      [
+        'signed by an unknown key',
+        async () => {
+          const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+          return signToken({ ...(await exportJWK(privateKey)), kid: 'dev-issuer-1' }, officer, { sub: 'officer-1' });
+        },
+      ],
+      ['without a role', async () => signToken(issuer, { commune: '00004' }, { sub: 'officer-1' })],
+      ['a commune officer without a commune', async () => signToken(issuer, { role: 'COMMUNE_OFFICER' }, { sub: 'officer-1' })],
+      ['not a JWT', async () => 'not-a-token'],
+    ])('%s: 401 UNAUTHENTICATED, nothing read', async (_label, make) => {
+      const result = await call(`Bearer ${await make()}`);
+      expect(result.status).toBe(401);
+      expect(result.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      expect(result.body.data).toBeUndefined();
+    });
+
+    test.each([
+      ['a hidden format character (right-to-left override)', Buffer.from('HS-2026\u202E-1', 'utf8').toString('latin1')],
+      ['too short to be a reference', 'x'],
+      ['too long', 'H'.repeat(201)],
+    ])('a purpose that is %s is refused', async (_label, purpose) => {
+      const result = await call(`Bearer ${await signToken(issuer, officer, { sub: 'officer-1' })}`, { 'x-purpose': purpose });
+      expect(result.status).toBe(400);
+      expect(result.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    });
+
+    test('a Vietnamese purpose is accepted (UTF-8 header, normalised to NFC)', async () => {
+      const purpose = Buffer.from('Hồ sơ đăng ký thường trú HS-2026-07', 'utf8').toString('latin1');
+      const result = await call(`Bearer ${await signToken(issuer, officer, { sub: 'officer-1' })}`, { 'x-purpose': purpose });
+      expect(result.body.errors).toBeUndefined();
+    });
   });
 
   test('personal data without a token is refused; bad requests get a typed error, not a stack trace', async () => {

@@ -56,7 +56,11 @@ export async function openTestDatabase(options: { embedded?: boolean } = {}): Pr
 export interface TestHub extends TestDatabase {
   gateway: ApolloServer<GatewayContext>;
   /** Runs an operation as `as` (default: a central officer with a stated purpose). */
-  run(query: string, variables?: Record<string, unknown>, as?: { identity?: Identity; purpose?: string | null }): Promise<GraphQLResult>;
+  run(
+    query: string,
+    variables?: Record<string, unknown>,
+    as?: { identity?: Identity; purpose?: string | null; requestId?: string },
+  ): Promise<GraphQLResult>;
 }
 
 export async function openTestHub(options: { embedded?: boolean } = {}): Promise<TestHub> {
@@ -73,7 +77,7 @@ export async function openTestHub(options: { embedded?: boolean } = {}): Promise
     run: async (query, variables, as = {}) => {
       const contextValue: GatewayContext = {
         identity: as.identity ?? AS.central,
-        meta: meta(as.purpose === undefined ? undefined : as.purpose),
+        meta: meta(as.purpose === undefined ? undefined : as.purpose, as.requestId),
       };
       const response = await gateway.executeOperation({ query, ...(variables ? { variables } : {}) }, { contextValue });
       if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
