@@ -1,4 +1,5 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { GraphQLError } from 'graphql';
 import { bodyHash, IDENTITY_HEADER, signIdentity, type InternalKeys } from '../shared/internalToken';
 import type { GatewayContext } from './context';
 
@@ -25,5 +26,18 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     );
     request.http?.headers.set(IDENTITY_HEADER, token);
     request.http?.headers.set('x-request-id', context.meta.requestId);
+  }
+
+  /**
+   * A subgraph refusing a request (400 invalid, 401, 403) answers with GraphQL errors: pass on its
+   * first error's message and code, never the subgraph's URL or raw response.
+   */
+  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]): Promise<GraphQLError> {
+    const body = await this.parseBody(response).catch(() => null);
+    const first = (body as { errors?: { message?: unknown; extensions?: { code?: unknown } }[] } | null)?.errors?.[0];
+    if (typeof first?.message === 'string' && typeof first.extensions?.code === 'string') {
+      return new GraphQLError(first.message, { extensions: { code: first.extensions.code } });
+    }
+    return new GraphQLError(`Subgraph "${this.subgraph}" failed`, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   }
 }

@@ -9,6 +9,7 @@ import type { SubgraphModule } from '../shared/subgraph';
 import type { GatewayContext } from './context';
 import { EmbeddedDataSource } from './embedded';
 import { SignedDataSource } from './remote';
+import { textInputPlugin } from './textInput';
 
 /**
  * How the gateway reaches its subgraphs: in its own process (identity handed over in-process), or
@@ -52,6 +53,7 @@ export function createGatewayServer(options: GatewayOptions): ApolloServer<Gatew
     gateway,
     introspection: options.introspection ?? true,
     includeStacktraceInErrorResponses: false,
+    plugins: [textInputPlugin],
     formatError: maskError((error) => options.log.error({ err: error }, 'request failed')),
   });
 }

@@ -1,4 +1,5 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { describeCode, isCode, type CodeKind } from './codes';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -19,3 +20,35 @@ export const DateScalar = new GraphQLScalarType<string, string>({
   parseValue: checkDate,
   parseLiteral: (ast) => checkDate(ast.kind === Kind.STRING ? ast.value : undefined),
 });
+
+/**
+ * A scalar for a national code: serialised as a string, refused with BAD_USER_INPUT (naming the
+ * value and the rule) when it is not well formed — before any resolver runs.
+ */
+function codeScalar(name: string, kind: CodeKind, description: string): GraphQLScalarType<string, string> {
+  const check = (value: unknown): string => {
+    if (!isCode(kind, value)) {
+      throw new GraphQLError(`Invalid ${name} ${JSON.stringify(value)}: ${describeCode(kind)}`, {
+        extensions: { code: 'BAD_USER_INPUT', value },
+      });
+    }
+    return value;
+  };
+  return new GraphQLScalarType<string, string>({
+    name,
+    description,
+    serialize: (value) => String(value),
+    parseValue: check,
+    parseLiteral: (ast) => check(ast.kind === Kind.STRING ? ast.value : undefined),
+  });
+}
+
+export const CitizenIdScalar = codeScalar('CitizenId', 'citizenId', 'Số định danh cá nhân — 12-digit personal identification number.');
+export const TaxCodeScalar = codeScalar(
+  'TaxCode',
+  'taxCode',
+  'Mã số doanh nghiệp — 10-digit enterprise/tax code with its check digit (13 for a branch).',
+);
+export const ProvinceCodeScalar = codeScalar('ProvinceCode', 'provinceCode', 'Mã tỉnh — 2-digit province code of the 2025 list.');
+export const CommuneCodeScalar = codeScalar('CommuneCode', 'communeCode', 'Mã xã — 5-digit commune code of the 2025 list.');
+export const LandUseCodeScalar = codeScalar('LandUseCode', 'landUseCode', 'Mã loại đất — 3-letter land-use type code, e.g. ODT.');

@@ -185,9 +185,15 @@ function describeGateway(label: string, open: () => Promise<TestHub>): void {
       ['unknown province', `{ province(code: "03") { name } }`, 'NOT_FOUND'],
       ['malformed legacy code', `{ legacyUnit(code: "0004", level: COMMUNE) { name } }`, 'BAD_USER_INPUT'],
       ['unknown legacy code', `{ legacyUnit(code: "99998", level: COMMUNE) { name } }`, 'NOT_FOUND'],
-      ['malformed citizen id', `{ resident(citizenId: "12345") { fullName } }`, 'BAD_USER_INPUT'],
+      ['malformed citizen id', `{ resident(citizenId: "12345") { fullName } }`, 'GRAPHQL_VALIDATION_FAILED'],
+      [
+        'citizen id with an impossible province of birth',
+        `{ resident(citizenId: "003099000001") { fullName } }`,
+        'GRAPHQL_VALIDATION_FAILED',
+      ],
       ['unknown citizen id', `{ resident(citizenId: "001099000000") { fullName } }`, 'NOT_FOUND'],
-      ['malformed tax code', `{ enterprise(taxCode: "12") { name } }`, 'BAD_USER_INPUT'],
+      ['malformed tax code', `{ enterprise(taxCode: "12") { name } }`, 'GRAPHQL_VALIDATION_FAILED'],
+      ['tax code with a wrong check digit', `{ enterprise(taxCode: "0100109107") { name } }`, 'GRAPHQL_VALIDATION_FAILED'],
       ['unknown land-use code', `{ landParcels(filter: { provinceCode: "01", landUseCode: "XYZ" }) { totalCount } }`, 'BAD_USER_INPUT'],
       ['national parcel scan', `{ landParcels(filter: { landUseCode: "ODT" }) { totalCount } }`, 'FILTER_TOO_BROAD'],
       ['empty search', `{ provinces(search: "  ") { code } }`, 'BAD_USER_INPUT'],
@@ -195,6 +201,17 @@ function describeGateway(label: string, open: () => Promise<TestHub>): void {
       const result = await hub.run(query);
       expect(codeOf(result)).toBe(code);
       expect(result.errors?.[0]?.message).toBeTruthy();
+      expectClean(result);
+    });
+
+    test.each([
+      ['CitizenId', 'resident(citizenId: $v) { fullName }', '001299000001x'],
+      ['TaxCode', 'enterprise(taxCode: $v) { name }', '0100109107'],
+      ['ProvinceCode', 'province(code: $v) { name }', '1'],
+    ])('a malformed %s in a variable is BAD_USER_INPUT, naming the value', async (type, field, value) => {
+      const result = await hub.run(`query ($v: ${type}!) { ${field} }`, { v: value });
+      expect(codeOf(result)).toBe('BAD_USER_INPUT');
+      expect(result.errors?.[0]?.message).toContain(value);
       expectClean(result);
     });
 
@@ -334,7 +351,7 @@ function describeGateway(label: string, open: () => Promise<TestHub>): void {
       ]);
       const [company] = await hub.db.query(`SELECT holder_id FROM land.parcel_holder WHERE holder_type = 'ENTERPRISE' LIMIT 1`);
       const enterprise = await hub.run(
-        `query ($t: ID!) { enterprise(taxCode: $t) { taxCode legalRepresentative { fullName } headOffice { name province { name } } landParcels { id holdings { share holder { ... on Enterprise { taxCode } } } } } }`,
+        `query ($t: TaxCode!) { enterprise(taxCode: $t) { taxCode legalRepresentative { fullName } headOffice { name province { name } } landParcels { id holdings { share holder { ... on Enterprise { taxCode } } } } } }`,
         { t: company.holder_id },
       );
       expect(enterprise.errors).toBeUndefined();

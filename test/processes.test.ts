@@ -67,6 +67,19 @@ async function expectOperationsWork(url: string, headers: Record<string, string>
     await expectOperationsWork(gateway.url, officer);
   });
 
+  test('a refusal by a subgraph (personal data without a purpose) keeps its code, without the subgraph URL', async () => {
+    const result = await postGraphQL(
+      gateway.url,
+      `{ commune(code: "00004") { residents(first: 1) { edges { node { fullName } } } } }`,
+      undefined,
+      {
+        authorization: officer.authorization!,
+      },
+    );
+    expect(result.body.errors?.[0]?.extensions?.code).toBe('PURPOSE_REQUIRED');
+    expect(JSON.stringify(result.body)).not.toMatch(/127\.0\.0\.1|localhost|response/);
+  });
+
   test('subgraph errors keep their code through the HTTP hop, without internals', async () => {
     const result = await postGraphQL(
       gateway.url,
@@ -75,7 +88,7 @@ async function expectOperationsWork(url: string, headers: Record<string, string>
       officer,
     );
     const codes = (result.body.errors ?? []).map((e) => e.extensions?.code).sort();
-    expect(codes).toEqual(['BAD_USER_INPUT', 'NOT_FOUND']);
+    expect(codes).toEqual(['GRAPHQL_VALIDATION_FAILED', 'NOT_FOUND']);
     expect(JSON.stringify(result.body)).not.toMatch(/stacktrace|SELECT|127\.0\.0\.1/);
   });
 

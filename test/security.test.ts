@@ -96,11 +96,11 @@ describe('who may see what, on every path of the graph', () => {
   });
 
   test('by id: a resident of another commune looks exactly like one that does not exist', async () => {
-    const own = await hub.run(`query ($id: ID!) { resident(citizenId: $id) { fullName } }`, { id: a1 }, { identity: officerA });
+    const own = await hub.run(`query ($id: CitizenId!) { resident(citizenId: $id) { fullName } }`, { id: a1 }, { identity: officerA });
     expect(own.errors).toBeUndefined();
-    const other = await hub.run(`query ($id: ID!) { resident(citizenId: $id) { fullName } }`, { id: b1 }, { identity: officerA });
+    const other = await hub.run(`query ($id: CitizenId!) { resident(citizenId: $id) { fullName } }`, { id: b1 }, { identity: officerA });
     const missing = await hub.run(
-      `query ($id: ID!) { resident(citizenId: $id) { fullName } }`,
+      `query ($id: CitizenId!) { resident(citizenId: $id) { fullName } }`,
       { id: '001099999999' },
       { identity: officerA },
     );
@@ -138,7 +138,7 @@ describe('who may see what, on every path of the graph', () => {
 
   test('through a household, a parcel or an enterprise of another commune: nothing', async () => {
     const result = await hub.run(
-      `query ($h: ID!, $p: ID!, $e: ID!) {
+      `query ($h: ID!, $p: ID!, $e: TaxCode!) {
         household(id: $h) { address members { resident { fullName } } }
         landParcel(id: $p) { area holders { ... on Resident { fullName } } }
         enterprise(taxCode: $e) { name legalRepresentative { fullName } }
@@ -155,7 +155,7 @@ describe('who may see what, on every path of the graph', () => {
 
   test('aliases mixing two communes: only the own one comes back', async () => {
     const result = await hub.run(
-      `query ($a: ID!, $b: ID!, $pa: ID!, $pb: ID!) {
+      `query ($a: CitizenId!, $b: CitizenId!, $pa: ID!, $pb: ID!) {
         mine: resident(citizenId: $a) { fullName landParcels { id } }
         theirs: resident(citizenId: $b) { fullName }
         again: resident(citizenId: $b) { citizenId }
@@ -211,7 +211,7 @@ describe('who may see what, on every path of the graph', () => {
   test('a provincial officer sees the residents and land of their province, not of another', async () => {
     const hanoi = AS.provinceOfficer('01');
     const result = await hub.run(
-      `query ($a: ID!, $b: ID!, $c: ID!) { a: resident(citizenId: $a) { fullName } b: resident(citizenId: $b) { fullName } c: resident(citizenId: $c) { fullName }
+      `query ($a: CitizenId!, $b: CitizenId!, $c: CitizenId!) { a: resident(citizenId: $a) { fullName } b: resident(citizenId: $b) { fullName } c: resident(citizenId: $c) { fullName }
         hcm: landParcels(filter: { provinceCode: "79" }) { totalCount } own: landParcels(filter: { provinceCode: "01" }) { totalCount } }`,
       { a: a1, b: b1, c: c1 },
       { identity: hanoi },
@@ -227,7 +227,7 @@ describe('who may see what, on every path of the graph', () => {
   test('a citizen sees their own record and parcels only, without stating a purpose', async () => {
     const me = AS.citizen(a1);
     const result = await hub.run(
-      `query ($a: ID!, $b: ID!) { me: resident(citizenId: $a) { fullName household { members { resident { citizenId } } } landParcels { id } } other: resident(citizenId: $b) { fullName } }`,
+      `query ($a: CitizenId!, $b: CitizenId!) { me: resident(citizenId: $a) { fullName household { members { resident { citizenId } } } landParcels { id } } other: resident(citizenId: $b) { fullName } }`,
       { a: a1, b: b1 },
       { identity: me, purpose: null },
     );
@@ -239,7 +239,7 @@ describe('who may see what, on every path of the graph', () => {
 
   test('the public sees administrative units and the enterprise register, never personal data or land', async () => {
     const publicData = await hub.run(
-      `query ($e: ID!) { provinces { code } enterprise(taxCode: $e) { name status } }`,
+      `query ($e: TaxCode!) { provinces { code } enterprise(taxCode: $e) { name status } }`,
       { e: bEnterprise },
       { identity: AS.anonymous, purpose: null },
     );
@@ -263,7 +263,7 @@ describe('who may see what, on every path of the graph', () => {
   test('an officer must state a purpose; the refusal is audited', async () => {
     const id = requestId();
     const result = await hub.run(
-      `query ($a: ID!) { resident(citizenId: $a) { fullName } }`,
+      `query ($a: CitizenId!) { resident(citizenId: $a) { fullName } }`,
       { a: a1 },
       { identity: officerA, purpose: null, requestId: id },
     );
@@ -278,7 +278,7 @@ describe('who may see what, on every path of the graph', () => {
   test('every read is audited: who, why, which residents and fields; a denied read leaves a denied entry', async () => {
     const id = requestId();
     await hub.run(
-      `query ($a: ID!, $b: ID!) { a: resident(citizenId: $a) { fullName birthDate } b: resident(citizenId: $b) { fullName } }`,
+      `query ($a: CitizenId!, $b: CitizenId!) { a: resident(citizenId: $a) { fullName birthDate } b: resident(citizenId: $b) { fullName } }`,
       { a: a1, b: b1 },
       { identity: officerA, requestId: id },
     );
@@ -297,7 +297,11 @@ describe('who may see what, on every path of the graph', () => {
   });
 
   test('a citizen lists who accessed their data, newest first', async () => {
-    await hub.run(`query ($a: ID!) { resident(citizenId: $a) { fullName } }`, { a: a1 }, { identity: officerA, purpose: 'HS-2026-LAST' });
+    await hub.run(
+      `query ($a: CitizenId!) { resident(citizenId: $a) { fullName } }`,
+      { a: a1 },
+      { identity: officerA, purpose: 'HS-2026-LAST' },
+    );
     const result = await hub.run(
       `{ myDataAccesses(first: 2) { totalCount pageInfo { hasNextPage } edges { node { organisation role purpose fields outcome at } } } }`,
       undefined,
@@ -318,7 +322,7 @@ describe('who may see what, on every path of the graph', () => {
   });
 
   test('loaders never carry one caller’s data to another (per-request memo)', async () => {
-    const query = `query ($b: ID!) { resident(citizenId: $b) { fullName } }`;
+    const query = `query ($b: CitizenId!) { resident(citizenId: $b) { fullName } }`;
     const asB = await hub.run(query, { b: b1 }, { identity: AS.communeOfficer(B) });
     const asA = await hub.run(query, { b: b1 }, { identity: officerA });
     expect(asB.data?.resident).not.toBeNull();

@@ -1,4 +1,4 @@
-import { DateScalar } from '../../../shared/scalars';
+import { DateScalar, ProvinceCodeScalar } from '../../../shared/scalars';
 import { AdministrativeUnit } from './AdministrativeUnit';
 import { Commune } from './Commune';
 import { LegacyUnit } from './LegacyUnit';
@@ -6,4 +6,13 @@ import { Province } from './Province';
 import { Query } from './Query';
 import { UnitChange } from './UnitChange';
 
-export const resolvers = { Date: DateScalar, Query, AdministrativeUnit, Province, Commune, LegacyUnit, UnitChange };
+export const resolvers = {
+  Date: DateScalar,
+  ProvinceCode: ProvinceCodeScalar,
+  Query,
+  AdministrativeUnit,
+  Province,
+  Commune,
+  LegacyUnit,
+  UnitChange,
+};

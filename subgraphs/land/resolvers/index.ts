@@ -1,3 +1,4 @@
+import { CitizenIdScalar, CommuneCodeScalar, LandUseCodeScalar, TaxCodeScalar } from '../../../shared/scalars';
 import { Commune } from './Commune';
 import { Enterprise } from './Enterprise';
 import { LandHolder, LandParcel } from './LandParcel';
@@ -5,4 +6,16 @@ import { LandUseType } from './LandUseType';
 import { Query } from './Query';
 import { Resident } from './Resident';
 
-export const resolvers = { Query, LandParcel, LandHolder, LandUseType, Resident, Enterprise, Commune };
+export const resolvers = {
+  CitizenId: CitizenIdScalar,
+  TaxCode: TaxCodeScalar,
+  CommuneCode: CommuneCodeScalar,
+  LandUseCode: LandUseCodeScalar,
+  Query,
+  LandParcel,
+  LandHolder,
+  LandUseType,
+  Resident,
+  Enterprise,
+  Commune,
+};

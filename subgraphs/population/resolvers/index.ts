@@ -1,8 +1,8 @@
-import { DateScalar } from '../../../shared/scalars';
+import { CitizenIdScalar, DateScalar } from '../../../shared/scalars';
 import { Commune } from './Commune';
 import { DataAccess } from './DataAccess';
 import { Household } from './Household';
 import { Query } from './Query';
 import { Resident } from './Resident';
 
-export const resolvers = { Date: DateScalar, Query, Resident, Household, Commune, DataAccess };
+export const resolvers = { Date: DateScalar, CitizenId: CitizenIdScalar, Query, Resident, Household, Commune, DataAccess };
