@@ -3,10 +3,10 @@ import { SingleBar, Presets } from 'cli-progress';
 import { databaseTarget, openHubDatabase } from '../gateway/hub';
 import { loadConfig } from '../shared/config';
 import { mkdtempSync } from 'node:fs';
-import { loadGatewayKeys } from '../gateway/auth';
 import { mintDevToken, type TokenClaims } from '../gateway/tokens';
 import { ROLES, type Role } from '../shared/identity';
-import { writeKeyFiles } from '../shared/keys';
+import { loadOrCreateDevKeys, readJson, writeKeyFiles } from '../shared/keys';
+import type { JWK } from 'jose';
 import { AUDIT_HELP, auditCommand } from './audit';
 import { seedSynthetic } from './seed';
 
@@ -18,9 +18,10 @@ const HELP = `Liên Thông command line
       Deterministic for a given seed; re-running adds only what is missing. Writes to DATABASE_URL,
       or to the embedded PGlite in PGLITE_DIR when DATABASE_URL is not set.
 
-  npm run cli -- token --role ROLE [--commune CODE] [--province CODE] [--sub ID] [--org NAME] [--ttl 8h]
+  npm run cli -- token --role ROLE [--commune CODE] [--province CODE] [--sub ID] [--org NAME] [--ttl 8h] [--key FILE]
       Mints a development token (signed with the generated development issuer key; never in
-      production). ROLE: ${ROLES.join(', ')}. A CITIZEN's --sub is their 12-digit ID.
+      production), or with the issuer key FILE written by the keys command (demo deployments).
+      ROLE: ${ROLES.join(', ')}. A CITIZEN's --sub is their 12-digit ID.
 
   npm run cli -- keys --dir DIR
       Writes a fresh key set for a deployment: the gateway's internal key pair (private half for
@@ -72,14 +73,19 @@ async function token(args: string[]): Promise<void> {
       sub: { type: 'string' },
       org: { type: 'string' },
       ttl: { type: 'string' },
+      key: { type: 'string' },
     },
     strict: true,
   });
   const role = values.role as Role | undefined;
   if (!role || !(ROLES as readonly string[]).includes(role)) throw new Error(`--role must be one of ${ROLES.join(', ')}`);
   const config = loadConfig(process.env);
-  const keys = await loadGatewayKeys(config);
-  if (!keys.dev) throw new Error('Tokens can only be minted with the development keys; in production they come from the identity provider');
+  if (!values.key && config.NODE_ENV === 'production') {
+    throw new Error(
+      'In production tokens come from the identity provider; for a demo deployment pass --key with the issuer key written by `keys`',
+    );
+  }
+  const issuerKey = values.key ? readJson<JWK>(values.key) : (await loadOrCreateDevKeys(config.DEV_KEYS_DIR)).issuerPrivateJwk;
   const claims: TokenClaims = {
     role,
     sub: values.sub ?? `${role.toLowerCase().replace(/_/g, '-')}-dev`,
@@ -87,7 +93,7 @@ async function token(args: string[]): Promise<void> {
     ...(values.commune ? { commune: values.commune } : {}),
     ...(values.province ? { province: values.province } : {}),
   };
-  console.log(await mintDevToken(keys.dev, config, claims, values.ttl ?? '8h'));
+  console.log(await mintDevToken(issuerKey, config, claims, values.ttl ?? '8h'));
 }
 
 async function keys(args: string[]): Promise<void> {

@@ -1,4 +1,4 @@
-import { importJWK, SignJWT } from 'jose';
+import { importJWK, SignJWT, type JWK } from 'jose';
 import type { Config } from '../shared/config';
 import type { Role } from '../shared/identity';
 import type { DevKeys } from '../shared/keys';
@@ -13,14 +13,14 @@ export interface TokenClaims {
 }
 
 /**
- * Signs a development token with the generated issuer key (never available in production, where
- * tokens come from the identity provider).
+ * Signs a token with a demonstration issuer key: the generated development key, or one written by
+ * the CLI's `keys` command. Real deployments get tokens from their identity provider.
  */
-export async function mintDevToken(dev: DevKeys, config: Config, claims: TokenClaims, lifetime = '8h'): Promise<string> {
-  const key = await importJWK(dev.issuerPrivateJwk, 'ES256');
+export async function mintDevToken(issuerPrivateJwk: JWK, config: Config, claims: TokenClaims, lifetime = '8h'): Promise<string> {
+  const key = await importJWK(issuerPrivateJwk, 'ES256');
   const { sub, ...rest } = claims;
   return new SignJWT({ ...rest })
-    .setProtectedHeader({ alg: 'ES256', kid: dev.issuerPrivateJwk.kid ?? 'dev-issuer-1' })
+    .setProtectedHeader({ alg: 'ES256', kid: issuerPrivateJwk.kid ?? 'dev-issuer-1' })
     .setSubject(sub)
     .setIssuer(config.AUTH_ISSUER)
     .setAudience(config.AUTH_AUDIENCE)
@@ -45,6 +45,6 @@ export async function demoTokens(dev: DevKeys, config: Config, citizenId: string
     ['public / developer', { role: 'PUBLIC', sub: 'developer-1' }],
   ];
   const tokens: Record<string, string> = {};
-  for (const [label, claims] of personas) tokens[label] = await mintDevToken(dev, config, claims);
+  for (const [label, claims] of personas) tokens[label] = await mintDevToken(dev.issuerPrivateJwk, config, claims);
   return tokens;
 }
