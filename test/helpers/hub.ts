@@ -7,7 +7,7 @@ import type { GatewayContext } from '../../gateway/context';
 import { createAuditLog } from '../../shared/audit';
 import { createDataSource, openPglite, StatementCounter } from '../../shared/db';
 import type { Identity } from '../../shared/identity';
-import { createLogger } from '../../shared/logger';
+import { createLogger, type Logger } from '../../shared/logger';
 import { subgraphs } from '../../subgraphs';
 import { seedTestData } from './dataset';
 import { AS, meta } from './identities';
@@ -63,12 +63,12 @@ export interface TestHub extends TestDatabase {
   ): Promise<GraphQLResult>;
 }
 
-export async function openTestHub(options: { embedded?: boolean } = {}): Promise<TestHub> {
+export async function openTestHub(options: { embedded?: boolean; log?: Logger } = {}): Promise<TestHub> {
   const database = await openTestDatabase(options);
   const gateway = createGatewayServer({
     supergraphSdl: readCommittedSupergraph(),
     transport: { kind: 'embedded', subgraphs, db: database.db, auditLog: createAuditLog(database.db) },
-    log: createLogger('test-gateway', 'silent'),
+    log: options.log ?? createLogger('test-gateway', 'silent'),
   });
   await gateway.start();
   return {
