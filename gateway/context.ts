@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
+import type { RequestInfo } from '../shared/http';
 import type { Identity, RequestMeta } from '../shared/identity';
 import type { Authenticate } from './auth';
 
@@ -33,10 +34,10 @@ export function purposeFrom(header: string | string[] | undefined): string | nul
   return value;
 }
 
-/** Builds the gateway context of an HTTP request: verified identity, request id, purpose. */
+/** Builds the gateway context of an HTTP request: verified identity, the request id the HTTP layer settled, purpose. */
 export function contextFactory(authenticate: Authenticate) {
-  return async (req: IncomingMessage): Promise<GatewayContext> => ({
+  return async (req: IncomingMessage, _body: unknown, info?: RequestInfo): Promise<GatewayContext> => ({
     identity: await authenticate(req.headers.authorization),
-    meta: { requestId: requestIdFrom(req.headers['x-request-id']), purpose: purposeFrom(req.headers['x-purpose']) },
+    meta: { requestId: info?.requestId ?? requestIdFrom(req.headers['x-request-id']), purpose: purposeFrom(req.headers['x-purpose']) },
   });
 }

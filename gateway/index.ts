@@ -8,6 +8,8 @@ import { subgraphs } from '../subgraphs';
 import { loadGatewayKeys } from './auth';
 import { contextFactory } from './context';
 import { databaseTarget, needsSeed, openHubDatabase } from './hub';
+import { MAX_BODY_BYTES } from './hardening';
+import { connectRateLimitRedis, createRateLimit } from './rateLimit';
 import { createGatewayServer, type SubgraphTransport } from './server';
 import { readCommittedSupergraph } from './supergraph';
 import { demoTokens } from './tokens';
@@ -54,8 +56,13 @@ async function main(): Promise<void> {
     introspection: config.NODE_ENV !== 'production',
   });
   await apollo.start();
+  // Hardening (see HARDENING.md): per-client rate limit, shared through Redis when configured.
+  const redis = config.REDIS_URL ? connectRateLimitRedis(config.REDIS_URL, log) : undefined;
+  const rateLimit = createRateLimit({ points: config.RATE_LIMIT_POINTS, durationSeconds: config.RATE_LIMIT_DURATION_SECONDS, redis, log });
   const handler = createHttpHandler(apollo, {
     context: contextFactory(keys.authenticate),
+    rateLimit,
+    maxBodyBytes: MAX_BODY_BYTES,
     ...(db ? { health: async () => (await db.query('SELECT 1')).length === 1 } : {}),
   });
   const { server, url } = await listen(handler, config.PORT, config.HOST);
@@ -75,7 +82,7 @@ async function main(): Promise<void> {
     for (const [persona, token] of Object.entries(tokens)) console.log(`\n  ${persona}:\n  ${token}`);
     console.log(`\nMint others with: npm run cli -- token --role COMMUNE_OFFICER --commune 00004\n`);
   }
-  stopGracefully({ http: server, apollo, ...(db ? { db } : {}), log });
+  stopGracefully({ http: server, apollo, ...(db ? { db } : {}), log, ...(redis ? { extra: async () => redis.disconnect() } : {}) });
 }
 
 main().catch((error: unknown) => {

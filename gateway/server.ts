@@ -8,6 +8,7 @@ import type { Logger } from '../shared/logger';
 import type { SubgraphModule } from '../shared/subgraph';
 import type { GatewayContext } from './context';
 import { EmbeddedDataSource } from './embedded';
+import { hardenedApolloOptions, hardenFormatError, type QueryLimits } from './hardening';
 import { SignedDataSource } from './remote';
 import { textInputPlugin } from './textInput';
 
@@ -25,6 +26,10 @@ export interface GatewayOptions {
   log: Logger;
   /** Schema introspection (on in development; the explorer needs it). */
   introspection?: boolean;
+  /** "Did you mean …?" in error messages; follows `introspection` unless given. */
+  fieldSuggestions?: boolean;
+  /** Overrides of the query limits of hardening.ts (tests). */
+  limits?: Partial<QueryLimits>;
 }
 
 function dataSourceFor(transport: SubgraphTransport, name: string, log: Logger): GraphQLDataSource<GatewayContext> {
@@ -49,11 +54,18 @@ export function createGatewayServer(options: GatewayOptions): ApolloServer<Gatew
     buildService: ({ name }) => dataSourceFor(options.transport, name, options.log),
     logger: options.log,
   });
+  const introspection = options.introspection ?? true;
+  // Limits, CSRF prevention, no batching, request ids, no suggestions outside development: hardening.ts.
+  const hardening = hardenedApolloOptions({
+    log: options.log,
+    limits: options.limits,
+    fieldSuggestions: options.fieldSuggestions ?? introspection,
+  });
   return new ApolloServer<GatewayContext>({
     gateway,
-    introspection: options.introspection ?? true,
-    includeStacktraceInErrorResponses: false,
-    plugins: [textInputPlugin],
-    formatError: maskError((error) => options.log.error({ err: error }, 'request failed')),
+    introspection,
+    ...hardening,
+    plugins: [...hardening.plugins, textInputPlugin],
+    formatError: hardenFormatError(maskError((error) => options.log.error({ err: error }, 'request failed'))),
   });
 }

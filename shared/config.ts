@@ -43,6 +43,11 @@ const schema = z.object({
     .string()
     .min(1)
     .default(join(REPO_ROOT, '.data', 'dev-keys')),
+  /** Redis for the gateway's shared rate limits; without it each instance counts in memory. */
+  REDIS_URL: url.optional(),
+  /** Requests per client per window at the gateway (0 turns the limit off). */
+  RATE_LIMIT_POINTS: z.coerce.number().int().min(0).default(300),
+  RATE_LIMIT_DURATION_SECONDS: z.coerce.number().int().min(1).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
 });

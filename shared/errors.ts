@@ -46,8 +46,12 @@ export function notFound(type: string, key: string, value: string): PublicError 
   return new PublicError(ErrorCode.NOT_FOUND, `${type} with ${key} "${value}" not found`, { type, argument: key, value });
 }
 
+/**
+ * Codes whose message is safe to show. INTERNAL_SERVER_ERROR is not among them: Apollo gives that
+ * code to any plain Error, whose message may name a URL, a file or SQL.
+ */
 const publicCodes = new Set<string>([
-  ...Object.values(ErrorCode),
+  ...Object.values(ErrorCode).filter((c) => c !== ErrorCode.INTERNAL_SERVER_ERROR),
   // Apollo Server's own request-level codes are safe and stable too.
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',

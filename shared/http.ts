@@ -1,31 +1,82 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 
+/** What a rate limit decides for one request. */
+export type RateLimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+/** What the HTTP layer knows of a request before GraphQL sees it. */
+export interface RequestInfo {
+  /** The request's id (see {@link acceptRequestId}); also sent back as `x-request-id`. */
+  requestId: string;
+}
+
 export interface HttpOptions<C extends BaseContext> {
-  /** Builds the per-request context (per-request loaders live here); `body` is the parsed request body. */
-  context: (req: IncomingMessage, body: unknown) => Promise<C>;
-  /** Largest accepted request body, in bytes. */
+  /**
+   * Builds the per-request context (per-request loaders live here); `body` is the parsed request
+   * body, `info` what this layer settled (the request id, also left in `req.headers['x-request-id']`).
+   */
+  context: (req: IncomingMessage, body: unknown, info: RequestInfo) => Promise<C>;
+  /** Largest accepted request body, in bytes (413 above it). */
   maxBodyBytes?: number;
   /** `/health` answers 200 while this resolves true. */
   health?: () => Promise<boolean>;
+  /**
+   * Consulted for every `/graphql` request before its body is read; a refusal is answered 429
+   * with Retry-After. Should not reject: if it does, the request is let through (fail open).
+   */
+  rateLimit?: (req: IncomingMessage) => Promise<RateLimitDecision>;
 }
 
 const GRAPHQL_PATH = '/graphql';
+const REQUEST_ID_HEADER = 'x-request-id';
+/**
+ * Ids we pass on to logs, audit records and clients as they are: UUIDs, ULIDs, hex trace ids;
+ * nothing to inject with (the same rule as gateway/context.ts's requestIdFrom).
+ */
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+const requestScope = new AsyncLocalStorage<RequestInfo>();
+
+/** An incoming `x-request-id` if it is safe to reuse (8–64 of `A-Z a-z 0-9 . _ -`), else undefined. */
+export function acceptRequestId(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' && SAFE_REQUEST_ID.test(value) ? value : undefined;
+}
+
+/** The id of the HTTP request being served by {@link createHttpHandler}; undefined outside one. */
+export function currentRequestId(): string | undefined {
+  return requestScope.getStore()?.requestId;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        reject(Object.assign(new Error('Request body too large'), { status: 413 }));
-        req.destroy();
+        // Stop buffering but keep the socket: the 413 must still reach the client. Node discards
+        // the rest of the body once the response is sent.
+        req.off('data', onData);
+        chunks.length = 0;
+        reject(new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body larger than ${limit} bytes`));
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
@@ -37,13 +88,67 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+function sendError(res: ServerResponse, status: number, code: string, message: string, requestId: string): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code, requestId } }] });
+}
+
 /**
  * Serves an Apollo Server over plain `node:http`: `/graphql` (GET and POST) and `/health`.
- * Request errors (bad JSON, oversized body) get a GraphQL-shaped JSON error with a stable code.
+ * Every response carries an `x-request-id` (the client's if safe, else a new UUID), available to
+ * the request's code through {@link currentRequestId}. Refusals of this layer (rate limit, body
+ * size, bad JSON) get a GraphQL-shaped JSON error with a stable code and the request id.
  */
 export function createHttpHandler<C extends BaseContext>(server: ApolloServer<C>, options: HttpOptions<C>) {
   const maxBody = options.maxBodyBytes ?? 1_000_000;
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+
+  const serveGraphQL = async (req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> => {
+    const { requestId } = info;
+    if (options.rateLimit) {
+      const decision = await options.rateLimit(req).catch((): RateLimitDecision => ({ allowed: true }));
+      if (!decision.allowed) {
+        res.setHeader('retry-after', String(decision.retryAfterSeconds));
+        sendError(res, 429, 'RATE_LIMITED', `Too many requests: retry in ${decision.retryAfterSeconds} s`, requestId);
+        return;
+      }
+    }
+    let body: unknown;
+    if (req.method === 'POST') {
+      const declared = Number(req.headers['content-length']);
+      if (declared > maxBody) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body larger than ${maxBody} bytes`);
+      const text = await readBody(req, maxBody);
+      const type = req.headers['content-type'] ?? '';
+      if (type.includes('json')) {
+        try {
+          body = text === '' ? undefined : JSON.parse(text);
+        } catch {
+          throw new HttpError(400, 'BAD_REQUEST', 'Request body is not valid JSON');
+        }
+      } else {
+        body = text;
+      }
+    }
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    headers.set(REQUEST_ID_HEADER, requestId);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const response = await server.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
+      context: () => options.context(req, body, info),
+    });
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/health') {
       const ok = options.health ? await options.health().catch(() => false) : true;
@@ -51,53 +156,30 @@ export function createHttpHandler<C extends BaseContext>(server: ApolloServer<C>
       return;
     }
     if (url.pathname !== GRAPHQL_PATH) {
-      sendJson(res, 404, { errors: [{ message: 'Not found', extensions: { code: 'NOT_FOUND' } }] });
+      sendError(res, 404, 'NOT_FOUND', 'Not found', info.requestId);
       return;
     }
     try {
-      let body: unknown;
-      if (req.method === 'POST') {
-        const text = await readBody(req, maxBody);
-        const type = req.headers['content-type'] ?? '';
-        if (type.includes('json')) {
-          try {
-            body = text === '' ? undefined : JSON.parse(text);
-          } catch {
-            sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
-            return;
-          }
-        } else {
-          body = text;
-        }
-      }
-      const headers = new HeaderMap();
-      for (const [key, value] of Object.entries(req.headers)) {
-        if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-      }
-      const response = await server.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
-        context: () => options.context(req, body),
-      });
-      for (const [key, value] of response.headers) res.setHeader(key, value);
-      res.statusCode = response.status ?? 200;
-      if (response.body.kind === 'complete') {
-        res.end(response.body.string);
-        return;
-      }
-      for await (const chunk of response.body.asyncIterator) res.write(chunk);
-      res.end();
+      await serveGraphQL(req, res, info);
     } catch (error) {
-      const status = (error as { status?: number }).status;
-      if (status === 413) {
-        sendJson(res, 413, {
-          errors: [{ message: `Request body larger than ${maxBody} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
-        });
-      } else if (!res.headersSent) {
-        sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-      } else {
+      if (res.headersSent) {
         res.destroy();
+      } else if (error instanceof HttpError) {
+        // The client may still be sending the rest of an oversized body: do not wait for it.
+        if (error.status === 413) res.setHeader('connection', 'close');
+        sendError(res, error.status, error.code, error.message, info.requestId);
+      } else {
+        sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error', info.requestId);
       }
     }
+  };
+
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const info: RequestInfo = { requestId: acceptRequestId(req.headers[REQUEST_ID_HEADER]) ?? randomUUID() };
+    // Whoever reads the header from here on (context, logs) sees the id the client gets back.
+    req.headers[REQUEST_ID_HEADER] = info.requestId;
+    res.setHeader(REQUEST_ID_HEADER, info.requestId);
+    await requestScope.run(info, () => handle(req, res, info));
   };
 }
 
