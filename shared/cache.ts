@@ -1,0 +1,354 @@
+import Redis from 'ioredis';
+import { LRUCache } from 'lru-cache';
+
+/**
+ * The caches' building blocks, shared by the subgraphs' entity caches and the gateway's response
+ * cache: a key-value store (Redis, or an in-process LRU in the embedded default), an invalidation
+ * bus (versions per tag, broadcast over Redis pub/sub), and counters.
+ *
+ * Redis trouble is never an outage: a store whose Redis is not ready answers every read as a miss
+ * and drops writes at once (no offline queue, bounded command timeout), counts an error, and
+ * resumes by itself when the client reconnects.
+ */
+
+export type CacheLayer = 'entity' | 'response' | 'apq';
+type Counter = 'hits' | 'misses' | 'errors' | 'invalidations' | 'writes';
+
+/** Hit, miss, error, write and invalidation counters per cache layer, for operators (and /metrics later). */
+export class CacheMetrics {
+  private readonly counters = new Map<string, number>();
+
+  add(layer: CacheLayer, counter: Counter, n = 1): void {
+    if (n === 0) return;
+    const key = `${layer}.${counter}`;
+    this.counters.set(key, (this.counters.get(key) ?? 0) + n);
+  }
+
+  get(layer: CacheLayer, counter: Counter): number {
+    return this.counters.get(`${layer}.${counter}`) ?? 0;
+  }
+
+  snapshot(): Record<string, number> {
+    return Object.fromEntries([...this.counters].sort(([a], [b]) => a.localeCompare(b)));
+  }
+}
+
+export interface CacheEntry {
+  key: string;
+  value: string;
+  ttlSeconds: number;
+}
+
+/** A key-value store that never throws: failures read as misses and are counted as errors. */
+export interface CacheStore {
+  readonly kind: 'redis' | 'memory';
+  get(key: string): Promise<string | null>;
+  mget(keys: readonly string[]): Promise<(string | null)[]>;
+  mset(entries: readonly CacheEntry[]): Promise<void>;
+  del(keys: readonly string[]): Promise<void>;
+  /** False while Redis is unreachable (health reports "degraded"). */
+  healthy(): boolean;
+}
+
+/** Options of every Redis client of the hub: fail fast instead of queueing while Redis is away. */
+export function createRedis(url: string, options: { commandTimeoutMs?: number; onError?: (error: Error) => void } = {}): Redis {
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: options.commandTimeoutMs ?? 250,
+    connectTimeout: 1_000,
+    enableReadyCheck: true,
+    retryStrategy: (times) => Math.min(100 * times, 2_000),
+  });
+  redis.on('error', (error: Error) => options.onError?.(error));
+  return redis;
+}
+
+export class RedisStore implements CacheStore {
+  readonly kind = 'redis';
+  constructor(
+    private readonly redis: Redis,
+    private readonly layer: CacheLayer,
+    private readonly metrics: CacheMetrics,
+  ) {}
+
+  healthy(): boolean {
+    return this.redis.status === 'ready';
+  }
+
+  async get(key: string): Promise<string | null> {
+    return (await this.mget([key]))[0] ?? null;
+  }
+
+  async mget(keys: readonly string[]): Promise<(string | null)[]> {
+    if (keys.length === 0) return [];
+    if (!this.healthy()) {
+      this.metrics.add(this.layer, 'errors');
+      return keys.map(() => null);
+    }
+    try {
+      return await this.redis.mget(...keys);
+    } catch {
+      this.metrics.add(this.layer, 'errors');
+      return keys.map(() => null);
+    }
+  }
+
+  async mset(entries: readonly CacheEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    if (!this.healthy()) {
+      this.metrics.add(this.layer, 'errors');
+      return;
+    }
+    try {
+      const pipeline = this.redis.pipeline();
+      for (const e of entries) pipeline.set(e.key, e.value, 'EX', Math.max(1, Math.round(e.ttlSeconds)));
+      await pipeline.exec();
+      this.metrics.add(this.layer, 'writes', entries.length);
+    } catch {
+      this.metrics.add(this.layer, 'errors');
+    }
+  }
+
+  async del(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0 || !this.healthy()) return;
+    try {
+      await this.redis.del(...keys);
+    } catch {
+      this.metrics.add(this.layer, 'errors');
+    }
+  }
+}
+
+export class MemoryStore implements CacheStore {
+  readonly kind = 'memory';
+  private readonly lru: LRUCache<string, string>;
+  constructor(
+    private readonly layer: CacheLayer,
+    private readonly metrics: CacheMetrics,
+    maxEntries = 50_000,
+  ) {
+    this.lru = new LRUCache<string, string>({ max: maxEntries });
+  }
+
+  healthy(): boolean {
+    return true;
+  }
+
+  async get(key: string): Promise<string | null> {
+    return this.lru.get(key) ?? null;
+  }
+
+  async mget(keys: readonly string[]): Promise<(string | null)[]> {
+    return keys.map((k) => this.lru.get(k) ?? null);
+  }
+
+  async mset(entries: readonly CacheEntry[]): Promise<void> {
+    for (const e of entries) this.lru.set(e.key, e.value, { ttl: e.ttlSeconds * 1000 });
+    this.metrics.add(this.layer, 'writes', entries.length);
+  }
+
+  async del(keys: readonly string[]): Promise<void> {
+    for (const k of keys) this.lru.delete(k);
+  }
+}
+
+/**
+ * Versions per tag (an entity type such as `Resident`). Cache keys embed the versions of the tags
+ * their value depends on, so bumping a tag makes every entry that contains such an entity
+ * unreachable at once, on every instance: with Redis the bump is an HINCRBY plus a PUBLISH that
+ * every instance applies to its in-memory copy (reloaded whole after a reconnect, so a missed
+ * message cannot leave an instance behind). A bump that fails while Redis is away is retried when
+ * it returns; until then this instance's own cache is bypassed.
+ */
+export interface InvalidationBus {
+  /** The version string of a set of tags, for a cache key. */
+  version(tags: readonly string[]): string;
+  /** Changes whenever any tag is bumped (the gateway's response cache keys on it). */
+  epoch(): string;
+  invalidate(tags: readonly string[]): Promise<void>;
+  /** Resolves once the versions were loaded (immediately for the in-memory bus). */
+  ready(): Promise<void>;
+  /** False while bumps are pending (this instance then serves nothing from its cache). */
+  consistent(): boolean;
+  close(): Promise<void>;
+}
+
+export class MemoryBus implements InvalidationBus {
+  private readonly versions = new Map<string, number>();
+  private total = 0;
+  constructor(private readonly metrics: CacheMetrics) {}
+
+  version(tags: readonly string[]): string {
+    return tags.map((t) => this.versions.get(t) ?? 0).join('.');
+  }
+  epoch(): string {
+    return String(this.total);
+  }
+  async invalidate(tags: readonly string[]): Promise<void> {
+    for (const t of tags) this.versions.set(t, (this.versions.get(t) ?? 0) + 1);
+    this.total += tags.length;
+    this.metrics.add('entity', 'invalidations', tags.length);
+  }
+  async ready(): Promise<void> {}
+  consistent(): boolean {
+    return true;
+  }
+  async close(): Promise<void> {}
+}
+
+export class RedisBus implements InvalidationBus {
+  private readonly versions = new Map<string, number>();
+  private readonly pending = new Set<string>();
+  private loaded: Promise<void>;
+  private readonly hashKey: string;
+  private readonly channel: string;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly subscriber: Redis,
+    prefix: string,
+    private readonly metrics: CacheMetrics,
+  ) {
+    this.hashKey = `${prefix}versions`;
+    this.channel = `${prefix}invalidate`;
+    this.subscriber.on('message', (channel: string, message: string) => {
+      if (channel !== this.channel) return;
+      try {
+        this.apply(JSON.parse(message) as Record<string, number>);
+      } catch {
+        // A malformed message changes nothing; the next reload corrects any drift.
+      }
+    });
+    // After every (re)connection: resubscribe (ioredis does) and reload, in case a bump was missed.
+    this.subscriber.on('ready', () => void this.reload());
+    this.redis.on('ready', () => void this.flushPending());
+    this.loaded = this.reload();
+  }
+
+  private apply(versions: Record<string, number>): void {
+    for (const [tag, v] of Object.entries(versions)) {
+      if (typeof v === 'number' && v > (this.versions.get(tag) ?? 0)) this.versions.set(tag, v);
+    }
+  }
+
+  private async reload(): Promise<void> {
+    try {
+      if (this.subscriber.status === 'ready') await this.subscriber.subscribe(this.channel).catch(() => undefined);
+      if (this.redis.status !== 'ready') return;
+      const all = await this.redis.hgetall(this.hashKey);
+      this.apply(Object.fromEntries(Object.entries(all).map(([k, v]) => [k, Number(v)])));
+    } catch {
+      this.metrics.add('entity', 'errors');
+    }
+  }
+
+  private async flushPending(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const tags = [...this.pending];
+    this.pending.clear();
+    await this.invalidate(tags);
+  }
+
+  version(tags: readonly string[]): string {
+    return tags.map((t) => this.versions.get(t) ?? 0).join('.');
+  }
+
+  epoch(): string {
+    let sum = 0;
+    for (const v of this.versions.values()) sum += v;
+    return String(sum);
+  }
+
+  async invalidate(tags: readonly string[]): Promise<void> {
+    if (tags.length === 0) return;
+    // This instance stops using what it has at once, whatever happens to the broadcast.
+    for (const t of tags) this.versions.set(t, (this.versions.get(t) ?? 0) + 1);
+    try {
+      if (this.redis.status !== 'ready') throw new Error('Redis not ready');
+      const pipeline = this.redis.pipeline();
+      for (const t of tags) pipeline.hincrby(this.hashKey, t, 1);
+      const results = (await pipeline.exec()) ?? [];
+      const versions: Record<string, number> = {};
+      tags.forEach((t, i) => {
+        const value = results[i]?.[1];
+        if (typeof value === 'number') versions[t] = value;
+      });
+      this.apply(versions);
+      await this.redis.publish(this.channel, JSON.stringify(versions));
+      this.metrics.add('entity', 'invalidations', tags.length);
+    } catch {
+      for (const t of tags) this.pending.add(t);
+      this.metrics.add('entity', 'errors');
+    }
+  }
+
+  ready(): Promise<void> {
+    return this.loaded;
+  }
+
+  consistent(): boolean {
+    return this.pending.size === 0;
+  }
+
+  async close(): Promise<void> {
+    this.subscriber.disconnect();
+  }
+}
+
+/** One cache layer of a process: its store, the invalidation bus, the counters, the key prefix. */
+export interface Caching {
+  store: CacheStore;
+  bus: InvalidationBus;
+  metrics: CacheMetrics;
+  /** Prepended to every key (`lt:` by default; tests use one of their own per run). */
+  prefix: string;
+  /** Redis connections to close on shutdown. */
+  close(): Promise<void>;
+  /** "ok", or "degraded" while Redis is unreachable or invalidations are pending. */
+  health(): 'ok' | 'degraded';
+}
+
+/**
+ * A cache layer on Redis when `redisUrl` is given (shared by every instance, invalidated across
+ * them), else on an in-process LRU (the embedded default: nothing to install). Instances that
+ * share `metrics` or `bus` may be passed in to share them between layers of one process.
+ */
+export function createCaching(options: {
+  redisUrl?: string | undefined;
+  prefix: string;
+  layer: CacheLayer;
+  metrics?: CacheMetrics;
+  bus?: InvalidationBus;
+  maxEntries?: number;
+  onError?: (error: Error) => void;
+}): Caching {
+  const metrics = options.metrics ?? new CacheMetrics();
+  if (!options.redisUrl) {
+    const bus = options.bus ?? new MemoryBus(metrics);
+    return {
+      store: new MemoryStore(options.layer, metrics, options.maxEntries),
+      bus,
+      metrics,
+      prefix: options.prefix,
+      close: async () => undefined,
+      health: () => 'ok',
+    };
+  }
+  const onError = options.onError ?? (() => undefined);
+  const redis = createRedis(options.redisUrl, { onError });
+  const subscriber = options.bus ? null : createRedis(options.redisUrl, { onError, commandTimeoutMs: 1_000 });
+  const bus = options.bus ?? new RedisBus(redis, subscriber!, options.prefix, metrics);
+  const store = new RedisStore(redis, options.layer, metrics);
+  return {
+    store,
+    bus,
+    metrics,
+    prefix: options.prefix,
+    close: async () => {
+      if (!options.bus) await bus.close();
+      redis.disconnect();
+    },
+    health: () => (store.healthy() && bus.consistent() ? 'ok' : 'degraded'),
+  };
+}
