@@ -8,6 +8,7 @@ import { ROLES, type Role } from '../shared/identity';
 import { loadOrCreateDevKeys, readJson, writeKeyFiles } from '../shared/keys';
 import type { JWK } from 'jose';
 import { AUDIT_HELP, auditCommand } from './audit';
+import { CACHE_HELP, cacheCommand } from './cache';
 import { seedSynthetic } from './seed';
 
 const HELP = `Liên Thông command line
@@ -28,7 +29,7 @@ const HELP = `Liên Thông command line
       gateways, public half for subgraphs) and a demonstration token issuer (JWKS + private key).
 
 ${AUDIT_HELP}
-`;
+${CACHE_HELP}`;
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -126,6 +127,9 @@ async function main(argv: string[]): Promise<void> {
       return keys(rest);
     case 'audit':
       return audit(rest);
+    case 'cache':
+      process.exitCode = await cacheCommand(rest, process.env);
+      return;
     case undefined:
     case 'help':
     case '--help':

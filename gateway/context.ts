@@ -5,10 +5,26 @@ import type { RequestInfo } from '../shared/http';
 import type { Identity, RequestMeta } from '../shared/identity';
 import type { Authenticate } from './auth';
 
-/** The gateway's per-request context: the verified caller and the request's metadata. */
+/**
+ * The personal data a request read across all subgraphs (as they reported it), so a cached copy
+ * of the response can be audited again each time it is served.
+ */
+export interface PersonalReads {
+  subjects: Set<string>;
+  fields: Set<string>;
+  /** Some read was denied: such a response is never cached (its denial must be audited each time). */
+  denied: boolean;
+}
+
+export const newPersonalReads = (): PersonalReads => ({ subjects: new Set(), fields: new Set(), denied: false });
+
+/** The gateway's per-request context: the verified caller, the request's metadata, what it read. */
 export interface GatewayContext {
   identity: Identity;
   meta: RequestMeta;
+  personal: PersonalReads;
+  /** The raw request body (HTTP POST), when the response may be cached under it. */
+  rawBody?: string;
 }
 
 /** A request id from the client when it is safe to log, else a fresh one. */
@@ -39,5 +55,7 @@ export function contextFactory(authenticate: Authenticate) {
   return async (req: IncomingMessage, _body: unknown, info?: RequestInfo): Promise<GatewayContext> => ({
     identity: await authenticate(req.headers.authorization),
     meta: { requestId: info?.requestId ?? requestIdFrom(req.headers['x-request-id']), purpose: purposeFrom(req.headers['x-purpose']) },
+    personal: newPersonalReads(),
+    ...(info?.rawBody !== undefined ? { rawBody: info.rawBody } : {}),
   });
 }

@@ -1,11 +1,20 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import type { ApolloServer } from '@apollo/server';
 import type { DataSource } from 'typeorm';
 import type { AuditLog } from '../shared/audit';
+import type { EntityCaching } from '../shared/entityCache';
 import type { Logger } from '../shared/logger';
 import { createSubgraphServer } from '../shared/server';
 import { createContext, type SubgraphContext, type SubgraphModule } from '../shared/subgraph';
 import type { GatewayContext } from './context';
+
+/** A cache hint from a Cache-Control header value (`max-age=60, private`); absent means maxAge 0. */
+export function cacheHint(header: string | undefined): { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } {
+  const maxAge = /max-age=(\d+)/.exec(header ?? '')?.[1];
+  const scope = /\bprivate\b/.test(header ?? '') ? 'PRIVATE' : /\bpublic\b/.test(header ?? '') ? 'PUBLIC' : undefined;
+  return { maxAge: maxAge ? Number(maxAge) : 0, ...(scope ? { scope } : {}) };
+}
 
 /**
  * Runs a subgraph inside the gateway's process (the embedded default), exactly as its own server
@@ -22,22 +31,35 @@ export class EmbeddedDataSource implements GraphQLDataSource<GatewayContext> {
     private readonly db: DataSource,
     auditLog: AuditLog,
     log: Logger,
+    private readonly cache: EntityCaching,
   ) {
     this.server = createSubgraphServer(module, auditLog, log.child({ subgraph: module.name }));
   }
 
-  async process({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): ReturnType<GraphQLDataSource['process']> {
+  async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): ReturnType<GraphQLDataSource['process']> {
+    const { request, context } = options;
     this.started ??= this.server.start();
     await this.started;
+    const contextValue = createContext(this.module, this.db, context.identity, context.meta, this.cache);
     const response = await this.server.executeOperation(
       {
         query: request.query ?? '',
         variables: request.variables ?? {},
         ...(request.operationName ? { operationName: request.operationName } : {}),
       },
-      { contextValue: createContext(this.module, this.db, context.identity, context.meta) },
+      { contextValue },
     );
     if (response.body.kind !== 'single') throw new Error('Incremental delivery is not supported between gateway and subgraphs');
+    // What a subgraph over HTTP reports in its response, handed over directly here.
+    for (const s of contextValue.audit.subjects) context.personal.subjects.add(s);
+    for (const f of contextValue.audit.fields) context.personal.fields.add(f);
+    if (contextValue.audit.denied.length > 0) context.personal.denied = true;
+    // The subgraph's cache hint, as RemoteGraphQLDataSource reads it from the Cache-Control header:
+    // no hint (no header) makes the whole response uncacheable.
+    if (options.kind === GraphQLDataSourceRequestKind.INCOMING_OPERATION) {
+      const policy = options.incomingRequestContext.overallCachePolicy;
+      if (policy && 'restrict' in policy) policy.restrict(cacheHint(response.http.headers.get('cache-control')));
+    }
     const { data, errors } = response.body.singleResult;
     return { ...(data !== undefined ? { data: data as Record<string, unknown> | null } : {}), ...(errors ? { errors } : {}) };
   }

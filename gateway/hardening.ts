@@ -39,6 +39,8 @@ export const RefusalCode = {
   QUERY_TOO_COSTLY: 'QUERY_TOO_COSTLY',
   /** Request body above the limit (HTTP 413, from shared/http.ts). */
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** An automatic persisted query whose hash is not the sha256 of its query (Apollo gives it no code). */
+  PERSISTED_QUERY_HASH_MISMATCH: 'PERSISTED_QUERY_HASH_MISMATCH',
   /** Too many requests from one client in the window (HTTP 429 with Retry-After, from shared/http.ts). */
   RATE_LIMITED: 'RATE_LIMITED',
 } as const;
@@ -332,6 +334,7 @@ function refusalCodeOf(error: unknown): RefusalCode | undefined {
     const code = e.extensions.code;
     if (typeof code === 'string' && refusalCodes.has(code)) return code as RefusalCode;
     if (TOKEN_LIMIT_MESSAGE.test(e.message)) return RefusalCode.TOO_MANY_TOKENS;
+    if (e.message === 'provided sha does not match query') return RefusalCode.PERSISTED_QUERY_HASH_MISMATCH;
   }
   return undefined;
 }

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { DataSource, Logger as TypeOrmLogger } from 'typeorm';
 import { createDataSource, migrate, openPglite, type DatabaseTarget } from '../shared/db';
 import { auditMigrations } from '../shared/audit';
+import type { InvalidationBus } from '../shared/cache';
 import type { Config } from '../shared/config';
 import { subgraphs } from '../subgraphs';
 
@@ -18,13 +19,13 @@ export async function databaseTarget(config: Config): Promise<DatabaseTarget> {
 /**
  * Migrates every subgraph's schema and the audit log's, opens one DataSource over all of them
  * (PGlite allows only one per instance) and loads the reference data (administrative units,
- * land-use types).
+ * land-use types), invalidating what it re-imported on `bus` (the caches of every instance).
  */
-export async function openHubDatabase(target: DatabaseTarget, logger?: TypeOrmLogger): Promise<DataSource> {
+export async function openHubDatabase(target: DatabaseTarget, logger?: TypeOrmLogger, bus?: InvalidationBus): Promise<DataSource> {
   await migrate(target, [...subgraphs, auditMigrations]);
   const db = await createDataSource({ target, entities: subgraphs.flatMap((s) => s.entities), ...(logger ? { logger } : {}) });
   await db.initialize();
-  for (const s of subgraphs) if (s.seedReference) await s.seedReference(db);
+  for (const s of subgraphs) if (s.seedReference) await s.seedReference(db, bus);
   return db;
 }
 

@@ -1,15 +1,19 @@
-import { createAuditLog } from '../shared/audit';
+import { createAuditLog, type AuditLog } from '../shared/audit';
+import { groupCommit } from '../shared/auditBatch';
 import { loadConfig, subgraphUrls } from '../shared/config';
+import { healthCheck } from '../shared/entityCache';
 import { createHttpHandler, listen } from '../shared/http';
 import { createLogger } from '../shared/logger';
 import { stopGracefully } from '../shared/run';
 import { seedSynthetic } from '../cli/seed';
 import { subgraphs } from '../subgraphs';
 import { loadGatewayKeys } from './auth';
+import { createGatewayCaches } from './caches';
 import { contextFactory } from './context';
 import { databaseTarget, needsSeed, openHubDatabase } from './hub';
 import { MAX_BODY_BYTES } from './hardening';
 import { connectRateLimitRedis, createRateLimit } from './rateLimit';
+import { createResponseCache, keyValueCache } from './responseCache';
 import { createGatewayServer, type SubgraphTransport } from './server';
 import { readCommittedSupergraph } from './supergraph';
 import { demoTokens } from './tokens';
@@ -24,14 +28,16 @@ async function main(): Promise<void> {
   const log = createLogger('gateway', config.LOG_LEVEL);
   const urls = subgraphUrls(config);
   const keys = await loadGatewayKeys(config);
+  const caches = createGatewayCaches(config, log);
   let transport: SubgraphTransport;
   let db;
+  let auditLog: AuditLog | null = null;
   if (Object.keys(urls).length > 0) {
     transport = { kind: 'remote', urls, keys: keys.internal };
   } else {
     const target = await databaseTarget(config);
     log.info({ database: target.kind === 'pglite' ? `PGlite in ${config.PGLITE_DIR}` : 'PostgreSQL (DATABASE_URL)' }, 'opening database');
-    db = await openHubDatabase(target);
+    db = await openHubDatabase(target, undefined, caches?.entity.bus);
     if (await needsSeed(db)) {
       log.info({ residents: config.SEED_RESIDENTS, seed: config.SEED }, 'first start: seeding synthetic data');
       let lastLogged = 0;
@@ -47,13 +53,20 @@ async function main(): Promise<void> {
       });
       log.info(counts, 'seeded');
     }
-    transport = { kind: 'embedded', subgraphs, db, auditLog: createAuditLog(db) };
+    auditLog = groupCommit(createAuditLog(db));
+    transport = { kind: 'embedded', subgraphs, db, auditLog, ...(caches ? { cache: caches.entity } : {}) };
   }
+  // Without an audit log of its own (remote mode), the gateway caches public responses only.
+  const responseCache = caches
+    ? createResponseCache({ caching: caches.response, authenticate: keys.authenticate, auditLog, log })
+    : undefined;
   const apollo = createGatewayServer({
     supergraphSdl: readCommittedSupergraph(),
     transport,
     log,
     introspection: config.NODE_ENV !== 'production',
+    ...(responseCache ? { responseCache } : {}),
+    ...(caches ? { persistedQueries: keyValueCache(caches.apq, 'apq') } : {}),
   });
   await apollo.start();
   // Hardening (see HARDENING.md): per-client rate limit, shared through Redis when configured.
@@ -63,7 +76,9 @@ async function main(): Promise<void> {
     context: contextFactory(keys.authenticate),
     rateLimit,
     maxBodyBytes: MAX_BODY_BYTES,
-    ...(db ? { health: async () => (await db.query('SELECT 1')).length === 1 } : {}),
+    ...(responseCache ? { preflight: responseCache.preflight } : {}),
+    // 503 only when the database is down; "degraded" (still 200) while Redis is unreachable.
+    health: healthCheck(caches, db ? async () => (await db.query('SELECT 1')).length === 1 : undefined),
   });
   const { server, url } = await listen(handler, config.PORT, config.HOST);
   log.info({ url, mode: transport.kind }, 'gateway ready');
@@ -82,7 +97,16 @@ async function main(): Promise<void> {
     for (const [persona, token] of Object.entries(tokens)) console.log(`\n  ${persona}:\n  ${token}`);
     console.log(`\nMint others with: npm run cli -- token --role COMMUNE_OFFICER --commune 00004\n`);
   }
-  stopGracefully({ http: server, apollo, ...(db ? { db } : {}), log, ...(redis ? { extra: async () => redis.disconnect() } : {}) });
+  stopGracefully({
+    http: server,
+    apollo,
+    ...(db ? { db } : {}),
+    log,
+    extra: async () => {
+      redis?.disconnect();
+      await caches?.close();
+    },
+  });
 }
 
 main().catch((error: unknown) => {

@@ -28,6 +28,21 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     request.http?.headers.set('x-request-id', context.meta.requestId);
   }
 
+  /** Collects what the subgraph reports it read (for the response cache's audit of later hits). */
+  override didReceiveResponse({
+    response,
+    context,
+  }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>>[0]) {
+    const reported = response.extensions?.personalData as { subjects?: unknown; fields?: unknown; denied?: unknown } | undefined;
+    if (reported) {
+      for (const s of Array.isArray(reported.subjects) ? reported.subjects : [])
+        if (typeof s === 'string') context.personal.subjects.add(s);
+      for (const f of Array.isArray(reported.fields) ? reported.fields : []) if (typeof f === 'string') context.personal.fields.add(f);
+      if (reported.denied === true) context.personal.denied = true;
+    }
+    return response;
+  }
+
   /**
    * A subgraph refusing a request (400 invalid, 401, 403) answers with GraphQL errors: pass on its
    * first error's message and code, never the subgraph's URL or raw response.

@@ -2,6 +2,7 @@ import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import type { DataSource } from 'typeorm';
 import type { AuditLog } from '../shared/audit';
+import { disabledEntityCaching, type EntityCaching } from '../shared/entityCache';
 import { maskError } from '../shared/errors';
 import type { InternalKeys } from '../shared/internalToken';
 import type { Logger } from '../shared/logger';
@@ -11,13 +12,22 @@ import { EmbeddedDataSource } from './embedded';
 import { hardenedApolloOptions, hardenFormatError, type QueryLimits } from './hardening';
 import { SignedDataSource } from './remote';
 import { textInputPlugin } from './textInput';
+import type { ResponseCache } from './responseCache';
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 
 /**
  * How the gateway reaches its subgraphs: in its own process (identity handed over in-process), or
  * over HTTP (identity signed with the internal key).
  */
 export type SubgraphTransport =
-  | { kind: 'embedded'; subgraphs: readonly SubgraphModule[]; db: DataSource; auditLog: AuditLog }
+  | {
+      kind: 'embedded';
+      subgraphs: readonly SubgraphModule[];
+      db: DataSource;
+      auditLog: AuditLog;
+      /** The process's entity cache, read by every subgraph's loaders; none (every read from the database) when omitted. */
+      cache?: EntityCaching;
+    }
   | { kind: 'remote'; urls: Record<string, string>; keys: InternalKeys };
 
 export interface GatewayOptions {
@@ -30,6 +40,10 @@ export interface GatewayOptions {
   fieldSuggestions?: boolean;
   /** Overrides of the query limits of hardening.ts (tests). */
   limits?: Partial<QueryLimits>;
+  /** Stores cacheable responses (hits are answered earlier, by its preflight in the HTTP layer). */
+  responseCache?: ResponseCache;
+  /** Where automatic persisted queries are kept (Redis or the in-process LRU); Apollo's own LRU without it. */
+  persistedQueries?: KeyValueCache<string>;
 }
 
 function dataSourceFor(transport: SubgraphTransport, name: string, log: Logger): GraphQLDataSource<GatewayContext> {
@@ -40,7 +54,7 @@ function dataSourceFor(transport: SubgraphTransport, name: string, log: Logger):
   }
   const module = transport.subgraphs.find((s) => s.name === name);
   if (!module) throw new Error(`Supergraph names subgraph "${name}", which is not in the registry`);
-  return new EmbeddedDataSource(module, transport.db, transport.auditLog, log);
+  return new EmbeddedDataSource(module, transport.db, transport.auditLog, log, transport.cache ?? disabledEntityCaching());
 }
 
 /**
@@ -65,7 +79,9 @@ export function createGatewayServer(options: GatewayOptions): ApolloServer<Gatew
     gateway,
     introspection,
     ...hardening,
-    plugins: [...hardening.plugins, textInputPlugin],
+    plugins: [...hardening.plugins, textInputPlugin, ...(options.responseCache ? [options.responseCache.plugin] : [])],
+    // A hash that does not match its query is refused by Apollo (PERSISTED_QUERY_HASH mismatch).
+    ...(options.persistedQueries ? { persistedQueries: { cache: options.persistedQueries, ttl: 86_400 } } : {}),
     formatError: hardenFormatError(maskError((error) => options.log.error({ err: error }, 'request failed'))),
   });
 }

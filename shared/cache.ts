@@ -167,9 +167,15 @@ export interface InvalidationBus {
   /** Changes whenever any tag is bumped (the gateway's response cache keys on it). */
   epoch(): string;
   invalidate(tags: readonly string[]): Promise<void>;
-  /** Resolves once the versions were loaded (immediately for the in-memory bus). */
+  /**
+   * Resolves once the versions were loaded (immediately for the in-memory bus), or once the first
+   * attempt gave up while Redis is unreachable: check {@link consistent} afterwards.
+   */
   ready(): Promise<void>;
-  /** False while bumps are pending (this instance then serves nothing from its cache). */
+  /**
+   * False while this instance cannot trust its versions: bumps pending, or (Redis) versions not
+   * loaded since the last (re)connection. Nothing may then be served from or written to a cache.
+   */
   consistent(): boolean;
   close(): Promise<void>;
 }
@@ -197,10 +203,19 @@ export class MemoryBus implements InvalidationBus {
   async close(): Promise<void> {}
 }
 
+/** Hash field naming the generation of the versions: a new one whenever Redis lost the hash (restart without persistence, eviction). */
+const GENERATION_FIELD = '__generation';
+const INITIAL_LOAD_TIMEOUT_MS = 2_000;
+
 export class RedisBus implements InvalidationBus {
   private readonly versions = new Map<string, number>();
   private readonly pending = new Set<string>();
-  private loaded: Promise<void>;
+  /** The generation the versions belong to; null until loaded. Part of every version string. */
+  private generation: string | null = null;
+  /** True until the versions were loaded since the subscriber last (re)connected (a message may have been missed). */
+  private stale = true;
+  private readonly loaded: Promise<void>;
+  private markLoaded: () => void = () => undefined;
   private readonly hashKey: string;
   private readonly channel: string;
 
@@ -215,18 +230,29 @@ export class RedisBus implements InvalidationBus {
     this.subscriber.on('message', (channel: string, message: string) => {
       if (channel !== this.channel) return;
       try {
-        this.apply(JSON.parse(message) as Record<string, number>);
+        const parsed = JSON.parse(message) as Record<string, unknown>;
+        // Bumped under another generation (Redis lost the hash since we loaded it): start again from Redis.
+        if (parsed[GENERATION_FIELD] !== this.generation) void this.reload();
+        else this.apply(parsed);
       } catch {
         // A malformed message changes nothing; the next reload corrects any drift.
       }
     });
-    // After every (re)connection: resubscribe (ioredis does) and reload, in case a bump was missed.
+    // After every (re)connection of either client: resubscribe and reload, in case a bump was
+    // missed; whichever connection is ready last does it (both are needed).
+    this.subscriber.on('close', () => {
+      this.stale = true;
+    });
     this.subscriber.on('ready', () => void this.reload());
-    this.redis.on('ready', () => void this.flushPending());
-    this.loaded = this.reload();
+    this.redis.on('ready', () => void this.flushPending().then(() => this.reload()));
+    this.loaded = new Promise<void>((resolve) => {
+      this.markLoaded = resolve;
+      setTimeout(resolve, INITIAL_LOAD_TIMEOUT_MS).unref();
+    });
+    void this.reload();
   }
 
-  private apply(versions: Record<string, number>): void {
+  private apply(versions: Record<string, unknown>): void {
     for (const [tag, v] of Object.entries(versions)) {
       if (typeof v === 'number' && v > (this.versions.get(tag) ?? 0)) this.versions.set(tag, v);
     }
@@ -234,10 +260,19 @@ export class RedisBus implements InvalidationBus {
 
   private async reload(): Promise<void> {
     try {
-      if (this.subscriber.status === 'ready') await this.subscriber.subscribe(this.channel).catch(() => undefined);
-      if (this.redis.status !== 'ready') return;
-      const all = await this.redis.hgetall(this.hashKey);
+      if (this.subscriber.status !== 'ready' || this.redis.status !== 'ready') return;
+      // Subscribe before reading, so no bump falls between the two.
+      await this.subscriber.subscribe(this.channel);
+      await this.redis.hsetnx(this.hashKey, GENERATION_FIELD, Math.random().toString(36).slice(2, 8));
+      const { [GENERATION_FIELD]: generation, ...all } = await this.redis.hgetall(this.hashKey);
+      if (generation !== this.generation) {
+        // Entries of another generation are unreachable (their keys name it): take Redis's versions as they are.
+        this.versions.clear();
+        this.generation = generation ?? null;
+      }
       this.apply(Object.fromEntries(Object.entries(all).map(([k, v]) => [k, Number(v)])));
+      this.stale = this.generation === null;
+      if (!this.stale) this.markLoaded();
     } catch {
       this.metrics.add('entity', 'errors');
     }
@@ -251,13 +286,13 @@ export class RedisBus implements InvalidationBus {
   }
 
   version(tags: readonly string[]): string {
-    return tags.map((t) => this.versions.get(t) ?? 0).join('.');
+    return [this.generation ?? '', ...tags.map((t) => this.versions.get(t) ?? 0)].join('.');
   }
 
   epoch(): string {
     let sum = 0;
     for (const v of this.versions.values()) sum += v;
-    return String(sum);
+    return `${this.generation ?? ''}.${sum}`;
   }
 
   async invalidate(tags: readonly string[]): Promise<void> {
@@ -269,7 +304,7 @@ export class RedisBus implements InvalidationBus {
       const pipeline = this.redis.pipeline();
       for (const t of tags) pipeline.hincrby(this.hashKey, t, 1);
       const results = (await pipeline.exec()) ?? [];
-      const versions: Record<string, number> = {};
+      const versions: Record<string, number | string | null> = { [GENERATION_FIELD]: this.generation };
       tags.forEach((t, i) => {
         const value = results[i]?.[1];
         if (typeof value === 'number') versions[t] = value;
@@ -288,7 +323,7 @@ export class RedisBus implements InvalidationBus {
   }
 
   consistent(): boolean {
-    return this.pending.size === 0;
+    return !this.stale && this.pending.size === 0;
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,37 @@ import { z } from 'zod';
 export const REPO_ROOT = join(__dirname, '..');
 
 const port = z.coerce.number().int().min(0).max(65535);
+
+/** The entity types the caches tag their entries with (invalidating one makes every entry holding such an entity unreachable). */
+export const ENTITY_TYPES = [
+  'Province',
+  'Commune',
+  'LegacyUnit',
+  'Resident',
+  'Household',
+  'LandParcel',
+  'Enterprise',
+  'LandUseType',
+] as const;
+export type EntityType = (typeof ENTITY_TYPES)[number];
+
+/**
+ * How long an entity stays cached, in seconds, unless CACHE_TTLS says otherwise. Official units and
+ * the land-use classification change by decree, and their import invalidates them: a day. The
+ * enterprise register and land records change through procedures that take days: 15 minutes.
+ * Residents and households are personal data and change the same day (residence, household):
+ * kept 5 minutes, no longer than useful.
+ */
+export const ENTITY_TTL_DEFAULTS: Readonly<Record<EntityType, number>> = {
+  Province: 86_400,
+  Commune: 86_400,
+  LegacyUnit: 86_400,
+  LandUseType: 86_400,
+  Enterprise: 900,
+  LandParcel: 900,
+  Resident: 300,
+  Household: 300,
+};
 const url = z.url();
 
 /**
@@ -43,8 +74,45 @@ const schema = z.object({
     .string()
     .min(1)
     .default(join(REPO_ROOT, '.data', 'dev-keys')),
-  /** Redis for the gateway's shared rate limits; without it each instance counts in memory. */
+  /**
+   * Redis for the gateway's shared rate limits and the caches (shared by every instance,
+   * invalidated across them); without it each process counts and caches in memory.
+   */
   REDIS_URL: url.optional(),
+  /** Caches on or off (the entity cache of each subgraph); off, every read goes to the database. */
+  CACHE_ENABLED: z
+    .enum(['true', 'false', '1', '0'])
+    .default('true')
+    .transform((v) => v === 'true' || v === '1'),
+  /** Prepended to every cache key and to the invalidation bus's keys (several hubs may share one Redis). */
+  CACHE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,40}$/, 'letters, digits, _ . : - (at most 40)')
+    .default('lt:'),
+  /**
+   * Seconds an entity stays cached, per type, as `Type=seconds,…` overriding the defaults of
+   * {@link ENTITY_TTL_DEFAULTS} (e.g. `Resident=120,Enterprise=3600`).
+   */
+  CACHE_TTLS: z
+    .string()
+    .default('')
+    .transform((s, ctx) => {
+      const ttls: Record<EntityType, number> = { ...ENTITY_TTL_DEFAULTS };
+      for (const item of s
+        .split(',')
+        .map((i) => i.trim())
+        .filter(Boolean)) {
+        const [type, seconds] = item.split('=').map((p) => p.trim());
+        if (!(ENTITY_TYPES as readonly string[]).includes(type ?? '') || !/^[1-9]\d{0,6}$/.test(seconds ?? '')) {
+          ctx.addIssue({ code: 'custom', message: `"${item}" is not Type=seconds with Type one of ${ENTITY_TYPES.join(', ')}` });
+          continue;
+        }
+        ttls[type as EntityType] = Number(seconds);
+      }
+      return ttls;
+    }),
+  /** Seconds a "no such record" answer stays cached, so repeated unknown keys do not reach the database. */
+  CACHE_NEGATIVE_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   /** Requests per client per window at the gateway (0 turns the limit off). */
   RATE_LIMIT_POINTS: z.coerce.number().int().min(0).default(300),
   RATE_LIMIT_DURATION_SECONDS: z.coerce.number().int().min(1).default(60),

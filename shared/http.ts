@@ -11,6 +11,21 @@ export type RateLimitDecision = { allowed: true } | { allowed: false; retryAfter
 export interface RequestInfo {
   /** The request's id (see {@link acceptRequestId}); also sent back as `x-request-id`. */
   requestId: string;
+  /** The raw body of a POST, as received (the response cache keys on it). */
+  rawBody?: string;
+}
+
+/** A complete response decided before GraphQL runs (a response-cache hit). */
+export interface EarlyResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The body of `/health`: `unavailable` (503) when the database is down, else `ok` or `degraded` (200), with details. */
+export interface HealthReport {
+  status: 'ok' | 'degraded' | 'unavailable';
+  [detail: string]: unknown;
 }
 
 export interface HttpOptions<C extends BaseContext> {
@@ -21,13 +36,23 @@ export interface HttpOptions<C extends BaseContext> {
   context: (req: IncomingMessage, body: unknown, info: RequestInfo) => Promise<C>;
   /** Largest accepted request body, in bytes (413 above it). */
   maxBodyBytes?: number;
-  /** `/health` answers 200 while this resolves true. */
-  health?: () => Promise<boolean>;
+  /**
+   * What `/health` answers: true or a report whose status is not `unavailable` answers 200 (a
+   * `degraded` service, e.g. with Redis away, still serves), false or `unavailable` 503. A report
+   * is sent as the body; a boolean as `{ status: "ok" | "unavailable" }`.
+   */
+  health?: () => Promise<boolean | HealthReport>;
   /**
    * Consulted for every `/graphql` request before its body is read; a refusal is answered 429
    * with Retry-After. Should not reject: if it does, the request is let through (fail open).
    */
   rateLimit?: (req: IncomingMessage) => Promise<RateLimitDecision>;
+  /**
+   * Consulted with the raw body of a POST before anything parses it; a response it returns is sent
+   * as is (the gateway's response cache answers hits here, before GraphQL parsing and planning).
+   * Should not reject: if it does, the request goes on as usual.
+   */
+  preflight?: (req: IncomingMessage, info: RequestInfo) => Promise<EarlyResponse | null>;
 }
 
 const GRAPHQL_PATH = '/graphql';
@@ -116,6 +141,17 @@ export function createHttpHandler<C extends BaseContext>(server: ApolloServer<C>
       const declared = Number(req.headers['content-length']);
       if (declared > maxBody) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body larger than ${maxBody} bytes`);
       const text = await readBody(req, maxBody);
+      info.rawBody = text;
+      if (options.preflight) {
+        const early = await options.preflight(req, info).catch(() => null);
+        if (early) {
+          for (const [key, value] of Object.entries(early.headers)) res.setHeader(key, value);
+          res.setHeader(REQUEST_ID_HEADER, requestId);
+          res.statusCode = early.status;
+          res.end(early.body);
+          return;
+        }
+      }
       const type = req.headers['content-type'] ?? '';
       if (type.includes('json')) {
         try {
@@ -151,8 +187,9 @@ export function createHttpHandler<C extends BaseContext>(server: ApolloServer<C>
   const handle = async (req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/health') {
-      const ok = options.health ? await options.health().catch(() => false) : true;
-      sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : 'unavailable' });
+      const result = options.health ? await options.health().catch(() => false) : true;
+      const report: HealthReport = typeof result === 'boolean' ? { status: result ? 'ok' : 'unavailable' } : result;
+      sendJson(res, report.status === 'unavailable' ? 503 : 200, report);
       return;
     }
     if (url.pathname !== GRAPHQL_PATH) {

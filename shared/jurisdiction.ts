@@ -82,3 +82,24 @@ export function withinJurisdiction(
       return false;
   }
 }
+
+/**
+ * A short name of what `jurisdiction` may see, for cache keys: `N` (national), `P01`, `C00004`,
+ * `S<citizenId>`, `X` (nothing); codes are URI-encoded, so a key never contains `:`. Two callers
+ * with the same key read exactly the same rows; callers with different keys must never share a
+ * cached value.
+ */
+export function jurisdictionKey(jurisdiction: Jurisdiction): string {
+  switch (jurisdiction.kind) {
+    case 'NATIONAL':
+      return 'N';
+    case 'PROVINCE':
+      return `P${encodeURIComponent(jurisdiction.provinceCode)}`;
+    case 'COMMUNE':
+      return `C${encodeURIComponent(jurisdiction.communeCode)}`;
+    case 'SELF':
+      return `S${encodeURIComponent(jurisdiction.citizenId)}`;
+    case 'NONE':
+      return 'X';
+  }
+}

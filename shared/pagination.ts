@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import type { BatchCache } from './entityCache';
 import { badInput, ErrorCode } from './errors';
 
 /** The largest page a client may ask for. */
@@ -100,21 +101,27 @@ export interface ConnectionSource<P, T, F = undefined> {
 /**
  * Nested connections (`Commune.residents`, `Province.communes`…) for every parent of a response in
  * two statements, whatever the number of parents or the page size. Returns a function giving the
- * loader for one set of page arguments; loaders live for one request only.
+ * loader for one set of page arguments; loaders live for one request only. With a `cache`, each
+ * parent's whole Connection is cached under the parent, the page arguments and the filter (the
+ * scope is in the cache's own key); the statements then cover only the parents it missed.
  */
 export function connectionLoaders<P, T, F = undefined>(
   source: ConnectionSource<P, T, F>,
+  cache?: BatchCache,
 ): (args: PageArgs, filter: F) => DataLoader<P, Connection<T>> {
   const byArgs = new Map<string, DataLoader<P, Connection<T>>>();
   return (args, filter) => {
     const page = parsePageArgs(source.kind, args);
-    const id = JSON.stringify([page.limit, page.after, filter]);
+    const id = JSON.stringify([page.limit, page.after, filter ?? null]);
     let loader = byArgs.get(id);
     if (!loader) {
-      loader = new DataLoader<P, Connection<T>>(async (parents) => {
+      const fetch = async (parents: readonly P[]): Promise<Connection<T>[]> => {
         const [pages, counts] = await Promise.all([source.pages(parents, page, filter), source.counts(parents, filter)]);
         return parents.map((p) => toConnection(source.kind, page, pages.get(p) ?? [], counts.get(p) ?? 0, source.keyOf));
-      });
+      };
+      loader = new DataLoader<P, Connection<T>>((parents) =>
+        cache ? cache.through(parents, fetch, (p) => `${String(p)}:${id}`) : fetch(parents),
+      );
       byArgs.set(id, loader);
     }
     return loader;

@@ -179,6 +179,17 @@ export function personalDataPlugin<C extends PersonalDataContext>(
         async willSendResponse({ contextValue, response }) {
           const records = contextValue.audit.records(base(contextValue));
           if (records.length === 0) return;
+          // Tell the gateway what was read, so a cached copy of the response is audited each time it is served.
+          if (response.body.kind === 'single') {
+            response.body.singleResult.extensions = {
+              ...response.body.singleResult.extensions,
+              personalData: {
+                subjects: [...contextValue.audit.subjects],
+                fields: [...contextValue.audit.fields],
+                denied: contextValue.audit.denied.length > 0,
+              },
+            };
+          }
           try {
             await auditLog.append(records);
           } catch {

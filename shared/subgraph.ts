@@ -2,7 +2,9 @@ import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { DataSource } from 'typeorm';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { InvalidationBus } from './cache';
 import type { MigrationSet } from './db';
+import type { EntityCaching } from './entityCache';
 import type { Identity, RequestMeta } from './identity';
 import { jurisdictionOf, type Jurisdiction } from './jurisdiction';
 import { AccessRecorder, classify, recordPersonalFields, type Classification, type SubjectsOf } from './personalData';
@@ -38,13 +40,18 @@ export interface SubgraphModule<L = unknown> extends MigrationSet {
   migrations: Function[];
   /**
    * Fresh DataLoaders for one request, reading only what `jurisdiction` may see: their memo must
-   * never outlive the request, nor serve another caller.
+   * never outlive the request, nor serve another caller. Their batches read through `cache`
+   * (shared/entityCache.ts, possibly switched off), whose keys carry the jurisdiction's scope for
+   * every loader that depends on it or reads personal data.
    */
-  createLoaders(db: DataSource, jurisdiction: Jurisdiction): L;
+  createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache: EntityCaching): L;
   /** The data subjects of a resolved personal field (see personalData.ts); needed when the SDL classifies fields. */
   subjectsOf?: SubjectsOf;
-  /** Loads this subgraph's reference data (idempotent); synthetic data comes from the CLI seeder. */
-  seedReference?(db: DataSource): Promise<void>;
+  /**
+   * Loads this subgraph's reference data (idempotent); synthetic data comes from the CLI seeder.
+   * Invalidates the entity types it (re)imported on `bus`, when given, on every instance.
+   */
+  seedReference?(db: DataSource, bus?: InvalidationBus): Promise<void>;
 }
 
 /** The executable federated schema of one subgraph, with personal fields recorded, and their classification. */
@@ -58,8 +65,14 @@ export function buildSchema(module: SubgraphModule): { schema: GraphQLSchema; cl
   return { schema, classification };
 }
 
-/** A per-request context for a subgraph. */
-export function createContext<L>(module: SubgraphModule<L>, db: DataSource, identity: Identity, meta: RequestMeta): SubgraphContext<L> {
+/** A per-request context for a subgraph, its loaders reading through the process's entity cache. */
+export function createContext<L>(
+  module: SubgraphModule<L>,
+  db: DataSource,
+  identity: Identity,
+  meta: RequestMeta,
+  cache: EntityCaching,
+): SubgraphContext<L> {
   const jurisdiction = jurisdictionOf(identity);
-  return { db, identity, meta, jurisdiction, loaders: module.createLoaders(db, jurisdiction), audit: new AccessRecorder() };
+  return { db, identity, meta, jurisdiction, loaders: module.createLoaders(db, jurisdiction, cache), audit: new AccessRecorder() };
 }

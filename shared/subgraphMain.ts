@@ -1,7 +1,9 @@
 import { GraphQLError } from 'graphql';
 import { createAuditLog, auditMigrations } from './audit';
+import { groupCommit } from './auditBatch';
 import { loadConfig } from './config';
 import { createDataSource, migrate } from './db';
+import { createEntityCaching, healthCheck } from './entityCache';
 import { createHttpHandler, listen } from './http';
 import { bodyHash, IDENTITY_HEADER, verifyIdentity } from './internalToken';
 import { loadSubgraphKeys } from './keys';
@@ -44,10 +46,24 @@ export async function runSubgraph(module: SubgraphModule, env: Record<string, st
       await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
     }
   }
+  // The entity cache of this process: shared with every instance through Redis when configured.
+  let warned = false;
+  const cache = createEntityCaching({
+    enabled: config.CACHE_ENABLED,
+    redisUrl: config.REDIS_URL,
+    prefix: config.CACHE_PREFIX,
+    ttls: config.CACHE_TTLS,
+    negativeTtlSeconds: config.CACHE_NEGATIVE_TTL_SECONDS,
+    onError: (error) => {
+      if (warned) return;
+      warned = true;
+      log.warn({ err: error }, 'Redis unreachable: the entity cache reads as misses until it returns');
+    },
+  });
   const db = await createDataSource({ target, entities: module.entities, schema: module.schema });
   await db.initialize();
-  if (module.seedReference) await module.seedReference(db);
-  const apollo = createSubgraphServer(module, createAuditLog(db), log);
+  if (module.seedReference) await module.seedReference(db, cache.bus);
+  const apollo = createSubgraphServer(module, groupCommit(createAuditLog(db)), log);
   await apollo.start();
   const handler = createHttpHandler(apollo, {
     context: async (req, body) => {
@@ -59,11 +75,12 @@ export async function runSubgraph(module: SubgraphModule, env: Record<string, st
         Array.isArray(header) ? header[0] : header,
         bodyHash(query, variables),
       );
-      return createContext(module, db, identity, meta);
+      return createContext(module, db, identity, meta, cache);
     },
-    health: async () => (await db.query('SELECT 1')).length === 1,
+    // 503 only when the database is down; "degraded" (still 200) while Redis is unreachable.
+    health: healthCheck(cache, async () => (await db.query('SELECT 1')).length === 1),
   });
   const { server, url } = await listen(handler, config.PORT, config.HOST);
   log.info({ url }, 'subgraph ready');
-  stopGracefully({ http: server, apollo, db, log });
+  stopGracefully({ http: server, apollo, db, log, extra: () => cache.close() });
 }

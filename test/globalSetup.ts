@@ -1,6 +1,22 @@
 import { openHubDatabase } from '../gateway/hub';
 import { seedTestData } from './helpers/dataset';
 import { ADMIN_URL, createDatabase, postgresAvailable } from './helpers/postgres';
+import { redisAvailable, TEST_REDIS_URL } from './helpers/cache';
+
+/**
+ * The cache suites run against the Redis at TEST_REDIS_URL (each under a key prefix of its own)
+ * and on the in-process store; without Redis they skip their Redis half and say so, except in CI.
+ */
+async function checkRedis(): Promise<void> {
+  if (await redisAvailable(TEST_REDIS_URL)) {
+    process.env.LT_TEST_REDIS_URL = TEST_REDIS_URL;
+    return;
+  }
+  if (process.env.CI === 'true') {
+    throw new Error(`CI=true but Redis is not reachable at ${TEST_REDIS_URL}: the cache suites must run against it in CI.`);
+  }
+  console.warn(`\n[tests] Redis is not reachable at ${TEST_REDIS_URL}: the cache suites run on the in-process store only.\n`);
+}
 
 /**
  * Once per test run: with PostgreSQL reachable, create this run's own database, migrate and seed
@@ -8,6 +24,7 @@ import { ADMIN_URL, createDatabase, postgresAvailable } from './helpers/postgres
  * suites run on the embedded PGlite instead, and say so; in CI that is an error.
  */
 export default async function globalSetup(): Promise<void> {
+  await checkRedis();
   if (!(await postgresAvailable())) {
     if (process.env.CI === 'true') {
       throw new Error(`CI=true but PostgreSQL is not reachable at ${ADMIN_URL}: the database suites must run on the real server in CI.`);

@@ -6,7 +6,7 @@ import type { ApolloServer } from '@apollo/server';
 import { getIntrospectionQuery } from 'graphql';
 import { serverAudits, type AuditResult } from 'graphql-http';
 import { Redis } from 'ioredis';
-import type { GatewayContext } from '../gateway/context';
+import { newPersonalReads, type GatewayContext } from '../gateway/context';
 import { MAX_BODY_BYTES, QUERY_LIMITS } from '../gateway/hardening';
 import { connectRateLimitRedis, createRateLimit } from '../gateway/rateLimit';
 import { createGatewayServer, type GatewayOptions } from '../gateway/server';
@@ -83,7 +83,11 @@ async function serveGateway(
   await apollo.start();
   // A central officer with a purpose: what these tests exercise is not who may read what.
   const handler = createHttpHandler(apollo, {
-    context: async (_req, _body, { requestId }) => ({ identity: AS.central, meta: { requestId, purpose: TEST_PURPOSE } }),
+    context: async (_req, _body, { requestId }) => ({
+      identity: AS.central,
+      meta: { requestId, purpose: TEST_PURPOSE },
+      personal: newPersonalReads(),
+    }),
     maxBodyBytes: MAX_BODY_BYTES,
     ...http,
   });

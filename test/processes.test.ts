@@ -92,10 +92,11 @@ async function expectOperationsWork(url: string, headers: Record<string, string>
     expect(JSON.stringify(result.body)).not.toMatch(/stacktrace|SELECT|127\.0\.0\.1/);
   });
 
-  test('each subgraph answers /health', async () => {
+  test('each subgraph and the gateway answer /health, with their cache counters', async () => {
     for (const s of services) {
       const response = await fetch(s.url.replace('/graphql', '/health'));
       expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ status: 'ok', cache: expect.any(Object) });
     }
   });
 

@@ -1,4 +1,6 @@
 import { In, type DataSource } from 'typeorm';
+import { loaderCaches, type EntityCaching } from '../../shared/entityCache';
+import type { Jurisdiction } from '../../shared/jurisdiction';
 import { groupedLoader, keyedLoader } from '../../shared/loaders';
 import { keysetSource } from '../../shared/keyset';
 import { connectionLoaders, type ListKind } from '../../shared/pagination';
@@ -12,16 +14,22 @@ export const legacyKey = (level: string, code: string): string => `${level}:${co
 
 const COMMUNE_COLUMNS = `code, name, full_name AS "fullName", type, province_code AS "provinceCode", effective_from::text AS "effectiveFrom"`;
 
-/** Per-request loaders of this subgraph: one SQL statement per batch, whatever the batch size. */
-export function createLoaders(db: DataSource) {
+/**
+ * Per-request loaders of this subgraph: one SQL statement per batch, whatever the batch size.
+ * Administrative units are public: every caller shares one cache key space.
+ */
+export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache: EntityCaching) {
+  const { shared } = loaderCaches(cache, 'administrative-units', jurisdiction);
   return {
     provinceByCode: keyedLoader(
       (codes: readonly string[]) => db.getRepository(Province).findBy({ code: In([...codes]) }),
       (p) => p.code,
+      shared('provinceByCode', ['Province']),
     ),
     communeByCode: keyedLoader(
       (codes: readonly string[]) => db.getRepository(Commune).findBy({ code: In([...codes]) }),
       (c) => c.code,
+      shared('communeByCode', ['Commune']),
     ),
     legacyUnitByKey: keyedLoader(
       async (keys: readonly string[]) => {
@@ -32,6 +40,7 @@ export function createLoaders(db: DataSource) {
         return db.getRepository(LegacyUnit).find({ where });
       },
       (u) => legacyKey(u.level, u.code),
+      shared('legacyUnitByKey', ['LegacyUnit']),
     ),
     /** Today's commune codes that took over a pre-reform unit, by `LEVEL:code`. */
     successorsOf: groupedLoader(
@@ -43,6 +52,7 @@ export function createLoaders(db: DataSource) {
           [keys.map((k) => k.split(':')[0]), keys.map((k) => k.split(':')[1])],
         ),
       (r) => r.key,
+      shared('successorsOf', ['LegacyUnit', 'Commune']),
     ),
     /** Pre-reform units whose territory went (wholly or partly) into a commune, by commune code. */
     predecessorsByCommune: groupedLoader(
@@ -56,12 +66,14 @@ export function createLoaders(db: DataSource) {
           [codes],
         ),
       (r) => r.communeCode,
+      shared('predecessorsByCommune', ['LegacyUnit', 'Commune']),
     ),
     /** Pre-reform provinces merged into a province, by province code. */
     mergedFromByProvince: groupedLoader(
       (codes: readonly string[]) =>
         db.getRepository(LegacyUnit).find({ where: { level: 'PROVINCE', newProvinceCode: In([...codes]) }, order: { code: 'ASC' } }),
       (r) => r.newProvinceCode,
+      shared('mergedFromByProvince', ['LegacyUnit', 'Province']),
     ),
     changesByUnit: groupedLoader(
       (keys: readonly string[]) =>
@@ -73,6 +85,7 @@ export function createLoaders(db: DataSource) {
           order: { effectiveFrom: 'ASC', id: 'ASC' },
         }),
       (r) => legacyKey(r.level, r.code),
+      shared('changesByUnit', ['Province', 'Commune']),
     ),
     communesOfProvince: connectionLoaders(
       keysetSource<Commune, string | null>(db, {
@@ -85,6 +98,7 @@ export function createLoaders(db: DataSource) {
         filterColumn: 'type',
         keyOf: (c) => c.code,
       }),
+      shared('communesOfProvince', ['Commune']),
     ),
   };
 }

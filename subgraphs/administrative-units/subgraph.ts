@@ -17,5 +17,9 @@ export const administrativeUnits: SubgraphModule<Loaders> = {
   entities,
   migrations: [CreateAdministrativeUnits1764000000000],
   createLoaders,
-  seedReference: (db) => seedAdministrativeUnits(db),
+  /** Re-imports the units, then makes every cached unit unreachable on every instance. */
+  seedReference: async (db, bus) => {
+    await seedAdministrativeUnits(db);
+    await bus?.invalidate(['Province', 'Commune', 'LegacyUnit']);
+  },
 };

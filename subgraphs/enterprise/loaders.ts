@@ -1,4 +1,5 @@
 import { In, type DataSource } from 'typeorm';
+import { loaderCaches, type EntityCaching } from '../../shared/entityCache';
 import { scopeCondition, type Jurisdiction, type ScopeColumns } from '../../shared/jurisdiction';
 import { groupedLoader, keyedLoader } from '../../shared/loaders';
 import { keysetSource } from '../../shared/keyset';
@@ -25,12 +26,18 @@ export const REPRESENTATIVE_SCOPE: ScopeColumns = {
   self: (p) => `enterprise.legal_representative_id = ${p}`,
 };
 
-/** Per-request loaders of this subgraph: one SQL statement per batch, whatever the batch size. */
-export function createLoaders(db: DataSource, jurisdiction: Jurisdiction) {
+/**
+ * Per-request loaders of this subgraph: one SQL statement per batch, whatever the batch size. The
+ * register is public (one cache key space for every caller); the link to a representative is
+ * personal (keys carry the caller's scope).
+ */
+export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache: EntityCaching) {
+  const { scoped, shared } = loaderCaches(cache, 'enterprise', jurisdiction);
   return {
     enterpriseByTaxCode: keyedLoader(
       (codes: readonly string[]) => db.getRepository(Enterprise).findBy({ taxCode: In([...codes]) }),
       (e) => e.taxCode,
+      shared('enterpriseByTaxCode', ['Enterprise']),
     ),
     /** Enterprises a resident represents, within the caller's jurisdiction over that link. */
     enterprisesOfRepresentative: groupedLoader(
@@ -43,6 +50,7 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction) {
         );
       },
       (e) => e.legalRepresentativeId,
+      scoped('enterprisesOfRepresentative', ['Enterprise']),
     ),
     enterprisesOfCommune: connectionLoaders(
       keysetSource<Enterprise, string | null>(db, {
@@ -55,6 +63,7 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction) {
         filterColumn: 'status',
         keyOf: (e) => e.taxCode,
       }),
+      shared('enterprisesOfCommune', ['Enterprise']),
     ),
   };
 }

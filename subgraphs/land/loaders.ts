@@ -1,4 +1,5 @@
 import { In, type DataSource } from 'typeorm';
+import { loaderCaches, type EntityCaching } from '../../shared/entityCache';
 import { scopeCondition, type Jurisdiction, type ScopeColumns } from '../../shared/jurisdiction';
 import { groupedLoader, keyedLoader } from '../../shared/loaders';
 import { keysetSource } from '../../shared/keyset';
@@ -28,9 +29,11 @@ export const holderKey = (type: 'RESIDENT' | 'ENTERPRISE', id: string): string =
 
 /**
  * Per-request loaders of this subgraph, reading only parcels within `jurisdiction`: one SQL
- * statement per batch, whatever the batch size.
+ * statement per batch, whatever the batch size. Land records are not public (holders are
+ * personal): only the land-use classification shares one cache key space across callers.
  */
-export function createLoaders(db: DataSource, jurisdiction: Jurisdiction) {
+export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache: EntityCaching) {
+  const { scoped, shared } = loaderCaches(cache, 'land', jurisdiction);
   const scope = (alias: string, first: number) => scopeCondition(jurisdiction, parcelScope(alias), first);
   return {
     parcelById: keyedLoader(
@@ -42,10 +45,12 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction) {
         ]);
       },
       (p) => p.id,
+      scoped('parcelById', ['LandParcel']),
     ),
     landUseByCode: keyedLoader(
       (codes: readonly string[]) => db.getRepository(LandUseType).findBy({ code: In([...codes]) }),
       (t) => t.code,
+      shared('landUseByCode', ['LandUseType']),
     ),
     holdingsOfParcel: groupedLoader(
       (ids: readonly string[]) =>
@@ -53,6 +58,7 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction) {
           .getRepository(ParcelHolder)
           .find({ where: { parcelId: In([...ids]) }, order: { share: 'DESC', holderType: 'ASC', holderId: 'ASC' } }),
       (h) => h.parcelId,
+      scoped('holdingsOfParcel', ['LandParcel']),
     ),
     parcelsOfHolder: groupedLoader(
       (keys: readonly string[]): Promise<(LandParcel & { holder: string })[]> => {
@@ -66,6 +72,7 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction) {
         );
       },
       (p) => p.holder,
+      scoped('parcelsOfHolder', ['LandParcel']),
     ),
     parcelsOfCommune: connectionLoaders(
       keysetSource<LandParcel, string | null>(db, {
@@ -79,6 +86,7 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction) {
         keyOf: (p) => p.id,
         scope: (first) => scope('land_parcel', first),
       }),
+      scoped('parcelsOfCommune', ['LandParcel']),
     ),
   };
 }

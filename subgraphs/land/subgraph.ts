@@ -19,5 +19,9 @@ export const land: SubgraphModule<Loaders> = {
   migrations: [CreateLand1764000000002],
   createLoaders,
   subjectsOf,
-  seedReference: seedLandUseTypes,
+  /** Re-imports the land-use classification, then makes every cached land-use type unreachable. */
+  seedReference: async (db, bus) => {
+    await seedLandUseTypes(db);
+    await bus?.invalidate(['LandUseType']);
+  },
 };

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { loaderCaches, type EntityCaching } from '../../shared/entityCache';
 import { scopeCondition, type Jurisdiction, type ScopeColumns } from '../../shared/jurisdiction';
 import { keysetSource } from '../../shared/keyset';
 import { groupedLoader, keyedLoader } from '../../shared/loaders';
@@ -41,9 +42,10 @@ const MEMBER_ORDER = `CASE relationship_to_head WHEN 'HEAD' THEN 0 WHEN 'SPOUSE'
 /**
  * Per-request loaders of this subgraph, reading only what `jurisdiction` may see (a resident
  * outside it is indistinguishable from one that does not exist): one SQL statement per batch,
- * whatever the batch size.
+ * whatever the batch size. Everything here is personal: every cache key carries the caller's scope.
  */
-export function createLoaders(db: DataSource, jurisdiction: Jurisdiction) {
+export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache: EntityCaching) {
+  const { scoped } = loaderCaches(cache, 'population', jurisdiction);
   const residents = (first: number) => scopeCondition(jurisdiction, RESIDENT_SCOPE, first);
   const households = (first: number) => scopeCondition(jurisdiction, HOUSEHOLD_SCOPE, first);
   return {
@@ -56,12 +58,14 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction) {
         ]);
       },
       (r) => r.citizenId,
+      scoped('residentById', ['Resident']),
     ),
     /** Unscoped existence, only to tell a denied read from a miss in the audit log; never returned to a client. */
     residentExists: keyedLoader(
       (ids: readonly string[]): Promise<{ citizenId: string }[]> =>
         db.query(`SELECT citizen_id AS "citizenId" FROM population.resident WHERE citizen_id = ANY($1)`, [ids]),
       (r) => r.citizenId,
+      scoped('residentExists', ['Resident']),
     ),
     householdById: keyedLoader(
       (ids: readonly string[]): Promise<Household[]> => {
@@ -72,6 +76,7 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction) {
         ]);
       },
       (h) => h.id,
+      scoped('householdById', ['Household', 'Resident']),
     ),
     membersOfHousehold: groupedLoader(
       (ids: readonly string[]): Promise<Resident[]> => {
@@ -82,6 +87,7 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction) {
         );
       },
       (r) => r.householdId ?? '',
+      scoped('membersOfHousehold', ['Resident', 'Household']),
     ),
     residentsOfCommune: connectionLoaders(
       keysetSource<Resident, Residence>(db, {
@@ -94,6 +100,7 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction) {
         keyOf: (r) => r.citizenId,
         scope: residents,
       }),
+      scoped('residentsOfCommune', ['Resident']),
     ),
     householdsOfCommune: connectionLoaders(
       keysetSource<Household, undefined>(db, {
@@ -106,6 +113,7 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction) {
         keyOf: (h) => h.id,
         scope: households,
       }),
+      scoped('householdsOfCommune', ['Household', 'Resident']),
     ),
   };
 }

@@ -3,12 +3,14 @@ import type { DataSource } from 'typeorm';
 import { openHubDatabase } from '../../gateway/hub';
 import { createGatewayServer } from '../../gateway/server';
 import { readCommittedSupergraph } from '../../gateway/supergraph';
-import type { GatewayContext } from '../../gateway/context';
+import { newPersonalReads, type GatewayContext } from '../../gateway/context';
 import { createAuditLog } from '../../shared/audit';
 import { createDataSource, openPglite, StatementCounter } from '../../shared/db';
+import type { EntityCaching } from '../../shared/entityCache';
 import type { Identity } from '../../shared/identity';
 import { createLogger, type Logger } from '../../shared/logger';
 import { subgraphs } from '../../subgraphs';
+import { testCaching } from './cache';
 import { seedTestData } from './dataset';
 import { AS, meta } from './identities';
 
@@ -17,17 +19,28 @@ export interface GraphQLResult {
   errors?: { message: string; path?: readonly (string | number)[]; extensions?: Record<string, unknown> }[];
 }
 
-/** The test run's database (see globalSetup), with a statement counter. */
+/** The test run's database (see globalSetup), with a statement counter and an entity cache. */
 export interface TestDatabase {
   db: DataSource;
   counter: StatementCounter;
   kind: 'postgres' | 'pglite';
+  /** The entity cache the hub's subgraphs read through: in memory with a prefix of its own, unless given. */
+  cache: EntityCaching;
   close(): Promise<void>;
 }
 
+export interface TestDatabaseOptions {
+  embedded?: boolean;
+  /** The entity cache (default: an enabled in-memory one of this database's own; see helpers/cache.ts). */
+  cache?: EntityCaching;
+  /** Keep the text of counted statements (`counter.statements`), to tell reads from audit writes. */
+  keepStatements?: boolean;
+}
+
 /** PostgreSQL when the run has a server, else a fresh in-memory PGlite seeded the same way. */
-export async function openTestDatabase(options: { embedded?: boolean } = {}): Promise<TestDatabase> {
-  const counter = new StatementCounter();
+export async function openTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
+  const counter = new StatementCounter(options.keepStatements ?? false);
+  const cache = options.cache ?? testCaching();
   const url = process.env.LT_TEST_DATABASE_URL;
   if (url && !options.embedded) {
     const db = await createDataSource({
@@ -36,15 +49,16 @@ export async function openTestDatabase(options: { embedded?: boolean } = {}): Pr
       logger: counter,
     });
     await db.initialize();
-    return { db, counter, kind: 'postgres', close: () => db.destroy() };
+    return { db, counter, kind: 'postgres', cache, close: () => db.destroy() };
   }
   const pglite = await openPglite();
-  const db = await openHubDatabase({ kind: 'pglite', pglite }, counter);
+  const db = await openHubDatabase({ kind: 'pglite', pglite }, counter, cache.bus);
   await seedTestData(db);
   return {
     db,
     counter,
     kind: 'pglite',
+    cache,
     close: async () => {
       await db.destroy();
       await pglite.close();
@@ -63,11 +77,11 @@ export interface TestHub extends TestDatabase {
   ): Promise<GraphQLResult>;
 }
 
-export async function openTestHub(options: { embedded?: boolean; log?: Logger } = {}): Promise<TestHub> {
+export async function openTestHub(options: TestDatabaseOptions & { log?: Logger } = {}): Promise<TestHub> {
   const database = await openTestDatabase(options);
   const gateway = createGatewayServer({
     supergraphSdl: readCommittedSupergraph(),
-    transport: { kind: 'embedded', subgraphs, db: database.db, auditLog: createAuditLog(database.db) },
+    transport: { kind: 'embedded', subgraphs, db: database.db, auditLog: createAuditLog(database.db), cache: database.cache },
     log: options.log ?? createLogger('test-gateway', 'silent'),
   });
   await gateway.start();
@@ -78,6 +92,7 @@ export async function openTestHub(options: { embedded?: boolean; log?: Logger } 
       const contextValue: GatewayContext = {
         identity: as.identity ?? AS.central,
         meta: meta(as.purpose === undefined ? undefined : as.purpose, as.requestId),
+        personal: newPersonalReads(),
       };
       const response = await gateway.executeOperation({ query, ...(variables ? { variables } : {}) }, { contextValue });
       if (response.body.kind !== 'single') throw new Error('unexpected incremental response');

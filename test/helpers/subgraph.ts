@@ -1,16 +1,21 @@
 import type { DataSource } from 'typeorm';
 import { createAuditLog } from '../../shared/audit';
+import type { EntityCaching } from '../../shared/entityCache';
 import type { Identity } from '../../shared/identity';
 import { createLogger } from '../../shared/logger';
 import { createSubgraphServer } from '../../shared/server';
 import { createContext, type SubgraphModule } from '../../shared/subgraph';
+import { testCaching } from './cache';
 import type { GraphQLResult } from './hub';
 import { AS, meta } from './identities';
 
-/** Runs operations against one subgraph's own server, with a fresh context per operation. */
-export async function subgraphClient(module: SubgraphModule, db: DataSource) {
+/**
+ * Runs operations against one subgraph's own server, with a fresh context per operation, its
+ * loaders reading through `cache` (default: an enabled in-memory cache of this client's own).
+ */
+export async function subgraphClient(module: SubgraphModule, db: DataSource, cache: EntityCaching = testCaching()) {
   const server = createSubgraphServer(module, createAuditLog(db), createLogger(module.name, 'silent'));
-  const context = (identity: Identity = AS.central, purpose?: string | null) => createContext(module, db, identity, meta(purpose));
+  const context = (identity: Identity = AS.central, purpose?: string | null) => createContext(module, db, identity, meta(purpose), cache);
   await server.start();
   return {
     run: async (
@@ -43,6 +48,7 @@ export async function subgraphClient(module: SubgraphModule, db: DataSource) {
       if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
       return response.body.singleResult as GraphQLResult;
     },
+    cache,
     stop: () => server.stop(),
   };
 }

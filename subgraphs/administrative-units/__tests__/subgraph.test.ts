@@ -1,3 +1,4 @@
+import { coldCache } from '../../../test/helpers/cache';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/hub';
 import { subgraphClient } from '../../../test/helpers/subgraph';
 import { loadLegacyUnits, loadUnits } from '../seed';
@@ -8,7 +9,7 @@ describe('administrative-units subgraph', () => {
   let client: Awaited<ReturnType<typeof subgraphClient>>;
   beforeAll(async () => {
     database = await openTestDatabase();
-    client = await subgraphClient(administrativeUnits, database.db);
+    client = await subgraphClient(administrativeUnits, database.db, database.cache);
   });
   afterAll(async () => {
     await client?.stop();
@@ -59,6 +60,7 @@ describe('administrative-units subgraph', () => {
       ).map((code) => ({ __typename: 'Commune', code }));
     const counts: number[] = [];
     for (const n of [5, 100]) {
+      await coldCache(database.cache);
       database.counter.reset();
       await client.entities(reps(n), '... on Commune { code }');
       counts.push(database.counter.count);

@@ -1,0 +1,152 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { connect, createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { ENTITY_TYPES } from '../../shared/config';
+import { createEntityCaching, type EntityCaching } from '../../shared/entityCache';
+
+/** The Redis the cache suites use (CI starts it; `TEST_REDIS_URL` overrides it). */
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A key prefix of this test run's own: `lt-test-<pid>-<random>:`, so runs never share entries. */
+export function testPrefix(): string {
+  return `lt-test-${process.pid}-${randomBytes(4).toString('hex')}:`;
+}
+
+/** The Redis prefixes this test file used, by Redis URL (see {@link dropTestKeys}). */
+const usedPrefixes = new Map<string, Set<string>>();
+
+/**
+ * An enabled entity cache with a prefix of its own: on the in-process LRU (the test helpers'
+ * default), or on the Redis at `redisUrl` (call {@link dropTestKeys} once the file is done).
+ */
+export function testCaching(options: { redisUrl?: string; prefix?: string } = {}): EntityCaching {
+  const prefix = options.prefix ?? testPrefix();
+  if (options.redisUrl) usedPrefixes.set(options.redisUrl, (usedPrefixes.get(options.redisUrl) ?? new Set()).add(prefix));
+  return createEntityCaching({ prefix, ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}) });
+}
+
+/** Deletes every key this test file wrote in the run's Redis (entries expire; the versions hash would not). */
+export async function dropTestKeys(): Promise<void> {
+  for (const [url, prefixes] of usedPrefixes) {
+    if (!(await redisAvailable(url))) continue;
+    const redis = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      for (const prefix of prefixes) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+          if (keys.length > 0) await redis.del(...keys);
+          cursor = next;
+        } while (cursor !== '0');
+      }
+    } finally {
+      redis.disconnect();
+    }
+  }
+  usedPrefixes.clear();
+}
+
+/** Makes every cached entity unreachable: the next reads are cold (statement-count tests). */
+export function coldCache(cache: EntityCaching): Promise<void> {
+  return cache.bus.invalidate(ENTITY_TYPES);
+}
+
+/**
+ * Whether Redis answers PING at `url` (a bare socket: nothing lingers after a refusal). When it
+ * does not, suites that need it skip with a notice, except in CI (`CI=true`), where globalSetup fails.
+ */
+export function redisAvailable(url = TEST_REDIS_URL): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port || 6379) });
+    const done = (up: boolean) => {
+      socket.destroy();
+      resolve(up);
+    };
+    socket.setTimeout(1_000, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
+  });
+}
+
+/** The Redis of this run (see globalSetup), or undefined when none was reachable outside CI. */
+export const RUN_REDIS_URL: string | undefined = process.env.LT_TEST_REDIS_URL;
+
+/** `describe` when the run has Redis, else `describe.skip` (globalSetup printed why). */
+export function describeWithRedis(name: string, suite: () => void): void {
+  (RUN_REDIS_URL ? describe : describe.skip)(name, suite);
+}
+
+/** Whether the `redis-server` binary is installed (the stop/start suites run one of their own); in CI it must be. */
+export function redisServerInstalled(): boolean {
+  const found = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (!found && process.env.CI === 'true')
+    throw new Error('CI=true but redis-server is not installed: the Redis stop/start suites need it');
+  if (!found) console.warn('\n[tests] redis-server is not installed: the Redis stop/start tests are skipped.\n');
+  return found;
+}
+
+/** A port nothing listens on yet. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * A Redis server of the test's own (no persistence) that can be stopped and started again on the
+ * same port, to see the caches lose and regain it.
+ */
+export class OwnRedis {
+  private child: ChildProcess | null = null;
+  constructor(readonly port: number) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+    this.child = child;
+    const deadline = Date.now() + 10_000;
+    while (!(await redisAvailable(this.url))) {
+      if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode} on port ${this.port}`);
+      if (Date.now() > deadline) throw new Error(`redis-server did not answer on port ${this.port} within 10 s`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  }
+}
+
+/**
+ * Polls `condition` (every `intervalMs`; 0: at every turn of the event loop) until it holds;
+ * resolves with the milliseconds it took since `since` (default: now), rejects after `timeoutMs`.
+ */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  options: { intervalMs?: number; since?: bigint } = {},
+): Promise<number> {
+  const since = options.since ?? process.hrtime.bigint();
+  const elapsed = () => Number(process.hrtime.bigint() - since) / 1e6;
+  while (!(await condition())) {
+    if (elapsed() > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => (options.intervalMs === 0 ? setImmediate(resolve) : setTimeout(resolve, options.intervalMs ?? 10)));
+  }
+  return Math.round(elapsed() * 10) / 10;
+}
