@@ -9,6 +9,7 @@ import { loadOrCreateDevKeys, readJson, writeKeyFiles } from '../shared/keys';
 import type { JWK } from 'jose';
 import { AUDIT_HELP, auditCommand } from './audit';
 import { CACHE_HELP, cacheCommand } from './cache';
+import { createCaching } from '../shared/cache';
 import { seedSynthetic } from './seed';
 
 const HELP = `Liên Thông command line
@@ -45,7 +46,10 @@ async function seed(args: string[]): Promise<void> {
   const seedNumber = positiveInt('seed', values.seed, config.SEED);
   const target = await databaseTarget(config);
   console.log(`Database: ${target.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.PGLITE_DIR}`}`);
-  const db = await openHubDatabase(target);
+  // Running hubs on the same database and Redis must stop serving what they cached before the seed.
+  const caching = config.REDIS_URL ? createCaching({ redisUrl: config.REDIS_URL, prefix: config.CACHE_PREFIX, layer: 'entity' }) : null;
+  await caching?.bus.ready();
+  const db = await openHubDatabase(target, undefined, caching?.bus);
   const bar = new SingleBar(
     { format: 'Seeding [{bar}] {percentage}% | {value}/{total} residents | {eta_formatted} left', etaBuffer: 50 },
     Presets.shades_classic,
@@ -57,8 +61,10 @@ async function seed(args: string[]): Promise<void> {
     bar.stop();
     const seconds = (Date.now() - started) / 1000;
     console.log(`Seeded in ${seconds.toFixed(1)} s (seed ${seedNumber}):`, counts);
+    await caching?.bus.invalidate(['Resident', 'Household', 'LandParcel', 'Enterprise']);
   } finally {
     bar.stop();
+    await caching?.close();
     await db.destroy();
     if (target.kind === 'pglite') await target.pglite.close();
   }
