@@ -117,7 +117,10 @@ export function createResponseCache(options: {
     return {
       status: 200,
       headers: {
-        'content-type': 'application/graphql-response+json; charset=utf-8',
+        // As Apollo would answer: the GraphQL-over-HTTP media type only to clients that ask for it.
+        'content-type': (req.headers.accept ?? '').includes('application/graphql-response+json')
+          ? 'application/graphql-response+json; charset=utf-8'
+          : 'application/json; charset=utf-8',
         'cache-control': `max-age=${remaining}, ${entry.scope === 'PUBLIC' ? 'public' : 'private'}`,
         'x-cache': 'HIT',
       },
