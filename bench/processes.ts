@@ -1,0 +1,87 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ServerStats } from './serverStats';
+
+const ROOT = join(__dirname, '..');
+/** tsx as a loader of this very process (not its CLI, which would put a process between us and the IPC channel). */
+const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
+const READY = /ready at (http:\/\/[^\s"]+)/;
+const KEEP_OUTPUT = 64 * 1024;
+
+/** A server the bench started as a child process (the gateway, or the bare baseline). */
+export interface ChildServer {
+  /** Its GraphQL endpoint, on 127.0.0.1. */
+  url: string;
+  process: ChildProcess;
+  /** The last 64 kB it wrote (stdout and stderr), for error reports. */
+  output(): string;
+  /** SIGTERM (graceful stop), SIGKILL after 10 s. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `entry` (a .ts file of this repository) on Node with tsx's loader, an IPC channel, and the
+ * environment given; resolves once it prints "ready at http://…". The printed host is replaced by
+ * 127.0.0.1 (the servers bind there; "localhost" may resolve to ::1 first).
+ */
+export function startServer(entry: string, env: Record<string, string>, timeoutMs = 180_000): Promise<ChildServer> {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, join(ROOT, entry)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  let output = '';
+  const record = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-KEEP_OUTPUT);
+  };
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+    });
+  return new Promise((resolve, reject) => {
+    let ready = false;
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`${entry} did not start within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    const onExit = (code: number | null, signal: string | null) => {
+      clearTimeout(timer);
+      reject(new Error(`${entry} exited (${signal ?? `code ${code}`}) before it was ready:\n${output}`));
+    };
+    child.once('exit', onExit);
+    child.stderr!.on('data', record);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      record(chunk);
+      const match = READY.exec(output);
+      if (ready || !match?.[1]) return;
+      ready = true;
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      const url = match[1].replace('//localhost:', '//127.0.0.1:');
+      resolve({ url, process: child, output: () => output, stop });
+    });
+  });
+}
+
+/** CPU time and statement count of a server started from bench/gatewayProcess.ts or bench/bareServer.ts, asked over IPC. */
+export function askStats(server: ChildServer, timeoutMs = 5_000): Promise<ServerStats> {
+  const child = server.process;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.off('message', onMessage);
+      reject(new Error(`${server.url}: no answer to 'stats' within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onMessage = (message: unknown) => {
+      if (typeof message !== 'object' || message === null || !('cpuMicros' in message)) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(message as ServerStats);
+    };
+    child.on('message', onMessage);
+    child.send('stats');
+  });
+}

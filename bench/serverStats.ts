@@ -1,0 +1,22 @@
+/**
+ * What a server the bench started reports about itself over its IPC channel: on the message
+ * `'stats'`, `{ cpuMicros, statements }` — CPU time used so far (user + system) and, for the
+ * gateway, SQL statements sent so far (null elsewhere).
+ */
+export interface ServerStats {
+  cpuMicros: number;
+  statements: number | null;
+}
+
+/** Answers the bench's `'stats'` messages from this process (a no-op without an IPC channel). */
+export function answerStats(statements: () => number | null): void {
+  if (!process.send) return;
+  process.on('message', (message) => {
+    if (message !== 'stats') return;
+    const { user, system } = process.cpuUsage();
+    const stats: ServerStats = { cpuMicros: user + system, statements: statements() };
+    process.send?.(stats);
+  });
+  // The channel must not keep a server alive that was told to stop.
+  process.channel?.unref();
+}
