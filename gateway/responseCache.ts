@@ -88,7 +88,9 @@ export function createResponseCache(options: {
       metrics.add('response', 'misses');
       return null;
     }
-    const entry = JSON.parse(raw) as CachedResponse;
+    // Stored as `<metadata JSON>\n<body>`: only the small metadata is parsed on a hit.
+    const newline = raw.indexOf('\n');
+    const entry = { ...(JSON.parse(raw.slice(0, newline)) as Omit<CachedResponse, 'body'>), body: raw.slice(newline + 1) };
     const remaining = Math.floor((entry.expiresAt - Date.now()) / 1000);
     if (remaining <= 0) return null;
     if (entry.personal) {
@@ -147,18 +149,10 @@ export function createResponseCache(options: {
               : null;
           // Personal data is never shared across scopes, whatever a hint says; and needs an audit log to be replayed.
           if (personal && (scope === 'PUBLIC' || !auditLog)) return;
-          const entry: CachedResponse = {
-            body: JSON.stringify(response.body.singleResult),
-            scope,
-            expiresAt: Date.now() + policy.maxAge * 1000,
-            personal,
-          };
+          const meta: Omit<CachedResponse, 'body'> = { scope, expiresAt: Date.now() + policy.maxAge * 1000, personal };
+          const value = `${JSON.stringify(meta)}\n${JSON.stringify(response.body.singleResult)}`;
           await store.mset([
-            {
-              key: key(epoch, scope === 'PUBLIC' ? 'pub' : scopeKey(ctx.identity), body),
-              value: JSON.stringify(entry),
-              ttlSeconds: policy.maxAge,
-            },
+            { key: key(epoch, scope === 'PUBLIC' ? 'pub' : scopeKey(ctx.identity), body), value, ttlSeconds: policy.maxAge },
           ]);
         },
       };
