@@ -115,6 +115,12 @@ function scenarios(dataset: Dataset): Scenario[] {
         variables: `each of the ${provinces.length} provinces once, 01 first (no warm-up of its own)`,
       },
     },
+    {
+      // Public data: a warm hit needs no audit entry, so this row shows the cache's own cost.
+      name: 'Units',
+      repeated: { body: requestBody('Units', {}), variables: 'none (public data)' },
+      cold: { warmup: [], measured: [requestBody('Units', {})], variables: 'the one request, first in the gateway’s life' },
+    },
   ];
 }
 

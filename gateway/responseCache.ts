@@ -26,7 +26,7 @@ import { purposeFrom, type GatewayContext } from './context';
  * denied read are never stored.
  */
 export interface CachedResponse {
-  body: string;
+  body: Buffer;
   scope: 'PUBLIC' | 'PRIVATE';
   /** Absolute expiry, epoch milliseconds (the Cache-Control max-age of a hit counts down to it). */
   expiresAt: number;
@@ -82,15 +82,17 @@ export function createResponseCache(options: {
     }
     const epoch = caching.bus.epoch();
     const scope = scopeKey(identity);
-    const [shared, own] = await store.mget([key(epoch, 'pub', body), key(epoch, scope, body)]);
+    const keys = scope === 'pub' ? [key(epoch, 'pub', body)] : [key(epoch, 'pub', body), key(epoch, scope, body)];
+    const [shared, own] = await store.mgetBuffer(keys);
     const raw = shared ?? own;
     if (!raw) {
       metrics.add('response', 'misses');
       return null;
     }
-    // Stored as `<metadata JSON>\n<body>`: only the small metadata is parsed on a hit.
-    const newline = raw.indexOf('\n');
-    const entry = { ...(JSON.parse(raw.slice(0, newline)) as Omit<CachedResponse, 'body'>), body: raw.slice(newline + 1) };
+    // Stored as `<metadata JSON>\n<body>`: only the small metadata is decoded on a hit; the body's
+    // bytes go to the socket as they came from Redis.
+    const newline = raw.indexOf(0x0a);
+    const entry = { ...(JSON.parse(raw.subarray(0, newline).toString('utf8')) as Omit<CachedResponse, 'body'>), body: raw.subarray(newline + 1) };
     const remaining = Math.floor((entry.expiresAt - Date.now()) / 1000);
     if (remaining <= 0) return null;
     if (entry.personal) {

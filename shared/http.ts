@@ -19,7 +19,7 @@ export interface RequestInfo {
 export interface EarlyResponse {
   status: number;
   headers: Record<string, string>;
-  body: string;
+  body: string | Buffer;
 }
 
 /** The body of `/health`: `unavailable` (503) when the database is down, else `ok` or `degraded` (200), with details. */
