@@ -92,7 +92,10 @@ export function createResponseCache(options: {
     // Stored as `<metadata JSON>\n<body>`: only the small metadata is decoded on a hit; the body's
     // bytes go to the socket as they came from Redis.
     const newline = raw.indexOf(0x0a);
-    const entry = { ...(JSON.parse(raw.subarray(0, newline).toString('utf8')) as Omit<CachedResponse, 'body'>), body: raw.subarray(newline + 1) };
+    const entry = {
+      ...(JSON.parse(raw.subarray(0, newline).toString('utf8')) as Omit<CachedResponse, 'body'>),
+      body: raw.subarray(newline + 1),
+    };
     const remaining = Math.floor((entry.expiresAt - Date.now()) / 1000);
     if (remaining <= 0) return null;
     if (entry.personal) {
