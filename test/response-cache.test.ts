@@ -193,6 +193,17 @@ describe('gateway response cache (in-process LRU), answered before parsing', () 
     expect(mismatch.body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_HASH_MISMATCH');
   });
 
+  test('the most restrictive hint wins; a field without a cacheable hint makes the whole response uncacheable', async () => {
+    const mixed = await post('{ provinces { code } enterprises(filter: { provinceCode: "01" }, first: 1) { totalCount } }', undefined, {});
+    expect(mixed.headers.get('cache-control')).toBe('max-age=300, public');
+    const citizen = { authorization: `Bearer ${await token({ role: 'CITIZEN' }, '001099000001')}` };
+    const query = '{ provinces { code } myDataAccesses(first: 1) { totalCount } }';
+    const first = await post(query, undefined, citizen);
+    expect(first.body.errors).toBeUndefined();
+    expect(first.headers.get('cache-control')).toBe('no-store');
+    expect((await post(query, undefined, citizen)).headers.get('x-cache')).toBeNull();
+  });
+
   test('counters tell hits from misses', () => {
     expect(caching.metrics.get('response', 'hits')).toBeGreaterThan(0);
     expect(caching.metrics.get('response', 'misses')).toBeGreaterThan(0);
