@@ -15,7 +15,7 @@ const restrict = (files, groups, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', 'coverage/**', 'bench-results/**'] },
+  { ignores: ['node_modules/**', '.data/**', 'coverage/**', 'bench-results/**', 'test-artifacts/**', 'gateway/explorer/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

@@ -11,6 +11,8 @@ import { AUDIT_HELP, auditCommand } from './audit';
 import { CACHE_HELP, cacheCommand } from './cache';
 import { createCaching } from '../shared/cache';
 import { seedSynthetic } from './seed';
+import { IMPORT_UNITS_HELP, importUnitsCommand } from './importUnits';
+import { GENERATED_FILES, runGenerated } from '../gateway/generated';
 
 const HELP = `Liên Thông command line
 
@@ -30,7 +32,18 @@ const HELP = `Liên Thông command line
       gateways, public half for subgraphs) and a demonstration token issuer (JWKS + private key).
 
 ${AUDIT_HELP}
-${CACHE_HELP}`;
+${CACHE_HELP}
+${IMPORT_UNITS_HELP}
+  npm run cli -- compose [--dir DIR]
+      Composes the subgraphs' SDL into gateway/supergraph.graphql, then regenerates the schema
+      reference docs/schema.md from it (commit both); under DIR instead of the repository to look
+      before overwriting. Exit code 1 on composition errors.
+
+  npm run cli -- check [--dir DIR]
+      Checks that gateway/supergraph.graphql and docs/schema.md (of the repository, or under DIR)
+      are what the sources generate today; exit code 1 naming each stale file and the command
+      that rewrites it.
+`;
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -51,7 +64,13 @@ async function seed(args: string[]): Promise<void> {
   await caching?.bus.ready();
   const db = await openHubDatabase(target, undefined, caching?.bus);
   const bar = new SingleBar(
-    { format: 'Seeding [{bar}] {percentage}% | {value}/{total} residents | {eta_formatted} left', etaBuffer: 50 },
+    {
+      format: 'Seeding [{bar}] {percentage}% | {value}/{total} residents | {eta_formatted} left',
+      etaBuffer: 50,
+      // Without a terminal (CI, a log file) a line every 5 s, and at the start and the end.
+      noTTYOutput: true,
+      notTTYSchedule: 5_000,
+    },
     Presets.shades_classic,
   );
   const started = Date.now();
@@ -136,6 +155,15 @@ async function main(argv: string[]): Promise<void> {
     case 'cache':
       process.exitCode = await cacheCommand(rest, process.env);
       return;
+    case 'import-units':
+      process.exitCode = await importUnitsCommand(rest, process.env);
+      return;
+    case 'compose':
+    case 'check': {
+      const { values } = parseArgs({ args: rest, options: { dir: { type: 'string' } }, strict: true });
+      process.exitCode = runGenerated(GENERATED_FILES, command === 'compose' ? 'write' : 'check', values.dir ? { root: values.dir } : {});
+      return;
+    }
     case undefined:
     case 'help':
     case '--help':

@@ -10,6 +10,7 @@ import { subgraphs } from '../subgraphs';
 import { loadGatewayKeys } from './auth';
 import { createGatewayCaches } from './caches';
 import { contextFactory } from './context';
+import { explorerSite } from './explorer/site';
 import { databaseTarget, needsSeed, openHubDatabase } from './hub';
 import { MAX_BODY_BYTES } from './hardening';
 import { connectRateLimitRedis, createRateLimit } from './rateLimit';
@@ -72,6 +73,14 @@ async function main(): Promise<void> {
   // Hardening (see HARDENING.md): per-client rate limit, shared through Redis when configured.
   const redis = config.REDIS_URL ? connectRateLimitRedis(config.REDIS_URL, log) : undefined;
   const rateLimit = createRateLimit({ points: config.RATE_LIMIT_POINTS, durationSeconds: config.RATE_LIMIT_DURATION_SECONDS, redis, log });
+  // Development tokens exist only on generated keys, which production refuses (auth.ts).
+  let tokens: Record<string, string> | null = null;
+  if (keys.dev && config.NODE_ENV !== 'production') {
+    const citizen: { citizen_id: string }[] = db
+      ? await db.query(`SELECT citizen_id FROM population.resident ORDER BY citizen_id LIMIT 1`)
+      : [];
+    tokens = await demoTokens(keys.dev, config, citizen[0]?.citizen_id ?? null);
+  }
   const handler = createHttpHandler(apollo, {
     context: contextFactory(keys.authenticate),
     rateLimit,
@@ -79,6 +88,7 @@ async function main(): Promise<void> {
     ...(responseCache ? { preflight: responseCache.preflight } : {}),
     // 503 only when the database is down; "degraded" (still 200) while Redis is unreachable.
     health: healthCheck(caches, db ? async () => (await db.query('SELECT 1')).length === 1 : undefined),
+    static: config.EXPLORER_ENABLED ? [explorerSite(tokens)] : [],
   });
   const { server, url } = await listen(handler, config.PORT, config.HOST);
   log.info({ url, mode: transport.kind }, 'gateway ready');
@@ -86,11 +96,8 @@ async function main(): Promise<void> {
   console.log(
     `Public data needs no token: curl -s ${url} -H 'content-type: application/json' -d '{"query":"{ provinces { code name } }"}'`,
   );
-  if (keys.dev) {
-    const citizen: { citizen_id: string }[] = db
-      ? await db.query(`SELECT citizen_id FROM population.resident ORDER BY citizen_id LIMIT 1`)
-      : [];
-    const tokens = await demoTokens(keys.dev, config, citizen[0]?.citizen_id ?? null);
+  if (config.EXPLORER_ENABLED) console.log(`Explorer (schema, documentation, examples): ${new URL('/explorer/', url).toString()}`);
+  if (tokens) {
     console.log(
       '\nDevelopment tokens (valid 8 hours; send as "Authorization: Bearer <token>", and a purpose as "X-Purpose: <case reference>"):',
     );

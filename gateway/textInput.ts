@@ -40,7 +40,13 @@ export function checkLiterals(document: DocumentNode): void {
 export const textInputPlugin: ApolloServerPlugin = {
   async requestDidStart() {
     return {
-      async didResolveOperation({ request, document }) {
+      async didResolveOperation({ request, document, operation }) {
+        // The gateway would only find out while executing (HTTP 500): refuse it here, as a client error.
+        if (!operation) {
+          throw new GraphQLError(`Unknown operation named "${request.operationName ?? ''}"`, {
+            extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } },
+          });
+        }
         checkLiterals(document);
         if (request.variables) request.variables = normaliseVariables(request.variables) as Record<string, unknown>;
       },

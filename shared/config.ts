@@ -42,7 +42,7 @@ const url = z.url();
  * Every setting of every entrypoint, parsed once. Entrypoints call {@link loadConfig} with
  * `process.env`; nothing else reads the environment.
  */
-const schema = z.object({
+const settings = z.object({
   PORT: port.default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: url.optional(),
@@ -118,7 +118,21 @@ const schema = z.object({
   RATE_LIMIT_DURATION_SECONDS: z.coerce.number().int().min(1).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
+  /**
+   * The GraphQL explorer at `/explorer`: on unless NODE_ENV is production (where introspection is
+   * off too, so it would show no schema).
+   */
+  EXPLORER_ENABLED: z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
 });
+
+/** Defaults that depend on other settings. */
+const schema = settings.transform(({ EXPLORER_ENABLED, ...config }) => ({
+  ...config,
+  EXPLORER_ENABLED: EXPLORER_ENABLED ?? config.NODE_ENV !== 'production',
+}));
 
 export type Config = z.infer<typeof schema>;
 

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { createStaticSite, type StaticSite } from './staticFiles';
 
 /** What a rate limit decides for one request. */
 export type RateLimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
@@ -53,6 +54,12 @@ export interface HttpOptions<C extends BaseContext> {
    * Should not reject: if it does, the request goes on as usual.
    */
   preflight?: (req: IncomingMessage, info: RequestInfo) => Promise<EarlyResponse | null>;
+  /**
+   * Folders of static files served from memory under a path prefix each (see
+   * `shared/staticFiles.ts`: content types, a same-origin-only Content-Security-Policy, ETags, no
+   * traversal). Read when the handler is created; not rate-limited (nothing reaches a database).
+   */
+  static?: StaticSite[];
 }
 
 const GRAPHQL_PATH = '/graphql';
@@ -118,13 +125,15 @@ function sendError(res: ServerResponse, status: number, code: string, message: s
 }
 
 /**
- * Serves an Apollo Server over plain `node:http`: `/graphql` (GET and POST) and `/health`.
+ * Serves an Apollo Server over plain `node:http`: `/graphql` (GET and POST), `/health` and the
+ * static sites of `options.static`.
  * Every response carries an `x-request-id` (the client's if safe, else a new UUID), available to
  * the request's code through {@link currentRequestId}. Refusals of this layer (rate limit, body
  * size, bad JSON) get a GraphQL-shaped JSON error with a stable code and the request id.
  */
 export function createHttpHandler<C extends BaseContext>(server: ApolloServer<C>, options: HttpOptions<C>) {
   const maxBody = options.maxBodyBytes ?? 1_000_000;
+  const sites = (options.static ?? []).map(createStaticSite);
 
   const serveGraphQL = async (req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> => {
     const { requestId } = info;
@@ -192,6 +201,7 @@ export function createHttpHandler<C extends BaseContext>(server: ApolloServer<C>
       sendJson(res, report.status === 'unavailable' ? 503 : 200, report);
       return;
     }
+    for (const site of sites) if (await site(req, res, url)) return;
     if (url.pathname !== GRAPHQL_PATH) {
       sendError(res, 404, 'NOT_FOUND', 'Not found', info.requestId);
       return;

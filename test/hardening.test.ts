@@ -606,3 +606,22 @@ describe('npm start: GraphQL over HTTP conformance, limits wired from the enviro
     expect(development.output()).toMatch(/rate-limit Redis unavailable/);
   });
 });
+
+describe('operation names', () => {
+  test('an operationName that is not in the document is a 400 with OPERATION_RESOLUTION_FAILURE', async () => {
+    const hub = await openTestHub();
+    try {
+      const response = await hub.gateway.executeOperation(
+        { query: 'query A { provinces { code } }', operationName: 'B' },
+        {
+          contextValue: { identity: AS.central, meta: { requestId: 'op-name-0001', purpose: TEST_PURPOSE }, personal: newPersonalReads() },
+        },
+      );
+      expect(response.http.status).toBe(400);
+      if (response.body.kind !== 'single') throw new Error('unexpected');
+      expect(response.body.singleResult.errors?.[0]?.extensions?.code).toBe('OPERATION_RESOLUTION_FAILURE');
+    } finally {
+      await hub.close();
+    }
+  });
+});

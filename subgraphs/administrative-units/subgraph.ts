@@ -5,6 +5,7 @@ import type { SubgraphModule } from '../../shared/subgraph';
 import { entities } from './entities';
 import { createLoaders, type Loaders } from './loaders';
 import { CreateAdministrativeUnits1764000000000 } from './migrations/1764000000000-CreateAdministrativeUnits';
+import { CreateUnitImport1764100000000 } from './migrations/1764100000000-CreateUnitImport';
 import { resolvers } from './resolvers';
 import { seedAdministrativeUnits } from './seed';
 
@@ -15,9 +16,12 @@ export const administrativeUnits: SubgraphModule<Loaders> = {
   typeDefs: parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8')),
   resolvers,
   entities,
-  migrations: [CreateAdministrativeUnits1764000000000],
+  migrations: [CreateAdministrativeUnits1764000000000, CreateUnitImport1764100000000],
   createLoaders,
-  /** Re-imports the units, then makes every cached unit unreachable on every instance. */
+  /**
+   * Imports the bundled units unless the database holds them already or holds an imported data set
+   * (seed/index.ts), then makes every cached unit unreachable on every instance.
+   */
   seedReference: async (db, bus) => {
     await seedAdministrativeUnits(db);
     await bus?.invalidate(['Province', 'Commune', 'LegacyUnit']);

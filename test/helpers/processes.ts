@@ -65,3 +65,22 @@ export async function postGraphQL(url: string, query: string, variables?: Record
     body: (await response.json()) as { data?: Record<string, unknown>; errors?: { extensions?: Record<string, unknown> }[] },
   };
 }
+
+/**
+ * The development tokens `npm start` prints after it logged that it is ready (waits for them):
+ * the central officer's, and the first resident's ID with their citizen token.
+ */
+export async function printedTokens(
+  gateway: Service,
+  timeoutMs = 10_000,
+): Promise<{ central: string; citizenId: string; citizen: string }> {
+  const started = Date.now();
+  while (!gateway.output().includes('Mint others with')) {
+    if (Date.now() - started > timeoutMs) throw new Error(`no development tokens printed within ${timeoutMs} ms:\n${gateway.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const central = /central \/ ministry:\s+(\S+)/.exec(gateway.output())?.[1];
+  const citizen = /citizen (\d{12}):\s+(\S+)/.exec(gateway.output());
+  if (!central || !citizen?.[1] || !citizen[2]) throw new Error(`unexpected token banner:\n${gateway.output()}`);
+  return { central, citizenId: citizen[1], citizen: citizen[2] };
+}

@@ -1,6 +1,6 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-/** One change of a unit in force (type, full name) after 1 July 2025, with its legal basis. */
+/** One change of a unit after 1 July 2025 (name, full name, type, province; merged into or abolished), with its legal basis. */
 @Entity({ schema: 'administrative_units', name: 'unit_change' })
 @Index('unit_change_unit_idx', ['level', 'code'])
 @Index('unit_change_once_idx', ['level', 'code', 'field', 'effectiveFrom'], { unique: true })

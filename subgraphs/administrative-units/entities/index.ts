@@ -3,6 +3,7 @@ import { LegacySuccessor } from './LegacySuccessor';
 import { LegacyUnit } from './LegacyUnit';
 import { Province } from './Province';
 import { UnitChange } from './UnitChange';
+import { UnitImport } from './UnitImport';
 
-export { Commune, LegacySuccessor, LegacyUnit, Province, UnitChange };
-export const entities = [Province, Commune, UnitChange, LegacyUnit, LegacySuccessor];
+export { Commune, LegacySuccessor, LegacyUnit, Province, UnitChange, UnitImport };
+export const entities = [Province, Commune, UnitChange, LegacyUnit, LegacySuccessor, UnitImport];
