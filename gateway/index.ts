@@ -53,6 +53,8 @@ async function main(): Promise<void> {
         },
       });
       log.info(counts, 'seeded');
+      // Other processes sharing this Redis must not keep serving what they cached before the seed.
+      await caches?.entity.bus.invalidate(['Resident', 'Household', 'LandParcel', 'Enterprise']);
     }
     auditLog = groupCommit(createAuditLog(db));
     transport = { kind: 'embedded', subgraphs, db, auditLog, ...(caches ? { cache: caches.entity } : {}) };
