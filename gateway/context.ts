@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
-import type { RequestInfo } from '../shared/http';
+import { acceptRequestId, type RequestInfo } from '../shared/http';
 import type { Identity, RequestMeta } from '../shared/identity';
 import type { Authenticate } from './auth';
 
@@ -29,8 +29,7 @@ export interface GatewayContext {
 
 /** A request id from the client when it is safe to log, else a fresh one. */
 export function requestIdFrom(header: string | string[] | undefined): string {
-  const value = Array.isArray(header) ? header[0] : header;
-  return value && /^[A-Za-z0-9._-]{8,64}$/.test(value) ? value : randomUUID();
+  return acceptRequestId(Array.isArray(header) ? header[0] : header) ?? randomUUID();
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { parseCacheControlHeader } from '@apollo/gateway/dist/datasources/parseCacheControlHeader';
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import type { ApolloServer } from '@apollo/server';
 import type { DataSource } from 'typeorm';
@@ -9,11 +10,15 @@ import { createSubgraphServer } from '../shared/server';
 import { createContext, type SubgraphContext, type SubgraphModule } from '../shared/subgraph';
 import type { GatewayContext } from './context';
 
-/** A cache hint from a Cache-Control header value (`max-age=60, private`); absent means maxAge 0. */
+/**
+ * A cache hint from a subgraph's Cache-Control header, read with the gateway's own parser and the
+ * rules RemoteGraphQLDataSource applies to it: no `max-age` means maxAge 0 (uncacheable).
+ */
 export function cacheHint(header: string | undefined): { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } {
-  const maxAge = /max-age=(\d+)/.exec(header ?? '')?.[1];
-  const scope = /\bprivate\b/.test(header ?? '') ? 'PRIVATE' : /\bpublic\b/.test(header ?? '') ? 'PUBLIC' : undefined;
-  return { maxAge: maxAge ? Number(maxAge) : 0, ...(scope ? { scope } : {}) };
+  const parsed = parseCacheControlHeader(header);
+  const maxAge = parsed['max-age'];
+  const scope = parsed['private'] === true ? 'PRIVATE' : parsed['public'] === true ? 'PUBLIC' : undefined;
+  return { maxAge: typeof maxAge === 'string' && /^[0-9]+$/.test(maxAge) ? Number(maxAge) : 0, ...(scope ? { scope } : {}) };
 }
 
 /**

@@ -82,28 +82,23 @@ export class RedisStore implements CacheStore {
     return (await this.mget([key]))[0] ?? null;
   }
 
-  async mget(keys: readonly string[]): Promise<(string | null)[]> {
-    if (keys.length === 0) return [];
-    if (!this.healthy()) {
-      this.metrics.add(this.layer, 'errors');
-      return keys.map(() => null);
-    }
-    try {
-      return await this.redis.mget(...keys);
-    } catch {
-      this.metrics.add(this.layer, 'errors');
-      return keys.map(() => null);
-    }
+  mget(keys: readonly string[]): Promise<(string | null)[]> {
+    return this.read(keys, () => this.redis.mget(...keys));
   }
 
-  async mgetBuffer(keys: readonly string[]): Promise<(Buffer | null)[]> {
+  mgetBuffer(keys: readonly string[]): Promise<(Buffer | null)[]> {
+    return this.read(keys, () => this.redis.mgetBuffer(...keys));
+  }
+
+  /** A read that never throws: Redis not ready or failing means every key is a miss (counted). */
+  private async read<T>(keys: readonly string[], fetch: () => Promise<(T | null)[]>): Promise<(T | null)[]> {
     if (keys.length === 0) return [];
     if (!this.healthy()) {
       this.metrics.add(this.layer, 'errors');
       return keys.map(() => null);
     }
     try {
-      return await this.redis.mgetBuffer(...keys);
+      return await fetch();
     } catch {
       this.metrics.add(this.layer, 'errors');
       return keys.map(() => null);

@@ -66,7 +66,7 @@ const GRAPHQL_PATH = '/graphql';
 const REQUEST_ID_HEADER = 'x-request-id';
 /**
  * Ids we pass on to logs, audit records and clients as they are: UUIDs, ULIDs, hex trace ids;
- * nothing to inject with (the same rule as gateway/context.ts's requestIdFrom).
+ * nothing to inject with (gateway/context.ts's requestIdFrom applies this same function).
  */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
