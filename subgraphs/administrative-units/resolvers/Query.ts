@@ -14,7 +14,7 @@ export const Query = {
     createRepository(ctx.db).provinces(args.search == null ? null : searchPattern('search', args.search)),
 
   province: async (_: unknown, args: { code: string }, ctx: Context) => {
-    const code = checkCode('provinceCode', 'code', args.code);
+    const { code } = args; // checked by the ProvinceCode scalar
     return (await ctx.loaders.provinceByCode.load(code)) ?? Promise.reject(notFound('Province', 'code', code));
   },
 
@@ -31,7 +31,7 @@ export const Query = {
     const page = parsePageArgs(COMMUNE_LIST, args);
     const f = args.filter ?? {};
     const filter = {
-      provinceCode: f.provinceCode == null ? null : checkCode('provinceCode', 'filter.provinceCode', f.provinceCode),
+      provinceCode: f.provinceCode ?? null, // checked by the ProvinceCode scalar
       type: f.type ?? null,
       search: f.search == null ? null : searchPattern('filter.search', f.search),
     };

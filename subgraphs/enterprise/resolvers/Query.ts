@@ -1,4 +1,3 @@
-import { checkCode } from '../../../shared/codes';
 import { badInput, ErrorCode, notFound } from '../../../shared/errors';
 import { parsePageArgs, toConnection, type PageArgs } from '../../../shared/pagination';
 import { searchPattern } from '../../../shared/text';
@@ -15,15 +14,17 @@ interface FilterArgs {
 
 export const Query = {
   enterprise: async (_: unknown, args: { taxCode: string }, ctx: Context) => {
-    const taxCode = checkCode('taxCode', 'taxCode', args.taxCode);
+    // Format and check digit were checked by the TaxCode scalar.
+    const { taxCode } = args;
     return (await ctx.loaders.enterpriseByTaxCode.load(taxCode)) ?? Promise.reject(notFound('Enterprise', 'taxCode', taxCode));
   },
   enterprises: async (_: unknown, args: PageArgs & { filter: FilterArgs }, ctx: Context) => {
     const page = parsePageArgs(ENTERPRISE_LIST, args);
     const f = args.filter;
     const filter = {
-      provinceCode: f.provinceCode == null ? null : checkCode('provinceCode', 'filter.provinceCode', f.provinceCode),
-      communeCode: f.communeCode == null ? null : checkCode('communeCode', 'filter.communeCode', f.communeCode),
+      // Formats checked by the ProvinceCode and CommuneCode scalars.
+      provinceCode: f.provinceCode ?? null,
+      communeCode: f.communeCode ?? null,
       status: f.status ?? null,
       search: f.search == null ? null : searchPattern('filter.search', f.search),
     };

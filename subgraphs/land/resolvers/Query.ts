@@ -26,9 +26,10 @@ function positive(argument: string, value: number): number {
 async function checkFilter(f: FilterArgs, ctx: Context): Promise<ParcelFilter> {
   const filter: ParcelFilter = {};
   if (f.provinceCode != null) filter.provinceCode = checkCode('provinceCode', 'filter.provinceCode', f.provinceCode);
-  if (f.communeCode != null) filter.communeCode = checkCode('communeCode', 'filter.communeCode', f.communeCode);
-  if (f.holderCitizenId != null) filter.holderCitizenId = checkCode('citizenId', 'filter.holderCitizenId', f.holderCitizenId);
-  if (f.holderTaxCode != null) filter.holderTaxCode = checkCode('taxCode', 'filter.holderTaxCode', f.holderTaxCode);
+  // communeCode, holderCitizenId and holderTaxCode were checked by their scalars; provinceCode is an ID.
+  if (f.communeCode != null) filter.communeCode = f.communeCode;
+  if (f.holderCitizenId != null) filter.holderCitizenId = f.holderCitizenId;
+  if (f.holderTaxCode != null) filter.holderTaxCode = f.holderTaxCode;
   if (f.certificateNumber != null) {
     if (!/^[\p{L}\d -]{1,20}$/u.test(f.certificateNumber))
       throw badInput('filter.certificateNumber', f.certificateNumber, 'must be 1 to 20 letters, digits or spaces');

@@ -7,7 +7,7 @@ import { findResident } from './Resident';
 
 export const Query = {
   resident: async (_: unknown, args: { citizenId: string }, ctx: Context) => {
-    const id = checkCode('citizenId', 'citizenId', args.citizenId);
+    const id = args.citizenId; // checked by the CitizenId scalar
     return (await findResident(id, 'Query.resident', ctx)) ?? Promise.reject(notFound('Resident', 'citizenId', id));
   },
   household: async (_: unknown, args: { id: string }, ctx: Context) => {
