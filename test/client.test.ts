@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClientError, gql, GraphQLClient, request } from 'graphql-request';
 import { OPERATIONS } from './helpers/operations';
-import { printedTokens, startService, type Service } from './helpers/processes';
+import { embeddedDefaultEnv, printedTokens, startService, type Service } from './helpers/processes';
 
 /** The typed error code a client finds on the first GraphQL error of a failed request. */
 function codeOf(error: unknown): unknown {
@@ -33,21 +33,7 @@ describe('client compatibility: graphql-request against a running gateway', () =
   let citizenId: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lien-thong-client-'));
-    gateway = await startService(
-      'gateway/index.ts',
-      {
-        PGLITE_DIR: join(dir, 'pglite'),
-        DEV_KEYS_DIR: join(dir, 'keys'),
-        SEED_RESIDENTS: '200',
-        DATABASE_URL: '',
-        REDIS_URL: '',
-        ADMINISTRATIVE_UNITS_URL: '',
-        POPULATION_URL: '',
-        LAND_URL: '',
-        ENTERPRISE_URL: '',
-      },
-      180_000,
-    );
+    gateway = await startService('gateway/index.ts', { ...embeddedDefaultEnv(dir, 200), REDIS_URL: '' }, 180_000);
     // The demo tokens `npm start` prints, as a developer would copy them.
     ({ central, citizenId } = await printedTokens(gateway));
   });

@@ -8,7 +8,7 @@ import { headerValue, operationNameFor, readClaims, requestHeaders } from '../ga
 import { loadConfig } from '../shared/config';
 import { writeKeyFiles } from '../shared/keys';
 import { OPERATIONS } from './helpers/operations';
-import { postGraphQL, startService, type Service } from './helpers/processes';
+import { embeddedDefaultEnv, postGraphQL, startService, type Service } from './helpers/processes';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Flags for a closed network: without the background-networking ones Chromium keeps calling Google. */
@@ -208,21 +208,7 @@ if (!haveChromium && process.env.CI !== 'true') {
     beforeAll(async () => {
       if (!haveChromium) throw new Error(`CI=true but ${CHROMIUM} is missing: .ci/run installs it (apt-get install chromium).`);
       dir = mkdtempSync(join(tmpdir(), 'lien-thong-explorer-'));
-      gateway = await startService(
-        'gateway/index.ts',
-        {
-          PGLITE_DIR: join(dir, 'pglite'),
-          DEV_KEYS_DIR: join(dir, 'keys'),
-          SEED_RESIDENTS: '200',
-          DATABASE_URL: '',
-          REDIS_URL: '',
-          ADMINISTRATIVE_UNITS_URL: '',
-          POPULATION_URL: '',
-          LAND_URL: '',
-          ENTERPRISE_URL: '',
-        },
-        180_000,
-      );
+      gateway = await startService('gateway/index.ts', { ...embeddedDefaultEnv(dir, 200), REDIS_URL: '' }, 180_000);
       origin = gateway.url.replace(/\/graphql$/, '').replace('localhost', '127.0.0.1');
       browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
       page = await browser.newPage({ viewport: { width: 1400, height: 900 } });

@@ -22,7 +22,7 @@ import { DENSE_COMMUNE } from './helpers/dataset';
 import { openTestHub, type GraphQLResult, type TestHub } from './helpers/hub';
 import { AS, TEST_PURPOSE } from './helpers/identities';
 import { OPERATIONS } from './helpers/operations';
-import { startService, type Service } from './helpers/processes';
+import { NO_SERVERS, startService, type Service } from './helpers/processes';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const quiet = createLogger('hardening-test', 'silent');
@@ -516,11 +516,7 @@ async function startGateway(env: Record<string, string>): Promise<{ service: Ser
         PGLITE_DIR: join(dir, 'pglite'),
         SEED_RESIDENTS: '200',
         REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-        DATABASE_URL: '',
-        ADMINISTRATIVE_UNITS_URL: '',
-        POPULATION_URL: '',
-        LAND_URL: '',
-        ENTERPRISE_URL: '',
+        ...NO_SERVERS,
         ...env,
       },
       180_000,

@@ -7,7 +7,7 @@ import { writeKeyFiles } from '../shared/keys';
 import { DENSE_COMMUNE, DENSE_PROVINCE } from './helpers/dataset';
 import { AS, meta } from './helpers/identities';
 import { OPERATIONS } from './helpers/operations';
-import { postGraphQL, startService, type Service } from './helpers/processes';
+import { embeddedDefaultEnv, postGraphQL, startService, type Service } from './helpers/processes';
 import { signToken, tampered, unsignedToken } from './helpers/tokens';
 
 const postgresUrl = process.env.LT_TEST_DATABASE_URL;
@@ -179,17 +179,7 @@ describe('npm start on the embedded default (PGlite in a fresh folder, nothing e
   let dir: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lien-thong-start-'));
-    const env: Record<string, string> = {
-      PGLITE_DIR: join(dir, 'pglite'),
-      DEV_KEYS_DIR: join(dir, 'keys'),
-      SEED_RESIDENTS: '400',
-      DATABASE_URL: '',
-      ADMINISTRATIVE_UNITS_URL: '',
-      POPULATION_URL: '',
-      LAND_URL: '',
-      ENTERPRISE_URL: '',
-    };
-    gateway = await startService('gateway/index.ts', env, 180_000);
+    gateway = await startService('gateway/index.ts', embeddedDefaultEnv(dir, 400), 180_000);
   });
   afterAll(async () => {
     await gateway?.stop();

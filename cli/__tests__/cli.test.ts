@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { decodeJwt, importJWK, jwtVerify, type JWK } from 'jose';
 import { openPglite } from '../../shared/db';
 import { testPrefix } from '../../test/helpers/cache';
-import { postGraphQL, printedTokens, startService } from '../../test/helpers/processes';
+import { NO_SERVERS, postGraphQL, printedTokens, startService } from '../../test/helpers/processes';
 
 const ROOT = join(__dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -234,10 +234,7 @@ describe('npm run cli', () => {
       const gateway = await startService('gateway/index.ts', {
         ...env,
         LOG_LEVEL: 'info',
-        ADMINISTRATIVE_UNITS_URL: '',
-        POPULATION_URL: '',
-        LAND_URL: '',
-        ENTERPRISE_URL: '',
+        ...NO_SERVERS,
       });
       try {
         const units = await postGraphQL(

@@ -84,3 +84,17 @@ export async function printedTokens(
   if (!central || !citizen?.[1] || !citizen[2]) throw new Error(`unexpected token banner:\n${gateway.output()}`);
   return { central, citizenId: citizen[1], citizen: citizen[2] };
 }
+
+/** No PostgreSQL server and no remote subgraphs: the gateway runs everything embedded, on PGlite. */
+export const NO_SERVERS: Record<string, string> = {
+  DATABASE_URL: '',
+  ADMINISTRATIVE_UNITS_URL: '',
+  POPULATION_URL: '',
+  LAND_URL: '',
+  ENTERPRISE_URL: '',
+};
+
+/** The environment of `npm start` on the embedded default, with its PGlite and development keys in `dir`. */
+export function embeddedDefaultEnv(dir: string, seedResidents: number): Record<string, string> {
+  return { PGLITE_DIR: join(dir, 'pglite'), DEV_KEYS_DIR: join(dir, 'keys'), SEED_RESIDENTS: String(seedResidents), ...NO_SERVERS };
+}
