@@ -5,7 +5,9 @@ import type { ApolloServer } from '@apollo/server';
 import type { DataSource } from 'typeorm';
 import type { AuditLog } from '../shared/audit';
 import type { EntityCaching } from '../shared/entityCache';
+import { serviceIdentity, type Identity, type RequestMeta } from '../shared/identity';
 import type { Logger } from '../shared/logger';
+import { NO_REFERENCES, type ExecutionResult, type References } from '../shared/references';
 import { createSubgraphServer } from '../shared/server';
 import { createContext, type SubgraphContext, type SubgraphModule } from '../shared/subgraph';
 import type { GatewayContext } from './context';
@@ -37,24 +39,14 @@ export class EmbeddedDataSource implements GraphQLDataSource<GatewayContext> {
     auditLog: AuditLog,
     log: Logger,
     private readonly cache: EntityCaching,
+    private readonly references: References = NO_REFERENCES,
   ) {
     this.server = createSubgraphServer(module, auditLog, log.child({ subgraph: module.name }));
   }
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): ReturnType<GraphQLDataSource['process']> {
     const { request, context } = options;
-    this.started ??= this.server.start();
-    await this.started;
-    const contextValue = createContext(this.module, this.db, context.identity, context.meta, this.cache);
-    const response = await this.server.executeOperation(
-      {
-        query: request.query ?? '',
-        variables: request.variables ?? {},
-        ...(request.operationName ? { operationName: request.operationName } : {}),
-      },
-      { contextValue },
-    );
-    if (response.body.kind !== 'single') throw new Error('Incremental delivery is not supported between gateway and subgraphs');
+    const { response, contextValue } = await this.execute(context.identity, context.meta, request);
     // What a subgraph over HTTP reports in its response, handed over directly here.
     for (const s of contextValue.audit.subjects) context.personal.subjects.add(s);
     for (const f of contextValue.audit.fields) context.personal.fields.add(f);
@@ -67,6 +59,36 @@ export class EmbeddedDataSource implements GraphQLDataSource<GatewayContext> {
     }
     const { data, errors } = response.body.singleResult;
     return { ...(data !== undefined ? { data: data as Record<string, unknown> | null } : {}), ...(errors ? { errors } : {}) };
+  }
+
+  /** Another subgraph's existence check (references.ts), answered as the SERVICE identity of `caller`. */
+  async answerService(caller: string, query: string, variables: Record<string, unknown>): Promise<ExecutionResult> {
+    const { response } = await this.execute(
+      serviceIdentity(caller),
+      { requestId: `service:${caller}`, purpose: null },
+      { query, variables },
+    );
+    return response.body.kind === 'single' ? (response.body.singleResult as ExecutionResult) : { errors: [{ message: 'incremental' }] };
+  }
+
+  private async execute(
+    identity: Identity,
+    meta: RequestMeta,
+    request: { query?: string; variables?: Record<string, unknown>; operationName?: string },
+  ) {
+    this.started ??= this.server.start();
+    await this.started;
+    const contextValue = createContext(this.module, this.db, identity, meta, this.cache, this.references);
+    const response = await this.server.executeOperation(
+      {
+        query: request.query ?? '',
+        variables: request.variables ?? {},
+        ...(request.operationName ? { operationName: request.operationName } : {}),
+      },
+      { contextValue },
+    );
+    if (response.body.kind !== 'single') throw new Error('Incremental delivery is not supported between gateway and subgraphs');
+    return { response: response as typeof response & { body: { kind: 'single' } }, contextValue };
   }
 
   async stop(): Promise<void> {

@@ -6,6 +6,7 @@ import { disabledEntityCaching, type EntityCaching } from '../shared/entityCache
 import { maskError } from '../shared/errors';
 import type { InternalKeys } from '../shared/internalToken';
 import type { Logger } from '../shared/logger';
+import { createReferences } from '../shared/references';
 import type { SubgraphModule } from '../shared/subgraph';
 import type { GatewayContext } from './context';
 import { EmbeddedDataSource } from './embedded';
@@ -46,7 +47,18 @@ export interface GatewayOptions {
   persistedQueries?: KeyValueCache<string>;
 }
 
-function dataSourceFor(transport: SubgraphTransport, name: string, log: Logger): GraphQLDataSource<GatewayContext> {
+/**
+ * The embedded subgraphs of one gateway by name: each one's existence checks (references.ts) are
+ * answered in-process by the subgraph that owns the type.
+ */
+type EmbeddedSources = Map<string, EmbeddedDataSource>;
+
+function dataSourceFor(
+  transport: SubgraphTransport,
+  name: string,
+  log: Logger,
+  embedded: EmbeddedSources,
+): GraphQLDataSource<GatewayContext> {
   if (transport.kind === 'remote') {
     const url = transport.urls[name];
     if (!url) throw new Error(`No URL configured for subgraph "${name}"`);
@@ -54,7 +66,21 @@ function dataSourceFor(transport: SubgraphTransport, name: string, log: Logger):
   }
   const module = transport.subgraphs.find((s) => s.name === name);
   if (!module) throw new Error(`Supergraph names subgraph "${name}", which is not in the registry`);
-  return new EmbeddedDataSource(module, transport.db, transport.auditLog, log, transport.cache ?? disabledEntityCaching());
+  const references = createReferences(module.references ?? {}, async (service, query, variables) => {
+    const owner = embedded.get(service);
+    if (!owner) throw new Error(`Subgraph "${service}" is not part of this gateway`);
+    return owner.answerService(module.name, query, variables);
+  });
+  const source = new EmbeddedDataSource(
+    module,
+    transport.db,
+    transport.auditLog,
+    log,
+    transport.cache ?? disabledEntityCaching(),
+    references,
+  );
+  embedded.set(name, source);
+  return source;
 }
 
 /**
@@ -63,9 +89,10 @@ function dataSourceFor(transport: SubgraphTransport, name: string, log: Logger):
  * behind a load balancer.
  */
 export function createGatewayServer(options: GatewayOptions): ApolloServer<GatewayContext> {
+  const embedded: EmbeddedSources = new Map();
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name }) => dataSourceFor(options.transport, name, options.log),
+    buildService: ({ name }) => dataSourceFor(options.transport, name, options.log, embedded),
     logger: options.log,
   });
   const introspection = options.introspection ?? true;

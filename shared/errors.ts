@@ -24,6 +24,15 @@ export const ErrorCode = {
   PURPOSE_REQUIRED: 'PURPOSE_REQUIRED',
   /** The access could not be written to the audit log, so no personal data was returned. */
   AUDIT_UNAVAILABLE: 'AUDIT_UNAVAILABLE',
+  /**
+   * A write lost a race or was based on an outdated read: the record changed since the version the
+   * client sent (`expectedVersion`), or a concurrent write took it first. Read again and retry.
+   */
+  CONFLICT: 'CONFLICT',
+  /** An idempotency key was sent again with a different request (another mutation or other arguments). */
+  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
+  /** A record a write refers to lives in another subgraph that could not be asked; nothing was written. */
+  REFERENCE_CHECK_FAILED: 'REFERENCE_CHECK_FAILED',
   /** Anything unexpected; details stay in the server log. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;

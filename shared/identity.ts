@@ -3,7 +3,12 @@
  * signed by the gateway (see internalToken.ts) and decide from it what data the request may see.
  */
 export const ROLES = ['COMMUNE_OFFICER', 'PROVINCE_OFFICER', 'CENTRAL', 'CITIZEN', 'PUBLIC'] as const;
-export type Role = (typeof ROLES)[number];
+/**
+ * A caller's role. `SERVICE` is a subgraph checking that the records a write refers to exist in the
+ * subgraph that owns them (see references.ts): never in a user's token (ROLES leaves it out, so the
+ * gateway refuses it), it sees whether records exist, never their personal fields.
+ */
+export type Role = (typeof ROLES)[number] | 'SERVICE';
 
 export interface Identity {
   /** Stable id of the caller: an officer's account id, a citizen's personal identification number, or `anonymous`. */
@@ -34,3 +39,8 @@ export const ANONYMOUS: Identity = {
   provinceCode: null,
   citizenId: null,
 };
+
+/** The identity of one subgraph asking another whether records exist (see references.ts). */
+export function serviceIdentity(service: string): Identity {
+  return { ...ANONYMOUS, subject: `service:${service}`, role: 'SERVICE', organisation: service };
+}

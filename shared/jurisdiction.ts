@@ -14,7 +14,9 @@ export type Jurisdiction =
 
 export function jurisdictionOf(identity: Identity): Jurisdiction {
   switch (identity.role) {
+    // SERVICE: existence checks between subgraphs, on any record but no personal field (personalData.ts refuses those).
     case 'CENTRAL':
+    case 'SERVICE':
       return { kind: 'NATIONAL' };
     case 'PROVINCE_OFFICER':
       return identity.provinceCode ? { kind: 'PROVINCE', provinceCode: identity.provinceCode } : { kind: 'NONE' };

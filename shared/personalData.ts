@@ -131,7 +131,7 @@ function refuse(code: 'FORBIDDEN' | 'PURPOSE_REQUIRED', message: string): GraphQ
 export function refusalFor(identity: Identity, meta: RequestMeta, categories: Iterable<PersonalDataCategory>): GraphQLError | null {
   const wanted = new Set(categories);
   if (wanted.size === 0) return null;
-  if (identity.role === 'PUBLIC')
+  if (identity.role === 'PUBLIC' || identity.role === 'SERVICE')
     return refuse('FORBIDDEN', 'Personal data can only be read by an authenticated officer or by the citizen concerned');
   if (wanted.has('SENSITIVE') && identity.role === 'PROVINCE_OFFICER') {
     return refuse('FORBIDDEN', 'Sensitive personal data is not available to provincial officers');

@@ -7,6 +7,7 @@ import type { MigrationSet } from './db';
 import type { EntityCaching } from './entityCache';
 import type { Identity, RequestMeta } from './identity';
 import { jurisdictionOf, type Jurisdiction } from './jurisdiction';
+import { NO_REFERENCES, type References } from './references';
 import { AccessRecorder, classify, recordPersonalFields, type Classification, type SubjectsOf } from './personalData';
 
 /**
@@ -15,12 +16,19 @@ import { AccessRecorder, classify, recordPersonalFields, type Classification, ty
  * recorder of the personal data the request reads.
  */
 export interface SubgraphContext<L> {
+  /** The subgraph's name and PostgreSQL schema (writes record them; see mutations.ts). */
+  service: string;
+  schema: string;
   db: DataSource;
   identity: Identity;
   meta: RequestMeta;
   jurisdiction: Jurisdiction;
   loaders: L;
   audit: AccessRecorder;
+  /** Where writes announce the entity types they changed, so every cache drops them. */
+  bus: InvalidationBus;
+  /** Existence checks of records owned by other subgraphs, for writes (see references.ts). */
+  references: References;
 }
 
 /**
@@ -45,6 +53,12 @@ export interface SubgraphModule<L = unknown> extends MigrationSet {
    * every loader that depends on it or reads personal data.
    */
   createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache: EntityCaching): L;
+  /**
+   * The entity types owned by other subgraphs that this subgraph's writes refer to, each with the
+   * name of the subgraph that owns it (`{ Resident: 'population' }`): the host routes existence
+   * checks there (references.ts). A composition test checks every owner against the supergraph.
+   */
+  references?: Readonly<Record<string, string>>;
   /** The data subjects of a resolved personal field (see personalData.ts); needed when the SDL classifies fields. */
   subjectsOf?: SubjectsOf;
   /**
@@ -72,7 +86,19 @@ export function createContext<L>(
   identity: Identity,
   meta: RequestMeta,
   cache: EntityCaching,
+  references: References = NO_REFERENCES,
 ): SubgraphContext<L> {
   const jurisdiction = jurisdictionOf(identity);
-  return { db, identity, meta, jurisdiction, loaders: module.createLoaders(db, jurisdiction, cache), audit: new AccessRecorder() };
+  return {
+    service: module.name,
+    schema: module.schema,
+    db,
+    identity,
+    meta,
+    jurisdiction,
+    loaders: module.createLoaders(db, jurisdiction, cache),
+    audit: new AccessRecorder(),
+    bus: cache.bus,
+    references,
+  };
 }

@@ -283,6 +283,47 @@ async function insertEntries(em: EntityManager, entries: AuditEntry[]): Promise<
   }
 }
 
+/**
+ * Appends `records` inside the caller's transaction, extending the chain in the order given: they
+ * are stored if and only if that transaction commits (a write and its audit entry, together).
+ * Take it as the transaction's last statement: it holds the append lock until the commit.
+ */
+export async function appendWithin(em: EntityManager, records: AuditRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  records.forEach(checkRecord);
+  await em.query(`SELECT pg_advisory_xact_lock($1::bigint)`, [APPEND_LOCK_KEY]);
+  // A statement of its own after the lock: under READ COMMITTED its snapshot is taken once the
+  // lock is held, so it sees the previous append; one round trip for the rest.
+  const [head] = (await em.query(
+    `SELECT (SELECT hash FROM audit.entry ORDER BY id DESC LIMIT 1) AS last,
+            to_char(clock_timestamp() AT TIME ZONE 'UTC', ${AT_FORMAT}) AS at,
+            ARRAY(SELECT nextval('audit.entry_id_seq')::text FROM generate_series(1, $1::int)) AS ids`,
+    [records.length],
+  )) as { last: string | null; at: string; ids: string[] }[];
+  const ids = head!.ids.map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  let prevHash = head!.last ?? GENESIS_HASH;
+  const entries = records.map((record, i): AuditEntry => {
+    const unhashed = {
+      id: String(ids[i]),
+      at: head!.at,
+      requestId: record.requestId,
+      service: record.service,
+      actor: record.actor,
+      role: record.role,
+      organisation: record.organisation,
+      purpose: record.purpose,
+      subjects: [...record.subjects],
+      fields: [...record.fields],
+      outcome: record.outcome,
+      reason: record.reason ?? null,
+      prevHash,
+    };
+    prevHash = entryHash(unhashed);
+    return { ...unhashed, hash: prevHash };
+  });
+  await insertEntries(em, entries);
+}
+
 /** The access log over `db`, whose database has been migrated with {@link auditMigrations}. */
 export function createAuditLog(db: DataSource): AuditLog {
   return {
@@ -290,39 +331,7 @@ export function createAuditLog(db: DataSource): AuditLog {
       if (records.length === 0) return;
       records.forEach(checkRecord);
       // Only `em` inside: on PGlite the pool has a single connection, which the transaction holds.
-      await db.transaction(async (em) => {
-        await em.query(`SELECT pg_advisory_xact_lock($1::bigint)`, [APPEND_LOCK_KEY]);
-        // A statement of its own after the lock: under READ COMMITTED its snapshot is taken once the
-        // lock is held, so it sees the previous append; one round trip for the rest.
-        const [head] = (await em.query(
-          `SELECT (SELECT hash FROM audit.entry ORDER BY id DESC LIMIT 1) AS last,
-                  to_char(clock_timestamp() AT TIME ZONE 'UTC', ${AT_FORMAT}) AS at,
-                  ARRAY(SELECT nextval('audit.entry_id_seq')::text FROM generate_series(1, $1::int)) AS ids`,
-          [records.length],
-        )) as { last: string | null; at: string; ids: string[] }[];
-        const ids = head!.ids.map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-        let prevHash = head!.last ?? GENESIS_HASH;
-        const entries = records.map((record, i): AuditEntry => {
-          const unhashed = {
-            id: String(ids[i]),
-            at: head!.at,
-            requestId: record.requestId,
-            service: record.service,
-            actor: record.actor,
-            role: record.role,
-            organisation: record.organisation,
-            purpose: record.purpose,
-            subjects: [...record.subjects],
-            fields: [...record.fields],
-            outcome: record.outcome,
-            reason: record.reason ?? null,
-            prevHash,
-          };
-          prevHash = entryHash(unhashed);
-          return { ...unhashed, hash: prevHash };
-        });
-        await insertEntries(em, entries);
-      });
+      await db.transaction((em) => appendWithin(em, records));
     },
 
     async accessesTo(subject, page) {

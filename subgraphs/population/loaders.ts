@@ -9,11 +9,11 @@ import type { Household, Resident } from './entities';
 export const RESIDENT_LIST: ListKind = { name: 'resident', keyPattern: /^\d{12}$/ };
 export const HOUSEHOLD_LIST: ListKind = { name: 'household', keyPattern: /^[1-9]\d{0,17}$/ };
 
-const RESIDENT_COLUMNS = `citizen_id AS "citizenId", full_name AS "fullName", birth_date::text AS "birthDate", sex,
+export const RESIDENT_COLUMNS = `citizen_id AS "citizenId", full_name AS "fullName", birth_date::text AS "birthDate", sex,
   permanent_commune_code AS "permanentCommuneCode", current_commune_code AS "currentCommuneCode",
   permanent_province_code AS "permanentProvinceCode", current_province_code AS "currentProvinceCode",
-  household_id::text AS "householdId", relationship_to_head AS "relationshipToHead"`;
-const HOUSEHOLD_COLUMNS = `id::text AS id, commune_code AS "communeCode", province_code AS "provinceCode", address, head_citizen_id AS "headCitizenId"`;
+  household_id::text AS "householdId", relationship_to_head AS "relationshipToHead", death_date::text AS "deathDate", version`;
+export const HOUSEHOLD_COLUMNS = `id::text AS id, commune_code AS "communeCode", province_code AS "provinceCode", address, head_citizen_id AS "headCitizenId", version`;
 
 /**
  * Jurisdiction over residents: a commune officer sees those whose permanent or current residence is

@@ -1,5 +1,6 @@
 import type { ApolloServer } from '@apollo/server';
 import type { DataSource } from 'typeorm';
+import { createDatabase, dropDatabase } from './postgres';
 import { openHubDatabase } from '../../gateway/hub';
 import { createGatewayServer } from '../../gateway/server';
 import { readCommittedSupergraph } from '../../gateway/supergraph';
@@ -30,6 +31,8 @@ export interface TestDatabase {
 }
 
 export interface TestDatabaseOptions {
+  /** A PostgreSQL database of the suite's own (see {@link openWritableTestHub}) instead of the run's shared one. */
+  url?: string;
   embedded?: boolean;
   /** The entity cache (default: an enabled in-memory one of this database's own; see helpers/cache.ts). */
   cache?: EntityCaching;
@@ -41,7 +44,7 @@ export interface TestDatabaseOptions {
 export async function openTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const counter = new StatementCounter(options.keepStatements ?? false);
   const cache = options.cache ?? testCaching();
-  const url = process.env.LT_TEST_DATABASE_URL;
+  const url = options.url ?? process.env.LT_TEST_DATABASE_URL;
   if (url && !options.embedded) {
     const db = await createDataSource({
       target: { kind: 'postgres', url },
@@ -101,6 +104,31 @@ export async function openTestHub(options: TestDatabaseOptions & { log?: Logger 
     close: async () => {
       await gateway.stop();
       await database.close();
+    },
+  };
+}
+
+/**
+ * A hub over a database of the suite's own, for suites that write: on PostgreSQL a fresh database
+ * migrated and seeded like the run's (and dropped on close), so the suites that only read the run's
+ * database never see the changes; without PostgreSQL, a fresh PGlite as usual.
+ */
+export async function openWritableTestHub(options: { log?: Logger } = {}): Promise<TestHub & { url: string | null }> {
+  if (!process.env.LT_TEST_DATABASE_URL) return { ...(await openTestHub(options)), url: null };
+  const url = await createDatabase('writes');
+  const setup = await openHubDatabase({ kind: 'postgres', url });
+  try {
+    await seedTestData(setup);
+  } finally {
+    await setup.destroy();
+  }
+  const hub = await openTestHub({ ...options, url });
+  return {
+    ...hub,
+    url,
+    close: async () => {
+      await hub.close();
+      await dropDatabase(url);
     },
   };
 }

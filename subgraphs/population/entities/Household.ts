@@ -19,4 +19,8 @@ export class Household {
 
   @Column({ name: 'head_citizen_id', type: 'varchar', length: 12 })
   headCitizenId!: string;
+
+  /** Bumped by every change (optimistic concurrency). */
+  @Column({ type: 'integer', default: 1 })
+  version!: number;
 }

@@ -40,4 +40,11 @@ export class Resident {
 
   @Column({ name: 'relationship_to_head', type: 'varchar', length: 20, nullable: true })
   relationshipToHead!: string | null;
+
+  @Column({ name: 'death_date', type: 'date', nullable: true })
+  deathDate!: string | null;
+
+  /** Bumped by every change (optimistic concurrency). */
+  @Column({ type: 'integer', default: 1 })
+  version!: number;
 }
