@@ -4,14 +4,19 @@ import { scopeCondition, type Jurisdiction, type ScopeColumns } from '../../shar
 import { groupedLoader, keyedLoader } from '../../shared/loaders';
 import { keysetSource } from '../../shared/keyset';
 import { connectionLoaders, type ListKind } from '../../shared/pagination';
-import { LandUseType, ParcelHolder, type LandParcel } from './entities';
+import { LandUseType, ParcelHolder, type LandParcel, type ParcelTransfer } from './entities';
 
 export const PARCEL_LIST: ListKind = { name: 'land-parcel', keyPattern: /^[1-9]\d{0,17}$/ };
 
 /** The columns of a parcel row, read from table alias `t`. */
 export const parcelColumns = (t: string): string => `${t}.id::text AS id, ${t}.province_code AS "provinceCode",
   ${t}.commune_code AS "communeCode", ${t}.map_sheet_number AS "mapSheetNumber", ${t}.parcel_number AS "parcelNumber",
-  ${t}.area::float8 AS area, ${t}.land_use_code AS "landUseCode", ${t}.certificate_number AS "certificateNumber", ${t}.address`;
+  ${t}.area::float8 AS area, ${t}.land_use_code AS "landUseCode", ${t}.certificate_number AS "certificateNumber", ${t}.address, ${t}.version`;
+
+const TRANSFER_COLUMNS = `t.id::text AS id, t.parcel_id::text AS "parcelId",
+  to_char(t.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "recordedAt", t.parcel_version AS "parcelVersion",
+  t.shares_from AS "sharesFrom", t.shares_to AS "sharesTo", t.holdings_after AS "holdingsAfter",
+  t.previous_certificate_number AS "previousCertificateNumber", t.certificate_number AS "certificateNumber"`;
 
 /**
  * Jurisdiction over parcels, on table alias `t`: where the parcel lies; a citizen sees the parcels
@@ -59,6 +64,25 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache:
           .find({ where: { parcelId: In([...ids]) }, order: { share: 'DESC', holderType: 'ASC', holderId: 'ASC' } }),
       (h) => h.parcelId,
       scoped('holdingsOfParcel', ['LandParcel']),
+    ),
+    /** The transfer history of parcels already read within the jurisdiction, oldest first. */
+    transfersOfParcel: groupedLoader(
+      (ids: readonly string[]): Promise<ParcelTransfer[]> =>
+        db.query(`SELECT ${TRANSFER_COLUMNS} FROM land.parcel_transfer t WHERE t.parcel_id = ANY($1::bigint[]) ORDER BY t.id`, [ids]),
+      (t) => t.parcelId,
+      scoped('transfersOfParcel', ['LandParcel']),
+    ),
+    transferById: keyedLoader(
+      (ids: readonly string[]): Promise<ParcelTransfer[]> => {
+        const s = scope('p', 2);
+        return db.query(
+          `SELECT ${TRANSFER_COLUMNS} FROM land.parcel_transfer t JOIN land.land_parcel p ON p.id = t.parcel_id
+           WHERE t.id = ANY($1::bigint[]) AND ${s.sql}`,
+          [ids, ...s.params],
+        );
+      },
+      (t) => t.id,
+      scoped('transferById', ['LandParcel']),
     ),
     parcelsOfHolder: groupedLoader(
       (keys: readonly string[]): Promise<(LandParcel & { holder: string })[]> => {

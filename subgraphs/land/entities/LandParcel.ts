@@ -34,4 +34,8 @@ export class LandParcel {
 
   @Column({ type: 'text' })
   address!: string;
+
+  /** Bumped by every change (optimistic concurrency). */
+  @Column({ type: 'integer', default: 1 })
+  version!: number;
 }

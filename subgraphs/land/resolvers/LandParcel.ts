@@ -3,7 +3,7 @@ import type { Context } from '../context';
 import type { LandParcel as LandParcelRow, ParcelHolder } from '../entities';
 
 /** A holder as a federated reference: the owning subgraph resolves its fields. */
-const reference = (h: ParcelHolder) =>
+export const holderReference = (h: Pick<ParcelHolder, 'holderType' | 'holderId'>) =>
   h.holderType === 'RESIDENT' ? { __typename: 'Resident', citizenId: h.holderId } : { __typename: 'Enterprise', taxCode: h.holderId };
 
 export const LandParcel = {
@@ -12,9 +12,10 @@ export const LandParcel = {
   province: (p: LandParcelRow) => ({ code: p.provinceCode }),
   commune: (p: LandParcelRow) => ({ code: p.communeCode }),
   landUse: (p: LandParcelRow, _: unknown, ctx: Context) => ctx.loaders.landUseByCode.load(p.landUseCode),
-  holders: async (p: LandParcelRow, _: unknown, ctx: Context) => (await ctx.loaders.holdingsOfParcel.load(p.id)).map(reference),
+  holders: async (p: LandParcelRow, _: unknown, ctx: Context) => (await ctx.loaders.holdingsOfParcel.load(p.id)).map(holderReference),
   holdings: async (p: LandParcelRow, _: unknown, ctx: Context) =>
-    (await ctx.loaders.holdingsOfParcel.load(p.id)).map((h) => ({ holder: reference(h), share: h.share })),
+    (await ctx.loaders.holdingsOfParcel.load(p.id)).map((h) => ({ holder: holderReference(h), share: h.share })),
+  transfers: (p: LandParcelRow, _: unknown, ctx: Context) => ctx.loaders.transfersOfParcel.load(p.id),
 };
 
 export const LandHolder = {

@@ -3,6 +3,7 @@ import { Commune } from './Commune';
 import { Enterprise } from './Enterprise';
 import { LandHolder, LandParcel } from './LandParcel';
 import { LandUseType } from './LandUseType';
+import { LandParcelChange, LandTransfer, Mutation } from './Mutation';
 import { Query } from './Query';
 import { Resident } from './Resident';
 
@@ -12,6 +13,9 @@ export const resolvers = {
   CommuneCode: CommuneCodeScalar,
   LandUseCode: LandUseCodeScalar,
   Query,
+  Mutation,
+  LandParcelChange,
+  LandTransfer,
   LandParcel,
   LandHolder,
   LandUseType,
