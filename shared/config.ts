@@ -69,6 +69,9 @@ const settings = z.object({
   /** The gateway's internal key pair (JWK files): the private half on gateways, the public half on subgraphs. */
   INTERNAL_PRIVATE_KEY_FILE: z.string().min(1).optional(),
   INTERNAL_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+  /** Subgraphs: the service key pair (JWK files) with which they ask each other whether records a write refers to exist. */
+  INTERNAL_SERVICE_PRIVATE_KEY_FILE: z.string().min(1).optional(),
+  INTERNAL_SERVICE_PUBLIC_KEY_FILE: z.string().min(1).optional(),
   /** Where development keys are generated when none are configured (never in production). */
   DEV_KEYS_DIR: z
     .string()

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GraphQLError } from 'graphql';
-import { importJWK, jwtVerify, SignJWT, type JWK, type KeyLike } from 'jose';
-import { ANONYMOUS, ROLES, type Identity, type RequestMeta, type Role } from './identity';
+import { decodeJwt, importJWK, jwtVerify, SignJWT, type JWK, type KeyLike } from 'jose';
+import { ANONYMOUS, ROLES, serviceIdentity, type Identity, type RequestMeta, type Role } from './identity';
 
 /**
  * The gateway's signed statement of who is asking, sent to a subgraph with each fetch in the
@@ -20,13 +20,67 @@ export interface InternalKeys {
   privateKey?: KeyLike | Uint8Array;
   /** Every subgraph. */
   publicKey: KeyLike | Uint8Array;
+  /**
+   * Subgraphs only: the service key pair with which subgraphs ask each other whether records exist
+   * (references.ts). A token signed with it can only ever state the SERVICE role.
+   */
+  servicePrivateKey?: KeyLike | Uint8Array;
+  servicePublicKey?: KeyLike | Uint8Array;
 }
 
-export async function importInternalKeys(privateJwk: JWK | undefined, publicJwk: JWK): Promise<InternalKeys> {
+/** Issuer of the tokens subgraphs sign for each other's existence checks. */
+const SERVICE_ISSUER = 'lien-thong-service';
+
+export async function importInternalKeys(
+  privateJwk: JWK | undefined,
+  publicJwk: JWK,
+  service?: { privateJwk: JWK; publicJwk: JWK },
+): Promise<InternalKeys> {
   return {
     ...(privateJwk ? { privateKey: await importJWK(privateJwk, ALGORITHM) } : {}),
     publicKey: await importJWK(publicJwk, ALGORITHM),
+    ...(service
+      ? {
+          servicePrivateKey: await importJWK(service.privateJwk, ALGORITHM),
+          servicePublicKey: await importJWK(service.publicJwk, ALGORITHM),
+        }
+      : {}),
   };
+}
+
+/**
+ * A subgraph's signed question to another (`audience`): the SERVICE identity of `caller`, bound to
+ * the exact query and variables, 60 seconds.
+ */
+export async function signServiceIdentity(keys: InternalKeys, caller: string, audience: string, hash: string): Promise<string> {
+  if (!keys.servicePrivateKey) throw new Error('This subgraph has no service key to sign existence checks with');
+  return new SignJWT({ bh: hash })
+    .setProtectedHeader({ alg: ALGORITHM })
+    .setIssuer(SERVICE_ISSUER)
+    .setSubject(caller)
+    .setAudience(audience)
+    .setIssuedAt()
+    .setExpirationTime(`${LIFETIME_SECONDS}s`)
+    .sign(keys.servicePrivateKey);
+}
+
+async function verifyServiceIdentity(keys: InternalKeys, audience: string, token: string, hash: string) {
+  if (!keys.servicePublicKey) throw unauthenticated('no service key configured');
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(token, keys.servicePublicKey, {
+      issuer: SERVICE_ISSUER,
+      audience,
+      algorithms: [ALGORITHM],
+      maxTokenAge: LIFETIME_SECONDS,
+    }));
+  } catch {
+    throw unauthenticated('invalid identity');
+  }
+  if (payload.bh !== hash) throw unauthenticated('identity issued for another request');
+  const caller = str(payload.sub);
+  if (!caller) throw unauthenticated('invalid identity');
+  return { identity: serviceIdentity(caller), meta: { requestId: `service:${caller}`, purpose: null } };
 }
 
 /** Binds a token to one request body: sha256 of the query and its variables as sent. */
@@ -69,6 +123,14 @@ export async function verifyIdentity(
   hash: string,
 ): Promise<{ identity: Identity; meta: RequestMeta }> {
   if (!token) throw unauthenticated('no identity');
+  let issuer: unknown;
+  try {
+    issuer = decodeJwt(token).iss;
+  } catch {
+    throw unauthenticated('invalid identity');
+  }
+  // Another subgraph's existence check: it can only ever be the SERVICE identity.
+  if (issuer === SERVICE_ISSUER) return verifyServiceIdentity(keys, audience, token, hash);
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(token, keys.publicKey, {

@@ -1,14 +1,15 @@
 import { GraphQLError } from 'graphql';
 import { createAuditLog, auditMigrations } from './audit';
 import { groupCommit } from './auditBatch';
-import { loadConfig } from './config';
+import { loadConfig, type Config } from './config';
 import { createDataSource, migrate } from './db';
 import { createEntityCaching, healthCheck } from './entityCache';
 import { createHttpHandler, listen } from './http';
-import { bodyHash, IDENTITY_HEADER, verifyIdentity } from './internalToken';
+import { bodyHash, IDENTITY_HEADER, signServiceIdentity, verifyIdentity, type InternalKeys } from './internalToken';
 import { loadSubgraphKeys } from './keys';
 import { createLogger } from './logger';
 import { stopGracefully } from './run';
+import { createReferences, type ExecutionResult, type References } from './references';
 import { createSubgraphServer } from './server';
 import { createContext, type SubgraphModule } from './subgraph';
 
@@ -20,6 +21,40 @@ function requestOf(body: unknown): { query: string; variables: unknown } {
   }
   throw new GraphQLError('Requests to this subgraph must come through the gateway (POST JSON only)', {
     extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+  });
+}
+
+/** How long an existence check may wait for the subgraph it asks. */
+const REFERENCE_TIMEOUT_MS = 5_000;
+
+/**
+ * Existence checks sent to the subgraphs that own the types `module` refers to, over HTTP with a
+ * SERVICE identity signed with the service key; their URLs are required when the module declares
+ * references.
+ */
+function remoteReferences(module: SubgraphModule, config: Config, keys: InternalKeys): References {
+  const owners = module.references ?? {};
+  const urls: Record<string, string | undefined> = {
+    'administrative-units': config.ADMINISTRATIVE_UNITS_URL,
+    population: config.POPULATION_URL,
+    land: config.LAND_URL,
+    enterprise: config.ENTERPRISE_URL,
+  };
+  const missing = [...new Set(Object.values(owners))].filter((owner) => !urls[owner]);
+  if (missing.length > 0) {
+    const names = missing.map((m) => `${m.toUpperCase().replace(/-/g, '_')}_URL`).join(', ');
+    throw new Error(`Subgraph "${module.name}" checks records owned by ${missing.join(', ')}: set ${names}`);
+  }
+  return createReferences(owners, async (service, query, variables) => {
+    const token = await signServiceIdentity(keys, module.name, service, bodyHash(query, variables));
+    const response = await fetch(urls[service]!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: token },
+      body: JSON.stringify({ query, variables }),
+      signal: AbortSignal.timeout(REFERENCE_TIMEOUT_MS),
+    });
+    if (!response.ok) throw new Error(`Subgraph ${service} answered ${response.status}`);
+    return (await response.json()) as ExecutionResult;
   });
 }
 
@@ -63,6 +98,7 @@ export async function runSubgraph(module: SubgraphModule, env: Record<string, st
   const db = await createDataSource({ target, entities: module.entities, schema: module.schema });
   await db.initialize();
   if (module.seedReference) await module.seedReference(db, cache.bus);
+  const references = remoteReferences(module, config, keys);
   const apollo = createSubgraphServer(module, groupCommit(createAuditLog(db)), log);
   await apollo.start();
   const handler = createHttpHandler(apollo, {
@@ -75,7 +111,7 @@ export async function runSubgraph(module: SubgraphModule, env: Record<string, st
         Array.isArray(header) ? header[0] : header,
         bodyHash(query, variables),
       );
-      return createContext(module, db, identity, meta, cache);
+      return createContext(module, db, identity, meta, cache, references);
     },
     // 503 only when the database is down; "degraded" (still 200) while Redis is unreachable.
     health: healthCheck(cache, async () => (await db.query('SELECT 1')).length === 1),

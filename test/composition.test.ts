@@ -34,10 +34,23 @@ describe('composition', () => {
     for (const s of subgraphs) {
       expect(
         Object.keys(s)
-          .filter((k) => k !== 'seedReference' && k !== 'subjectsOf')
+          .filter((k) => k !== 'seedReference' && k !== 'subjectsOf' && k !== 'references')
           .sort(),
       ).toEqual(['createLoaders', 'entities', 'migrations', 'name', 'resolvers', 'schema', 'typeDefs']);
       expect(s.name).toMatch(/^[a-z]+(-[a-z]+)*$/);
+    }
+  });
+
+  test('the owner each subgraph names for the records its writes refer to resolves them (references.ts asks it through _entities)', () => {
+    const declared = subgraphs.flatMap((s) => Object.entries(s.references ?? {}).map(([type, owner]) => ({ from: s.name, type, owner })));
+    expect(declared.length).toBeGreaterThan(0);
+    for (const { from, type, owner } of declared) {
+      const module = subgraphs.find((s) => s.name === owner);
+      expect([from, type, owner, module !== undefined && owner !== from]).toEqual([from, type, owner, true]);
+      const definition = module!.typeDefs.definitions.find((d) => d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === type);
+      const keyed = definition?.kind === Kind.OBJECT_TYPE_DEFINITION && (definition.directives ?? []).some((d) => d.name.value === 'key');
+      const resolver = (module!.resolvers[type] as Record<string, unknown> | undefined)?.__resolveReference;
+      expect([from, type, keyed, typeof resolver]).toEqual([from, type, true, 'function']);
     }
   });
 });

@@ -2,9 +2,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, exportJWK, type JWK } from 'jose';
-import { bodyHash, importInternalKeys, signIdentity } from '../shared/internalToken';
-import { writeKeyFiles } from '../shared/keys';
-import { DENSE_COMMUNE, DENSE_PROVINCE } from './helpers/dataset';
+import { openHubDatabase } from '../gateway/hub';
+import { createDataSource } from '../shared/db';
+import { bodyHash, importInternalKeys, signIdentity, signServiceIdentity } from '../shared/internalToken';
+import { readJson, writeKeyFiles } from '../shared/keys';
+import { freePort } from './helpers/cache';
+import { DENSE_COMMUNE, DENSE_PROVINCE, seedTestData } from './helpers/dataset';
+import { createDatabase, dropDatabase } from './helpers/postgres';
 import { AS, meta } from './helpers/identities';
 import { OPERATIONS } from './helpers/operations';
 import { embeddedDefaultEnv, postGraphQL, startService, type Service } from './helpers/processes';
@@ -34,15 +38,31 @@ async function expectOperationsWork(url: string, headers: Record<string, string>
   let keyDir: string;
   let files: Awaited<ReturnType<typeof writeKeyFiles>>;
   let officer: Record<string, string>;
+  let databaseUrl: string;
   beforeAll(async () => {
+    // A database of this suite's own: it writes (a land transfer across processes).
+    databaseUrl = await createDatabase('processes');
+    const setup = await openHubDatabase({ kind: 'postgres', url: databaseUrl });
+    await seedTestData(setup).finally(() => setup.destroy());
     keyDir = mkdtempSync(join(tmpdir(), 'lien-thong-keys-'));
     files = await writeKeyFiles(keyDir);
-    const env = { DATABASE_URL: postgresUrl!, NODE_ENV: 'production', INTERNAL_PUBLIC_KEY_FILE: files.internalPublic };
     const names = ['administrative-units', 'population', 'land', 'enterprise'];
-    const started = await Promise.all(names.map((n) => startService(`subgraphs/${n}/index.ts`, env)));
+    // Ports chosen up front: each subgraph is told where the others are (for existence checks).
+    const ports = await Promise.all(names.map(() => freePort()));
+    const urls = Object.fromEntries(
+      names.map((n, i) => [`${n.toUpperCase().replace(/-/g, '_')}_URL`, `http://127.0.0.1:${ports[i]}/graphql`]),
+    );
+    const env = {
+      ...urls,
+      DATABASE_URL: databaseUrl,
+      NODE_ENV: 'production',
+      INTERNAL_PUBLIC_KEY_FILE: files.internalPublic,
+      INTERNAL_SERVICE_PRIVATE_KEY_FILE: files.servicePrivate,
+      INTERNAL_SERVICE_PUBLIC_KEY_FILE: files.servicePublic,
+    };
+    const started = await Promise.all(names.map((n, i) => startService(`subgraphs/${n}/index.ts`, { ...env, PORT: String(ports[i]) })));
     services.push(...started);
     population = started[1]!;
-    const urls = Object.fromEntries(names.map((n, i) => [`${n.toUpperCase().replace(/-/g, '_')}_URL`, started[i]!.url]));
     gateway = await startService('gateway/index.ts', {
       ...urls,
       NODE_ENV: 'production',
@@ -61,6 +81,70 @@ async function expectOperationsWork(url: string, headers: Record<string, string>
   afterAll(async () => {
     await Promise.all(services.map((s) => s.stop()));
     rmSync(keyDir, { recursive: true, force: true });
+    if (databaseUrl) await dropDatabase(databaseUrl);
+  });
+
+  test('a write across processes: land asks population and the register, over HTTP with a service identity, before transferring', async () => {
+    const db = await createDataSource({ target: { kind: 'postgres', url: databaseUrl }, entities: [] });
+    await db.initialize();
+    try {
+      const [parcel] = (await db.query(
+        `SELECT p.id::text AS id, p.version, h.holder_id AS holder FROM land.land_parcel p JOIN land.parcel_holder h ON h.parcel_id = p.id
+         WHERE p.province_code = $1 AND h.holder_type = 'RESIDENT' AND h.share = 100 ORDER BY p.id LIMIT 1`,
+        [DENSE_PROVINCE],
+      )) as { id: string; version: number; holder: string }[];
+      const [buyer] = (await db.query(
+        `SELECT citizen_id AS id FROM population.resident WHERE citizen_id <> $1 ORDER BY citizen_id LIMIT 1`,
+        [parcel!.holder],
+      )) as { id: string }[];
+      const [company] = (await db.query(`SELECT tax_code AS id FROM enterprise.enterprise ORDER BY tax_code LIMIT 1`)) as { id: string }[];
+      const mutation = `mutation ($input: TransferLandUseRightsInput!) { transferLandUseRights(input: $input) {
+        parcel { version holdings { share holder { ... on Resident { citizenId } ... on Enterprise { taxCode name } } } } } }`;
+      const input = (to: Record<string, string>) => ({
+        parcelId: parcel!.id,
+        expectedVersion: parcel!.version,
+        from: [{ holder: { citizenId: parcel!.holder }, share: 100 }],
+        to: [
+          { holder: to, share: 50 },
+          { holder: { taxCode: company!.id }, share: 50 },
+        ],
+      });
+      const unknown = await postGraphQL(gateway.url, mutation, { input: input({ citizenId: '001099000001' }) }, officer);
+      expect(unknown.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'input.to[0].holder.citizenId' });
+      const done = await postGraphQL(gateway.url, mutation, { input: input({ citizenId: buyer!.id }) }, officer);
+      expect(done.body.errors).toBeUndefined();
+      expect(done.body.data?.transferLandUseRights).toMatchObject({
+        parcel: {
+          version: parcel!.version + 1,
+          holdings: expect.arrayContaining([
+            { share: 50, holder: { citizenId: buyer!.id } },
+            { share: 50, holder: expect.objectContaining({ taxCode: company!.id }) },
+          ]),
+        },
+      });
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  test('a SERVICE identity sees whether records exist, never their personal fields', async () => {
+    const keys = await importInternalKeys(undefined, readJson(files.internalPublic), {
+      privateJwk: readJson(files.servicePrivate),
+      publicJwk: readJson(files.servicePublic),
+    });
+    const ask = async (selection: string) => {
+      const query = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Resident { ${selection} } } }`;
+      const variables = { r: [{ __typename: 'Resident', citizenId: '001099000001' }] };
+      const token = await signServiceIdentity(keys, 'land', 'population', bodyHash(query, variables));
+      return postGraphQL(population.url, query, variables, { 'x-lien-thong-identity': token });
+    };
+    expect((await ask('__typename')).body).toEqual({ data: { _entities: [null] } });
+    const personal = await ask('fullName');
+    expect(personal.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    // A service token is addressed to one subgraph and one body, like the gateway's.
+    const query = '{ __typename }';
+    const elsewhere = await signServiceIdentity(keys, 'land', 'enterprise', bodyHash(query, {}));
+    expect((await postGraphQL(population.url, query, {}, { 'x-lien-thong-identity': elsewhere })).status).toBe(401);
   });
 
   test('the four operations work through the gateway over HTTP, the identity signed per subgraph', async () => {

@@ -4,7 +4,7 @@ import { scopeCondition, type Jurisdiction, type ScopeColumns } from '../../shar
 import { groupedLoader, keyedLoader } from '../../shared/loaders';
 import { keysetSource } from '../../shared/keyset';
 import { connectionLoaders, type ListKind } from '../../shared/pagination';
-import { Enterprise } from './entities';
+import { Enterprise, type EnterpriseEvent } from './entities';
 
 export const ENTERPRISE_LIST: ListKind = { name: 'enterprise', keyPattern: /^\d{10}(\d{3})?$/ };
 
@@ -13,7 +13,12 @@ export const enterpriseColumns = (t: string): string => `${t}.tax_code AS "taxCo
   ${t}.status, ${t}.founded_on::text AS "foundedOn", ${t}.head_office_province_code AS "headOfficeProvinceCode",
   ${t}.head_office_commune_code AS "headOfficeCommuneCode", ${t}.head_office_address AS "headOfficeAddress",
   ${t}.charter_capital::float8 AS "charterCapital", ${t}.industry_codes AS "industryCodes",
-  ${t}.legal_representative_id AS "legalRepresentativeId"`;
+  ${t}.legal_representative_id AS "legalRepresentativeId", ${t}.version`;
+
+const EVENT_COLUMNS = `id::text AS id, tax_code AS "taxCode",
+  to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "recordedAt", kind, enterprise_version AS "enterpriseVersion",
+  from_status AS "fromStatus", to_status AS "toStatus", from_representative_id AS "fromRepresentativeId",
+  to_representative_id AS "toRepresentativeId", reason`;
 
 /**
  * Jurisdiction over the link between an enterprise and its legal representative (the register
@@ -38,6 +43,19 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache:
       (codes: readonly string[]) => db.getRepository(Enterprise).findBy({ taxCode: In([...codes]) }),
       (e) => e.taxCode,
       shared('enterpriseByTaxCode', ['Enterprise']),
+    ),
+    /** The register's history of enterprises, oldest first (public; representatives are shown per jurisdiction by the resolver). */
+    eventsOfEnterprise: groupedLoader(
+      (codes: readonly string[]): Promise<EnterpriseEvent[]> =>
+        db.query(`SELECT ${EVENT_COLUMNS} FROM enterprise.enterprise_event WHERE tax_code = ANY($1) ORDER BY id`, [codes]),
+      (e) => e.taxCode,
+      shared('eventsOfEnterprise', ['Enterprise']),
+    ),
+    eventById: keyedLoader(
+      (ids: readonly string[]): Promise<EnterpriseEvent[]> =>
+        db.query(`SELECT ${EVENT_COLUMNS} FROM enterprise.enterprise_event WHERE id = ANY($1::bigint[])`, [ids]),
+      (e) => e.id,
+      shared('eventById', ['Enterprise']),
     ),
     /** Enterprises a resident represents, within the caller's jurisdiction over that link. */
     enterprisesOfRepresentative: groupedLoader(

@@ -50,4 +50,8 @@ export class Enterprise {
 
   @Column({ name: 'legal_representative_id', type: 'varchar', length: 12 })
   legalRepresentativeId!: string;
+
+  /** Bumped by every change (optimistic concurrency). */
+  @Column({ type: 'integer', default: 1 })
+  version!: number;
 }

@@ -1,4 +1,5 @@
 import { Enterprise } from './Enterprise';
+import { EnterpriseEvent } from './EnterpriseEvent';
 
-export { Enterprise };
-export const entities = [Enterprise];
+export { Enterprise, EnterpriseEvent };
+export const entities = [Enterprise, EnterpriseEvent];

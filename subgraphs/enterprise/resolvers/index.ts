@@ -1,6 +1,7 @@
-import { CommuneCodeScalar, DateScalar, ProvinceCodeScalar, TaxCodeScalar } from '../../../shared/scalars';
+import { CitizenIdScalar, CommuneCodeScalar, DateScalar, ProvinceCodeScalar, TaxCodeScalar } from '../../../shared/scalars';
 import { Commune } from './Commune';
 import { Enterprise } from './Enterprise';
+import { EnterpriseChange, EnterpriseEvent, Mutation } from './Mutation';
 import { Query } from './Query';
 import { Resident } from './Resident';
 
@@ -9,7 +10,11 @@ export const resolvers = {
   TaxCode: TaxCodeScalar,
   ProvinceCode: ProvinceCodeScalar,
   CommuneCode: CommuneCodeScalar,
+  CitizenId: CitizenIdScalar,
   Query,
+  Mutation,
+  EnterpriseChange,
+  EnterpriseEvent,
   Enterprise,
   Resident,
   Commune,
