@@ -25,6 +25,11 @@ export interface GatewayContext {
   personal: PersonalReads;
   /** The raw request body (HTTP POST), when the response may be cached under it. */
   rawBody?: string;
+  /**
+   * Entity types that subgraphs in other processes report this request's writes changed: the
+   * response cache stops serving them before the response leaves (responseCache.ts).
+   */
+  changed?: Set<string>;
 }
 
 /** A request id from the client when it is safe to log, else a fresh one. */

@@ -28,7 +28,7 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     request.http?.headers.set('x-request-id', context.meta.requestId);
   }
 
-  /** Collects what the subgraph reports it read (for the response cache's audit of later hits). */
+  /** Collects what the subgraph reports it read (for the response cache's audit of later hits) and changed (writes). */
   override didReceiveResponse({
     response,
     context,
@@ -39,6 +39,10 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
         if (typeof s === 'string') context.personal.subjects.add(s);
       for (const f of Array.isArray(reported.fields) ? reported.fields : []) if (typeof f === 'string') context.personal.fields.add(f);
       if (reported.denied === true) context.personal.denied = true;
+    }
+    const invalidated = response.extensions?.invalidated;
+    if (Array.isArray(invalidated)) {
+      for (const type of invalidated) if (typeof type === 'string') (context.changed ??= new Set()).add(type);
     }
     return response;
   }

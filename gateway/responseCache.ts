@@ -142,6 +142,8 @@ export function createResponseCache(options: {
       const consistent = caching.bus.consistent();
       return {
         async willSendResponse({ response, overallCachePolicy, contextValue: ctx, request }) {
+          // A write in a subgraph process: what this gateway cached of it must not be served after this answer.
+          if (ctx.changed?.size) await caching.bus.observe([...ctx.changed]);
           const body = ctx.rawBody ?? contextValue.rawBody;
           if (!consistent || body === undefined || request.http?.method !== 'POST') return;
           if (response.body.kind !== 'single' || response.body.singleResult.errors || ctx.personal.denied) return;

@@ -186,6 +186,12 @@ export interface InvalidationBus {
   epoch(): string;
   invalidate(tags: readonly string[]): Promise<void>;
   /**
+   * Another process reports that it changed entities of these tags (and bumped them on the shared
+   * bus, if there is one): resolves once this instance no longer serves what it cached of them —
+   * with Redis by reloading the versions, in memory by bumping its own.
+   */
+  observe(tags: readonly string[]): Promise<void>;
+  /**
    * Resolves once the versions were loaded (immediately for the in-memory bus), or once the first
    * attempt gave up while Redis is unreachable: check {@link consistent} afterwards.
    */
@@ -213,6 +219,9 @@ export class MemoryBus implements InvalidationBus {
     for (const t of tags) this.versions.set(t, (this.versions.get(t) ?? 0) + 1);
     this.total += tags.length;
     this.metrics.add('entity', 'invalidations', tags.length);
+  }
+  observe(tags: readonly string[]): Promise<void> {
+    return this.invalidate(tags);
   }
   async ready(): Promise<void> {}
   consistent(): boolean {
@@ -334,6 +343,10 @@ export class RedisBus implements InvalidationBus {
       for (const t of tags) this.pending.add(t);
       this.metrics.add('entity', 'errors');
     }
+  }
+
+  async observe(tags: readonly string[]): Promise<void> {
+    if (tags.length > 0) await this.reload();
   }
 
   ready(): Promise<void> {

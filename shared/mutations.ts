@@ -35,6 +35,8 @@ export interface MutationContext {
   service: string;
   schema: string;
   bus: InvalidationBus;
+  /** Collects the entity types changed, for the gateway of a separate process (see server.ts). */
+  changed: Set<string>;
 }
 
 /** What a write did: the result to return (and to replay), and whose records it changed. */
@@ -233,6 +235,7 @@ export async function runMutation<R>(ctx: MutationContext, spec: MutationSpec<R>
   if (!outcome.replayed) {
     // The bus retries a bump Redis could not take, and bypasses the caches until then.
     await ctx.bus.invalidate(spec.invalidates).catch(() => undefined);
+    for (const type of spec.invalidates) ctx.changed.add(type);
   }
   return outcome;
 }

@@ -1,10 +1,28 @@
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { AuditLog } from './audit';
 import { maskError } from './errors';
 import type { Logger } from './logger';
 import { personalDataPlugin } from './personalData';
 import { buildSchema, type SubgraphContext, type SubgraphModule } from './subgraph';
+
+/**
+ * Reports the entity types a request's writes changed in `extensions.invalidated`, so a gateway in
+ * another process stops serving cached responses that hold them before it answers (without a
+ * shared Redis it would never hear of the change otherwise).
+ */
+function changesPlugin<C extends { changed: Set<string> }>(): ApolloServerPlugin<C> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, response }) {
+          if (contextValue.changed.size === 0 || response.body.kind !== 'single') return;
+          response.body.singleResult.extensions = { ...response.body.singleResult.extensions, invalidated: [...contextValue.changed] };
+        },
+      };
+    },
+  };
+}
 
 /**
  * One subgraph as a GraphQL service, the same in its own process and embedded in the gateway:
@@ -18,7 +36,11 @@ export function createSubgraphServer<L>(module: SubgraphModule<L>, auditLog: Aud
     // Subgraphs are reached by the gateway only; the gateway decides what clients may introspect.
     introspection: true,
     // No Apollo Studio here: traces would only cost time.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), personalDataPlugin<SubgraphContext<L>>(module.name, classification, auditLog)],
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      personalDataPlugin<SubgraphContext<L>>(module.name, classification, auditLog),
+      changesPlugin<SubgraphContext<L>>(),
+    ],
     formatError: maskError((error) => log.error({ err: error }, 'resolver failed')),
   });
 }

@@ -27,6 +27,8 @@ export interface SubgraphContext<L> {
   audit: AccessRecorder;
   /** Where writes announce the entity types they changed, so every cache drops them. */
   bus: InvalidationBus;
+  /** The entity types this request's writes changed, reported to the gateway with the response. */
+  changed: Set<string>;
   /** Existence checks of records owned by other subgraphs, for writes (see references.ts). */
   references: References;
 }
@@ -99,6 +101,7 @@ export function createContext<L>(
     loaders: module.createLoaders(db, jurisdiction, cache),
     audit: new AccessRecorder(),
     bus: cache.bus,
+    changed: new Set(),
     references,
   };
 }

@@ -127,6 +127,36 @@ async function expectOperationsWork(url: string, headers: Record<string, string>
     }
   });
 
+  test('a write in a subgraph process makes the gateway stop serving its cached public copy at once', async () => {
+    const db = await createDataSource({ target: { kind: 'postgres', url: databaseUrl }, entities: [] });
+    await db.initialize();
+    const [enterprise] = (await db
+      .query(
+        `SELECT tax_code AS id FROM enterprise.enterprise WHERE head_office_province_code = $1 AND status = 'ACTIVE' ORDER BY tax_code LIMIT 1`,
+        [DENSE_PROVINCE],
+      )
+      .finally(() => db.destroy())) as { id: string }[];
+    const read = async () => {
+      const response = await fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: 'query ($t: TaxCode!) { enterprise(taxCode: $t) { status } }', variables: { t: enterprise!.id } }),
+      });
+      const body = (await response.json()) as { data: { enterprise: { status: string } } };
+      return { status: body.data.enterprise.status, cache: response.headers.get('x-cache') };
+    };
+    expect(await read()).toEqual({ status: 'ACTIVE', cache: null });
+    expect(await read()).toEqual({ status: 'ACTIVE', cache: 'HIT' });
+    const changed = await postGraphQL(
+      gateway.url,
+      `mutation ($t: TaxCode!) { changeEnterpriseStatus(input: { taxCode: $t, status: SUSPENDED, reason: "Tạm ngừng" }) { enterprise { status } } }`,
+      { t: enterprise!.id },
+      officer,
+    );
+    expect(changed.body.errors).toBeUndefined();
+    expect(await read()).toEqual({ status: 'SUSPENDED', cache: null });
+  });
+
   test('a SERVICE identity sees whether records exist, never their personal fields', async () => {
     const keys = await importInternalKeys(undefined, readJson(files.internalPublic), {
       privateJwk: readJson(files.servicePrivate),

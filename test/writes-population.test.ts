@@ -121,6 +121,25 @@ describe('population writes (through the gateway)', () => {
     expect(JSON.stringify(old.data)).not.toContain(mover.citizenId);
   });
 
+  test('changePermanentResidence into an existing household of another commune', async () => {
+    const from = await householdOf(A, 3, 9);
+    const into = await householdOf(B, 1);
+    const mover = from.members[2]!;
+    const result = await w.mutate(
+      'changePermanentResidence',
+      'ChangePermanentResidenceInput',
+      { citizenId: mover.citizenId, householdId: into.id, relationshipToHead: 'OTHER' },
+      CHANGE,
+      officerB,
+    );
+    expect(result.errors).toBeUndefined();
+    expect(await residentRow(mover.citizenId)).toMatchObject({ householdId: into.id, relationship: 'OTHER', commune: B });
+    const households = (
+      result.data!.changePermanentResidence as { households: { id: string; members: { resident: { citizenId: string } }[] }[] }
+    ).households;
+    expect(households.find((h) => h.id === into.id)!.members.map((m) => m.resident.citizenId)).toContain(mover.citizenId);
+  });
+
   test('moveHousehold moves every member; changeHouseholdHead keeps exactly one head', async () => {
     const household = await householdOf(A, 3, 2);
     const moved = await w.mutate(

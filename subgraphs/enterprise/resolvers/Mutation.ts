@@ -17,7 +17,7 @@ interface Common {
 /** The legal representative must be a resident of the population database. */
 async function checkResident(ctx: Context, citizenId: string, argument: string): Promise<void> {
   const found = await ctx.references.find('Resident', 'citizenId', [citizenId]);
-  if (!found.has(citizenId)) throw badInput(argument, citizenId, 'no resident with this citizenId is registered');
+  if (!found.has(citizenId)) throw badInput(argument, citizenId, 'no living resident with this citizenId is registered');
 }
 
 export const Mutation = {

@@ -59,7 +59,7 @@ async function checkHoldersExist(ctx: Context, holdings: readonly writes.Holding
       throw badInput(
         `${unknown.argument}.holder.${keyField}`,
         unknown.holderId,
-        `no ${typename.toLowerCase()} with this ${keyField} is registered`,
+        typename === 'Resident' ? 'no living resident with this citizenId is registered' : 'no enterprise with this taxCode is registered',
       );
   }
 }

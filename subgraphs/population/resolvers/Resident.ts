@@ -15,9 +15,16 @@ export async function findResident(citizenId: string, via: string, ctx: Context)
 }
 
 export const Resident = {
-  /** References with a malformed key resolve to null, like unknown ones. */
-  __resolveReference: (ref: { citizenId: string }, ctx: Context) =>
-    CODE_PATTERNS.citizenId.test(ref.citizenId) ? findResident(ref.citizenId, 'Resident', ctx) : null,
+  /**
+   * References with a malformed key resolve to null, like unknown ones. For another subgraph's
+   * existence check (SERVICE) a deceased resident is null too: nobody can become a holder or a
+   * representative after their death.
+   */
+  __resolveReference: async (ref: { citizenId: string }, ctx: Context) => {
+    if (!CODE_PATTERNS.citizenId.test(ref.citizenId)) return null;
+    const found = await findResident(ref.citizenId, 'Resident', ctx);
+    return ctx.identity.role === 'SERVICE' && found?.deathDate ? null : found;
+  },
   permanentResidence: (r: ResidentRow) => ({ code: r.permanentCommuneCode }),
   currentResidence: (r: ResidentRow) => ({ code: r.currentCommuneCode }),
   household: (r: ResidentRow) => (r.householdId ? { id: r.householdId } : null),
