@@ -64,25 +64,6 @@ export async function signServiceIdentity(keys: InternalKeys, caller: string, au
     .sign(keys.servicePrivateKey);
 }
 
-async function verifyServiceIdentity(keys: InternalKeys, audience: string, token: string, hash: string) {
-  if (!keys.servicePublicKey) throw unauthenticated('no service key configured');
-  let payload: Record<string, unknown>;
-  try {
-    ({ payload } = await jwtVerify(token, keys.servicePublicKey, {
-      issuer: SERVICE_ISSUER,
-      audience,
-      algorithms: [ALGORITHM],
-      maxTokenAge: LIFETIME_SECONDS,
-    }));
-  } catch {
-    throw unauthenticated('invalid identity');
-  }
-  if (payload.bh !== hash) throw unauthenticated('identity issued for another request');
-  const caller = str(payload.sub);
-  if (!caller) throw unauthenticated('invalid identity');
-  return { identity: serviceIdentity(caller), meta: { requestId: `service:${caller}`, purpose: null } };
-}
-
 /** Binds a token to one request body: sha256 of the query and its variables as sent. */
 export function bodyHash(query: string, variables: unknown): string {
   return createHash('sha256')
@@ -115,6 +96,18 @@ function unauthenticated(reason: string): GraphQLError {
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
+/** The claims of `token` once its signature, issuer, audience, age and binding to `hash` are checked. */
+async function verifiedPayload(key: KeyLike | Uint8Array, issuer: string, audience: string, token: string, hash: string) {
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(token, key, { issuer, audience, algorithms: [ALGORITHM], maxTokenAge: LIFETIME_SECONDS }));
+  } catch {
+    throw unauthenticated('invalid identity');
+  }
+  if (payload.bh !== hash) throw unauthenticated('identity issued for another request');
+  return payload;
+}
+
 /** Checks a token's signature, audience, age and binding to `hash`; returns what it states. */
 export async function verifyIdentity(
   keys: InternalKeys,
@@ -130,19 +123,13 @@ export async function verifyIdentity(
     throw unauthenticated('invalid identity');
   }
   // Another subgraph's existence check: it can only ever be the SERVICE identity.
-  if (issuer === SERVICE_ISSUER) return verifyServiceIdentity(keys, audience, token, hash);
-  let payload: Record<string, unknown>;
-  try {
-    ({ payload } = await jwtVerify(token, keys.publicKey, {
-      issuer: ISSUER,
-      audience,
-      algorithms: [ALGORITHM],
-      maxTokenAge: LIFETIME_SECONDS,
-    }));
-  } catch {
-    throw unauthenticated('invalid identity');
+  if (issuer === SERVICE_ISSUER) {
+    if (!keys.servicePublicKey) throw unauthenticated('no service key configured');
+    const caller = str((await verifiedPayload(keys.servicePublicKey, SERVICE_ISSUER, audience, token, hash)).sub);
+    if (!caller) throw unauthenticated('invalid identity');
+    return { identity: serviceIdentity(caller), meta: { requestId: `service:${caller}`, purpose: null } };
   }
-  if (payload.bh !== hash) throw unauthenticated('identity issued for another request');
+  const payload = await verifiedPayload(keys.publicKey, ISSUER, audience, token, hash);
   const id = (payload.id ?? {}) as Record<string, unknown>;
   const meta = (payload.meta ?? {}) as Record<string, unknown>;
   const role = str(id.role);

@@ -239,3 +239,20 @@ export async function runMutation<R>(ctx: MutationContext, spec: MutationSpec<R>
   }
   return outcome;
 }
+
+/**
+ * Issues a new identifier (citizen ID, certificate number, tax code): candidates drawn at random
+ * until one is not `taken`. Inside the write's transaction; a concurrent write issuing the same one
+ * fails on the table's unique key and comes back as CONFLICT.
+ */
+export async function issueUnused(
+  what: string,
+  candidate: () => string | null,
+  taken: (value: string) => Promise<boolean>,
+): Promise<string> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const value = candidate();
+    if (value !== null && !(await taken(value))) return value;
+  }
+  throw new Error(`No free ${what} found`);
+}

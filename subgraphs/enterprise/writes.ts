@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { badInput } from '../../shared/errors';
 import { taxCodeCheckDigit } from '../../shared/identifiers';
-import { authorizePlace, checkVersion, missing, type Change, type MutationContext } from '../../shared/mutations';
+import { authorizePlace, checkVersion, issueUnused, missing, type Change, type MutationContext } from '../../shared/mutations';
 import { foldForSearch } from '../../shared/text';
 import type { Enterprise } from './entities';
 import { enterpriseColumns } from './loaders';
@@ -26,17 +26,17 @@ const TRANSITIONS: Record<string, readonly string[]> = {
   DISSOLVED: [],
 };
 
-/** A 10-digit enterprise code with a correct check digit, not yet issued. */
-async function issueTaxCode(em: EntityManager): Promise<string> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const first9 = String(10_000_000 + randomInt(90_000_000)).padStart(9, '0');
-    const check = taxCodeCheckDigit(first9);
-    if (check === null) continue;
-    const code = first9 + String(check);
-    const taken = (await em.query(`SELECT 1 FROM enterprise.enterprise WHERE tax_code = $1`, [code])) as unknown[];
-    if (taken.length === 0) return code;
-  }
-  throw new Error('No free enterprise code found');
+/** A 10-digit enterprise code with a correct check digit, not yet issued (prefixes 010000000–099999999). */
+function issueTaxCode(em: EntityManager): Promise<string> {
+  return issueUnused(
+    'enterprise code',
+    () => {
+      const first9 = String(10_000_000 + randomInt(90_000_000)).padStart(9, '0');
+      const check = taxCodeCheckDigit(first9);
+      return check === null ? null : first9 + String(check);
+    },
+    async (code) => ((await em.query(`SELECT 1 FROM enterprise.enterprise WHERE tax_code = $1`, [code])) as unknown[]).length > 0,
+  );
 }
 
 async function recordEvent(

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { badInput } from '../../shared/errors';
-import { authorizePlace, checkVersion, missing, type Change, type MutationContext } from '../../shared/mutations';
+import { authorizePlace, checkVersion, issueUnused, missing, type Change, type MutationContext } from '../../shared/mutations';
 import type { LandParcel, RecordedHolding } from './entities';
 import { parcelColumns } from './loaders';
 
@@ -42,14 +42,13 @@ const residentsAmong = (holdings: readonly { holderType: string; holderId: strin
 const SERIES_LETTERS = 'ABCDEGHKLMNOPQRSTUVXY';
 
 /** A certificate number like "DK 407319" not yet issued. */
-async function issueCertificateNumber(em: EntityManager): Promise<string> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const series = SERIES_LETTERS[randomInt(SERIES_LETTERS.length)]! + SERIES_LETTERS[randomInt(SERIES_LETTERS.length)]!;
-    const number = `${series} ${String(randomInt(1_000_000)).padStart(6, '0')}`;
-    const taken = (await em.query(`SELECT 1 FROM land.land_parcel WHERE certificate_number = $1`, [number])) as unknown[];
-    if (taken.length === 0) return number;
-  }
-  throw new Error('No free certificate number found');
+function issueCertificateNumber(em: EntityManager): Promise<string> {
+  const letter = () => SERIES_LETTERS[randomInt(SERIES_LETTERS.length)]!;
+  return issueUnused(
+    'certificate number',
+    () => `${letter()}${letter()} ${String(randomInt(1_000_000)).padStart(6, '0')}`,
+    async (number) => ((await em.query(`SELECT 1 FROM land.land_parcel WHERE certificate_number = $1`, [number])) as unknown[]).length > 0,
+  );
 }
 
 async function writeHoldings(

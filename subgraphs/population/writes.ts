@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { badInput } from '../../shared/errors';
 import { formatCitizenId, LEGACY_PROVINCE_CODES, type Sex } from '../../shared/identifiers';
-import { authorizePlace, checkVersion, missing, type Change, type MutationContext } from '../../shared/mutations';
+import { authorizePlace, checkVersion, issueUnused, missing, type Change, type MutationContext } from '../../shared/mutations';
 import { foldForSearch } from '../../shared/text';
 import type { Household, Resident } from './entities';
 import { HOUSEHOLD_COLUMNS, RESIDENT_COLUMNS } from './loaders';
@@ -183,13 +183,12 @@ async function foundHousehold(
 }
 
 /** A citizen ID not yet issued for this place of birth, sex and year (serials drawn at random, checked free). */
-async function issueCitizenId(em: EntityManager, birthProvinceCode: string, sex: Sex, birthYear: number): Promise<string> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const id = formatCitizenId(birthProvinceCode, sex, birthYear, randomInt(1_000_000));
-    const taken = (await em.query(`SELECT 1 FROM population.resident WHERE citizen_id = $1`, [id])) as unknown[];
-    if (taken.length === 0) return id;
-  }
-  throw new Error(`No free citizen ID serial found for ${birthProvinceCode}/${sex}/${birthYear}`);
+function issueCitizenId(em: EntityManager, birthProvinceCode: string, sex: Sex, birthYear: number): Promise<string> {
+  return issueUnused(
+    'citizen ID serial',
+    () => formatCitizenId(birthProvinceCode, sex, birthYear, randomInt(1_000_000)),
+    async (id) => ((await em.query(`SELECT 1 FROM population.resident WHERE citizen_id = $1`, [id])) as unknown[]).length > 0,
+  );
 }
 
 export interface BirthInput {
