@@ -7,6 +7,7 @@ import { EXAMPLES, PERSONAS } from '../gateway/explorer/src/examples';
 import { headerValue, operationNameFor, readClaims, requestHeaders } from '../gateway/explorer/src/request';
 import { loadConfig } from '../shared/config';
 import { writeKeyFiles } from '../shared/keys';
+import { openTestHub } from './helpers/hub';
 import { OPERATIONS } from './helpers/operations';
 import { embeddedDefaultEnv, postGraphQL, startService, type Service } from './helpers/processes';
 
@@ -83,6 +84,22 @@ describe('the explorer bundle', () => {
     for (const persona of PERSONAS) expect(EXAMPLES.some((e) => e.persona === persona.id)).toBe(true);
     expect(new Set(EXAMPLES.map((e) => e.name)).size).toBe(EXAMPLES.length);
     expect(EXAMPLES.map((e) => e.name)).toEqual(expect.arrayContaining(['MyDataAccesses', 'SearchProvinces']));
+  });
+
+  test('every example is a valid operation of today’s supergraph (examples never rot)', async () => {
+    const hub = await openTestHub();
+    try {
+      for (const example of EXAMPLES) {
+        const result = await hub.run(example.query, example.variables ?? {});
+        const codes = (result.errors ?? []).map((e) => e.extensions?.code);
+        expect([example.name, codes.filter((c) => c === 'GRAPHQL_VALIDATION_FAILED' || c === 'GRAPHQL_PARSE_FAILED')]).toEqual([
+          example.name,
+          [],
+        ]);
+      }
+    } finally {
+      await hub.close();
+    }
   });
 
   test('requests are JSON POSTs with the pasted token and purpose; the headers editor wins', () => {

@@ -304,7 +304,17 @@ Error generating stack: `+r.message+`
     totalCount
     edges { node { id area commune { name } holders { __typename ... on Resident { fullName } ... on Enterprise { name } } } }
   }
-}`,variables:{province:"01"}},{name:"MyDataAccesses",persona:"CITIZEN",description:"Who read my personal data, when and why (newest first).",query:`query MyDataAccesses {
+}`,variables:{province:"01"}},{name:"TransferLandUseRights",persona:"PROVINCE_OFFICER",description:"A write: transfer half of a parcel’s rights. Fill in a parcel of ParcelToTransfer (its id, version and holder) and a buyer; run it twice with the same idempotencyKey: the second answers replayed: true.",query:`mutation TransferLandUseRights($input: TransferLandUseRightsInput!) {
+  transferLandUseRights(input: $input) {
+    parcel { id version certificateNumber holdings { share holder { ... on Resident { citizenId fullName } ... on Enterprise { taxCode name } } } }
+    transfer { id certificateNumber previousCertificateNumber }
+    replayed
+  }
+}`,variables:{input:{idempotencyKey:"change-me-to-a-new-uuid",parcelId:"",expectedVersion:1,from:[{holder:{citizenId:""},share:50}],to:[{holder:{citizenId:""},share:50}]}}},{name:"ParcelToTransfer",persona:"PROVINCE_OFFICER",description:"Parcels of Phường Ba Đình with their version and holders: the values TransferLandUseRights needs.",query:`query ParcelToTransfer {
+  commune(code: "00004") {
+    landParcels(first: 5) { edges { node { id version holdings { share holder { ... on Resident { citizenId } } } } } }
+  }
+}`},{name:"MyDataAccesses",persona:"CITIZEN",description:"Who read my personal data, when and why (newest first).",query:`query MyDataAccesses {
   myDataAccesses(first: 20) {
     totalCount
     edges { node { at organisation role purpose fields outcome requestId } }
