@@ -349,6 +349,8 @@ describe('npm start on the embedded default (PGlite in a fresh folder, nothing e
         },
       ],
       ['without a role', async () => signToken(issuer, { commune: '00004' }, { sub: 'officer-1' })],
+      // SERVICE is the subgraphs' own role for existence checks: never accepted from a user's token.
+      ['with the internal SERVICE role', async () => signToken(issuer, { role: 'SERVICE' }, { sub: 'land' })],
       ['a commune officer without a commune', async () => signToken(issuer, { role: 'COMMUNE_OFFICER' }, { sub: 'officer-1' })],
       ['not a JWT', async () => 'not-a-token'],
     ])('%s: 401 UNAUTHENTICATED, nothing read', async (_label, make) => {
