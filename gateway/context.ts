@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
 import { acceptRequestId, type RequestInfo } from '../shared/http';
 import type { Identity, RequestMeta } from '../shared/identity';
+import type { TraceContext } from '../shared/trace';
 import type { Authenticate } from './auth';
 
 /**
@@ -30,6 +31,8 @@ export interface GatewayContext {
    * response cache stops serving them before the response leaves (responseCache.ts).
    */
   changed?: Set<string>;
+  /** The request's W3C trace context (passed on to the subgraphs as `traceparent`); absent outside HTTP. */
+  trace?: TraceContext;
 }
 
 /** A request id from the client when it is safe to log, else a fresh one. */
@@ -61,5 +64,6 @@ export function contextFactory(authenticate: Authenticate) {
     meta: { requestId: info?.requestId ?? requestIdFrom(req.headers['x-request-id']), purpose: purposeFrom(req.headers['x-purpose']) },
     personal: newPersonalReads(),
     ...(info?.rawBody !== undefined ? { rawBody: info.rawBody } : {}),
+    ...(info ? { trace: info.trace } : {}),
   });
 }

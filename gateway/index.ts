@@ -1,9 +1,12 @@
+import type { DataSource } from 'typeorm';
 import { createAuditLog, type AuditLog } from '../shared/audit';
 import { groupCommit } from '../shared/auditBatch';
 import { loadConfig, subgraphUrls } from '../shared/config';
 import { healthCheck } from '../shared/entityCache';
 import { createHttpHandler, listen } from '../shared/http';
 import { createLogger } from '../shared/logger';
+import { createMetrics, poolStats, recordResponses } from '../shared/metrics';
+import { createReadiness } from '../shared/readiness';
 import { stopGracefully } from '../shared/run';
 import { seedSynthetic } from '../cli/seed';
 import { subgraphs } from '../subgraphs';
@@ -31,7 +34,7 @@ async function main(): Promise<void> {
   const keys = await loadGatewayKeys(config);
   const caches = createGatewayCaches(config, log);
   let transport: SubgraphTransport;
-  let db;
+  let db: DataSource | undefined;
   let auditLog: AuditLog | null = null;
   if (Object.keys(urls).length > 0) {
     transport = { kind: 'remote', urls, keys: keys.internal };
@@ -63,6 +66,9 @@ async function main(): Promise<void> {
   const responseCache = caches
     ? createResponseCache({ caching: caches.response, authenticate: keys.authenticate, auditLog, log })
     : undefined;
+  const metrics = createMetrics({ service: 'gateway', cache: caches?.metrics ?? null, pools: () => poolStats(db), processMetrics: true });
+  // Ready once the supergraph is loaded, while the embedded hub's database answers; Redis away is only "degraded".
+  const readiness = createReadiness({ ...(db ? { database: () => db.query('SELECT 1') } : {}), caching: caches });
   const apollo = createGatewayServer({
     supergraphSdl: readCommittedSupergraph(),
     transport,
@@ -70,8 +76,11 @@ async function main(): Promise<void> {
     introspection: config.NODE_ENV !== 'production',
     ...(responseCache ? { responseCache } : {}),
     ...(caches ? { persistedQueries: keyValueCache(caches.apq, 'apq') } : {}),
+    subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+    metrics,
   });
   await apollo.start();
+  readiness.started();
   // Hardening (see HARDENING.md): per-client rate limit, shared through Redis when configured.
   const redis = config.REDIS_URL ? connectRateLimitRedis(config.REDIS_URL, log) : undefined;
   const rateLimit = createRateLimit({ points: config.RATE_LIMIT_POINTS, durationSeconds: config.RATE_LIMIT_DURATION_SECONDS, redis, log });
@@ -90,6 +99,9 @@ async function main(): Promise<void> {
     ...(responseCache ? { preflight: responseCache.preflight } : {}),
     // 503 only when the database is down; "degraded" (still 200) while Redis is unreachable.
     health: healthCheck(caches, db ? async () => (await db.query('SELECT 1')).length === 1 : undefined),
+    ready: readiness.check,
+    metrics: metrics.page,
+    onResponse: recordResponses(metrics, log),
     static: config.EXPLORER_ENABLED ? [explorerSite(tokens)] : [],
   });
   const { server, url } = await listen(handler, config.PORT, config.HOST);
@@ -111,6 +123,8 @@ async function main(): Promise<void> {
     apollo,
     ...(db ? { db } : {}),
     log,
+    drain: readiness.drain,
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     extra: async () => {
       redis?.disconnect();
       await caches?.close();

@@ -6,12 +6,14 @@ import { disabledEntityCaching, type EntityCaching } from '../shared/entityCache
 import { maskError } from '../shared/errors';
 import type { InternalKeys } from '../shared/internalToken';
 import type { Logger } from '../shared/logger';
+import type { ServiceMetrics } from '../shared/metrics';
 import { createReferences } from '../shared/references';
 import type { SubgraphModule } from '../shared/subgraph';
 import type { GatewayContext } from './context';
 import { EmbeddedDataSource } from './embedded';
 import { hardenedApolloOptions, hardenFormatError, type QueryLimits } from './hardening';
 import { SignedDataSource } from './remote';
+import { DEFAULT_SUBGRAPH_TIMEOUT_MS, GuardedDataSource } from './subgraphFetch';
 import { textInputPlugin } from './textInput';
 import type { ResponseCache } from './responseCache';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
@@ -45,6 +47,13 @@ export interface GatewayOptions {
   responseCache?: ResponseCache;
   /** Where automatic persisted queries are kept (Redis or the in-process LRU); Apollo's own LRU without it. */
   persistedQueries?: KeyValueCache<string>;
+  /**
+   * How long to wait for each subgraph fetch (default {@link DEFAULT_SUBGRAPH_TIMEOUT_MS}): past it,
+   * the response goes out without that subgraph's fields and with a `SUBGRAPH_UNAVAILABLE` error.
+   */
+  subgraphTimeoutMs?: number;
+  /** This process's metrics: requests by operation and outcome, subgraph fetches. */
+  metrics?: ServiceMetrics;
 }
 
 /**
@@ -58,11 +67,12 @@ function dataSourceFor(
   name: string,
   log: Logger,
   embedded: EmbeddedSources,
+  timeoutMs: number,
 ): GraphQLDataSource<GatewayContext> {
   if (transport.kind === 'remote') {
     const url = transport.urls[name];
     if (!url) throw new Error(`No URL configured for subgraph "${name}"`);
-    return new SignedDataSource(name, url, transport.keys);
+    return new SignedDataSource(name, url, transport.keys, timeoutMs);
   }
   const module = transport.subgraphs.find((s) => s.name === name);
   if (!module) throw new Error(`Supergraph names subgraph "${name}", which is not in the registry`);
@@ -90,9 +100,15 @@ function dataSourceFor(
  */
 export function createGatewayServer(options: GatewayOptions): ApolloServer<GatewayContext> {
   const embedded: EmbeddedSources = new Map();
+  const timeoutMs = options.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS;
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name }) => dataSourceFor(options.transport, name, options.log, embedded),
+    buildService: ({ name }) =>
+      new GuardedDataSource(name, dataSourceFor(options.transport, name, options.log, embedded, timeoutMs), {
+        timeoutMs,
+        log: options.log,
+        metrics: options.metrics,
+      }),
     logger: options.log,
   });
   const introspection = options.introspection ?? true;
@@ -105,8 +121,16 @@ export function createGatewayServer(options: GatewayOptions): ApolloServer<Gatew
   return new ApolloServer<GatewayContext>({
     gateway,
     introspection,
+    // Shutdown is shared/run.ts's: Apollo's own signal handler would stop the server under
+    // in-flight requests and re-raise the signal, killing the process before they finish.
+    stopOnTerminationSignals: false,
     ...hardening,
-    plugins: [...hardening.plugins, textInputPlugin, ...(options.responseCache ? [options.responseCache.plugin] : [])],
+    plugins: [
+      ...(options.metrics ? [options.metrics.plugin<GatewayContext>()] : []),
+      ...hardening.plugins,
+      textInputPlugin,
+      ...(options.responseCache ? [options.responseCache.plugin] : []),
+    ],
     // A hash that does not match its query is refused by Apollo (PERSISTED_QUERY_HASH mismatch).
     ...(options.persistedQueries ? { persistedQueries: { cache: options.persistedQueries, ttl: 86_400 } } : {}),
     formatError: hardenFormatError(maskError((error) => options.log.error({ err: error }, 'request failed'))),

@@ -119,6 +119,13 @@ const settings = z.object({
   /** Requests per client per window at the gateway (0 turns the limit off). */
   RATE_LIMIT_POINTS: z.coerce.number().int().min(0).default(300),
   RATE_LIMIT_DURATION_SECONDS: z.coerce.number().int().min(1).default(60),
+  /**
+   * Milliseconds the gateway waits for each subgraph fetch: past it, the response goes out with
+   * that subgraph's fields missing and a SUBGRAPH_UNAVAILABLE error naming it.
+   */
+  SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).max(300_000).default(10_000),
+  /** Milliseconds in-flight requests have to finish after SIGTERM before they are cut. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
   /**

@@ -33,6 +33,13 @@ export const ErrorCode = {
   IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
   /** A record a write refers to lives in another subgraph that could not be asked; nothing was written. */
   REFERENCE_CHECK_FAILED: 'REFERENCE_CHECK_FAILED',
+  /**
+   * A subgraph (`extensions.service` names it) is down, failing or slower than the gateway's
+   * per-subgraph timeout: its fields are missing (null), the other subgraphs' fields are present.
+   */
+  SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
+  /** The service's database does not answer; the request may be retried (readiness is false meanwhile). */
+  DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
   /** Anything unexpected; details stay in the server log. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -70,9 +77,42 @@ const publicCodes = new Set<string>([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
+/** Driver and server codes of a database that cannot be reached (or is going away), as opposed to a failing statement. */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  'EAI_AGAIN',
+]);
+/** PostgreSQL SQLSTATEs: connection exceptions (08…), shutting down or starting up (57P01–57P03), too many connections (53300). */
+const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
+/** node-postgres's own messages for a connection that broke or never came (they carry no code). */
+const UNREACHABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|Connection ended unexpectedly|connection error/i;
+
+/**
+ * Whether `error` (a TypeORM QueryFailedError, a node-postgres error, or anything wrapping one as
+ * `driverError` or `cause`) says the database could not be reached, rather than that a statement failed.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    const { code, driverError, cause, errors } = e as Error & { code?: unknown; driverError?: unknown; errors?: unknown };
+    if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code))) return true;
+    if (UNREACHABLE_MESSAGE.test(e.message)) return true;
+    // Node reports a refused connection to a name with several addresses as an AggregateError.
+    if (Array.isArray(errors) && errors.some((inner) => isDatabaseUnavailable(inner))) return true;
+    e = driverError ?? cause;
+  }
+  return false;
+}
+
 /**
  * `formatError` for every server: errors with a public code pass through (without stack traces);
- * anything else is replaced by a generic message so SQL, file paths or internal URLs never leak.
+ * a database that cannot be reached becomes `DATABASE_UNAVAILABLE` (the client may retry); anything
+ * else is replaced by a generic message so SQL, file paths or internal URLs never leak.
  * `log` receives the original error for the server log.
  */
 export function maskError(log: (error: unknown) => void) {
@@ -82,7 +122,15 @@ export function maskError(log: (error: unknown) => void) {
       const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
-    log(unwrapResolverError(error));
+    const original = unwrapResolverError(error);
+    log(original);
+    if (isDatabaseUnavailable(original)) {
+      return {
+        message: 'The database is unavailable; retry later',
+        ...(formatted.path ? { path: formatted.path } : {}),
+        extensions: { code: ErrorCode.DATABASE_UNAVAILABLE },
+      };
+    }
     return {
       message: 'Internal server error',
       ...(formatted.path ? { path: formatted.path } : {}),

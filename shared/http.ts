@@ -1,17 +1,20 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { requestScope, type RequestScope } from './requestScope';
 import { createStaticSite, type StaticSite } from './staticFiles';
+import { traceFrom, traceparent, TRACEPARENT_HEADER } from './trace';
 
 /** What a rate limit decides for one request. */
 export type RateLimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
-/** What the HTTP layer knows of a request before GraphQL sees it. */
-export interface RequestInfo {
-  /** The request's id (see {@link acceptRequestId}); also sent back as `x-request-id`. */
-  requestId: string;
+/**
+ * What the HTTP layer knows of a request before GraphQL sees it: its id (see
+ * {@link acceptRequestId}; also sent back as `x-request-id`) and trace context (the client's
+ * `traceparent` continued, or a new trace; sent back as `traceparent`).
+ */
+export interface RequestInfo extends RequestScope {
   /** The raw body of a POST, as received (the response cache keys on it). */
   rawBody?: string;
 }
@@ -23,10 +26,33 @@ export interface EarlyResponse {
   body: string | Buffer;
 }
 
-/** The body of `/health`: `unavailable` (503) when the database is down, else `ok` or `degraded` (200), with details. */
+/** The body of `/health`: `unavailable` when the database is down, else `ok` or `degraded`, with details. */
 export interface HealthReport {
   status: 'ok' | 'degraded' | 'unavailable';
   [detail: string]: unknown;
+}
+
+/** The body of `/ready`: 200 when `ready` (Redis away still leaves a service ready, `degraded`), else 503. */
+export interface ReadyReport {
+  ready: boolean;
+  status: 'ok' | 'degraded' | 'unready';
+  [detail: string]: unknown;
+}
+
+/** What `/metrics` answers (Prometheus text exposition). */
+export interface MetricsPage {
+  contentType: string;
+  body: string;
+}
+
+/** One response of the HTTP layer, once it is sent: for the request counters of /metrics. */
+export interface ResponseRecord {
+  /** `/graphql`, `/health`, `/ready`, `/metrics`, or `other` (static files, 404s). */
+  route: string;
+  status: number;
+  seconds: number;
+  requestId: string;
+  traceId: string;
 }
 
 export interface HttpOptions<C extends BaseContext> {
@@ -38,11 +64,21 @@ export interface HttpOptions<C extends BaseContext> {
   /** Largest accepted request body, in bytes (413 above it). */
   maxBodyBytes?: number;
   /**
-   * What `/health` answers: true or a report whose status is not `unavailable` answers 200 (a
-   * `degraded` service, e.g. with Redis away, still serves), false or `unavailable` 503. A report
+   * What `/health` (liveness) answers: always 200 while the process can answer at all, so an
+   * orchestrator never restarts a service for an outage of what it depends on (it recovers by
+   * itself); the body says `ok`, `degraded` (Redis away) or `unavailable` (database down). A report
    * is sent as the body; a boolean as `{ status: "ok" | "unavailable" }`.
    */
   health?: () => Promise<boolean | HealthReport>;
+  /**
+   * What `/ready` (readiness) answers: 200 when the report is `ready`, else 503 (take it out of the
+   * load balancer). Without it, `/ready` is the same as being able to answer: 200.
+   */
+  ready?: () => Promise<ReadyReport>;
+  /** The Prometheus page of `/metrics`; without it, `/metrics` is a 404. */
+  metrics?: () => Promise<MetricsPage>;
+  /** Called once per response sent (for request counters); must not throw. */
+  onResponse?: (record: ResponseRecord) => void;
   /**
    * Consulted for every `/graphql` request before its body is read; a refusal is answered 429
    * with Retry-After. Should not reject: if it does, the request is let through (fail open).
@@ -69,8 +105,6 @@ const REQUEST_ID_HEADER = 'x-request-id';
  * nothing to inject with (gateway/context.ts's requestIdFrom applies this same function).
  */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
-
-const requestScope = new AsyncLocalStorage<RequestInfo>();
 
 /** An incoming `x-request-id` if it is safe to reuse (8–64 of `A-Z a-z 0-9 . _ -`), else undefined. */
 export function acceptRequestId(value: string | string[] | undefined): string | undefined {
@@ -125,10 +159,11 @@ function sendError(res: ServerResponse, status: number, code: string, message: s
 }
 
 /**
- * Serves an Apollo Server over plain `node:http`: `/graphql` (GET and POST), `/health` and the
- * static sites of `options.static`.
- * Every response carries an `x-request-id` (the client's if safe, else a new UUID), available to
- * the request's code through {@link currentRequestId}. Refusals of this layer (rate limit, body
+ * Serves an Apollo Server over plain `node:http`: `/graphql` (GET and POST), `/health`, `/ready`,
+ * `/metrics` and the static sites of `options.static`.
+ * Every response carries an `x-request-id` (the client's if safe, else a new UUID) and a
+ * `traceparent` (the client's trace continued, or a new one), available to the request's code
+ * through {@link currentRequestId} and `shared/requestScope.ts`. Refusals of this layer (rate limit, body
  * size, bad JSON) get a GraphQL-shaped JSON error with a stable code and the request id.
  */
 export function createHttpHandler<C extends BaseContext>(server: ApolloServer<C>, options: HttpOptions<C>) {
@@ -177,6 +212,7 @@ export function createHttpHandler<C extends BaseContext>(server: ApolloServer<C>
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
     headers.set(REQUEST_ID_HEADER, requestId);
+    headers.set(TRACEPARENT_HEADER, traceparent(info.trace));
     const url = new URL(req.url ?? '/', 'http://localhost');
     const response = await server.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
@@ -198,7 +234,21 @@ export function createHttpHandler<C extends BaseContext>(server: ApolloServer<C>
     if (url.pathname === '/health') {
       const result = options.health ? await options.health().catch(() => false) : true;
       const report: HealthReport = typeof result === 'boolean' ? { status: result ? 'ok' : 'unavailable' } : result;
-      sendJson(res, report.status === 'unavailable' ? 503 : 200, report);
+      sendJson(res, 200, report);
+      return;
+    }
+    if (url.pathname === '/ready') {
+      const report: ReadyReport = options.ready
+        ? await options.ready().catch((): ReadyReport => ({ ready: false, status: 'unready' }))
+        : { ready: true, status: 'ok' };
+      sendJson(res, report.ready ? 200 : 503, report);
+      return;
+    }
+    if (url.pathname === '/metrics' && options.metrics) {
+      const page = await options.metrics();
+      res.statusCode = 200;
+      res.setHeader('content-type', page.contentType);
+      res.end(page.body);
       return;
     }
     for (const site of sites) if (await site(req, res, url)) return;
@@ -221,11 +271,30 @@ export function createHttpHandler<C extends BaseContext>(server: ApolloServer<C>
     }
   };
 
+  const routes = new Set([GRAPHQL_PATH, '/health', '/ready', '/metrics']);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const info: RequestInfo = { requestId: acceptRequestId(req.headers[REQUEST_ID_HEADER]) ?? randomUUID() };
-    // Whoever reads the header from here on (context, logs) sees the id the client gets back.
+    const info: RequestInfo = {
+      requestId: acceptRequestId(req.headers[REQUEST_ID_HEADER]) ?? randomUUID(),
+      trace: traceFrom(req.headers[TRACEPARENT_HEADER]),
+    };
+    // Whoever reads the headers from here on (context, logs) sees the ids the client gets back.
     req.headers[REQUEST_ID_HEADER] = info.requestId;
     res.setHeader(REQUEST_ID_HEADER, info.requestId);
+    res.setHeader(TRACEPARENT_HEADER, traceparent(info.trace));
+    if (options.onResponse) {
+      const started = process.hrtime.bigint();
+      const onResponse = options.onResponse;
+      res.once('finish', () => {
+        const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+        onResponse({
+          route: routes.has(path) ? path : 'other',
+          status: res.statusCode,
+          seconds: Number(process.hrtime.bigint() - started) / 1e9,
+          requestId: info.requestId,
+          traceId: info.trace.traceId,
+        });
+      });
+    }
     await requestScope.run(info, () => handle(req, res, info));
   };
 }

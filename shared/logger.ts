@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { currentScope } from './requestScope';
 
 export type { Logger };
 
@@ -25,11 +26,19 @@ export function serializeError(error: unknown): Record<string, unknown> {
   };
 }
 
+/** The request id and trace id of the request being served, on every line logged while serving it. */
+function requestFields(): Record<string, string> {
+  const scope = currentScope();
+  return scope ? { requestId: scope.requestId, traceId: scope.trace.traceId } : {};
+}
+
 /**
  * JSON logs on stdout. Personal data (citizen IDs, names, addresses) must never be passed to a
- * logger: log codes, counts and request ids only; errors go through {@link serializeError}.
+ * logger: log codes, counts and request ids only; errors go through {@link serializeError}. Lines
+ * logged while serving a request carry its `requestId` and W3C `traceId` (the same in the gateway
+ * and every subgraph the request reaches).
  */
 export function createLogger(name: string, level = 'info', destination?: DestinationStream): Logger {
-  const options = { name, level, base: { service: name }, serializers: { err: serializeError } };
+  const options = { name, level, base: { service: name }, serializers: { err: serializeError }, mixin: requestFields };
   return destination ? pino(options, destination) : pino(options);
 }

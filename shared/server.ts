@@ -28,16 +28,25 @@ function changesPlugin<C extends { changed: Set<string> }>(): ApolloServerPlugin
  * One subgraph as a GraphQL service, the same in its own process and embedded in the gateway:
  * personal-data policy and audit plugin, masked errors. No side effects: the caller starts it.
  */
-export function createSubgraphServer<L>(module: SubgraphModule<L>, auditLog: AuditLog, log: Logger): ApolloServer<SubgraphContext<L>> {
+export function createSubgraphServer<L>(
+  module: SubgraphModule<L>,
+  auditLog: AuditLog,
+  log: Logger,
+  /** More plugins (a subgraph process's metrics). */
+  plugins: ApolloServerPlugin<SubgraphContext<L>>[] = [],
+): ApolloServer<SubgraphContext<L>> {
   const { schema, classification } = buildSchema(module);
   return new ApolloServer<SubgraphContext<L>>({
     schema,
     includeStacktraceInErrorResponses: false,
+    // Shutdown is shared/run.ts's (see gateway/server.ts): no signal handler of Apollo's own.
+    stopOnTerminationSignals: false,
     // Subgraphs are reached by the gateway only; the gateway decides what clients may introspect.
     introspection: true,
     // No Apollo Studio here: traces would only cost time.
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
+      ...plugins,
       personalDataPlugin<SubgraphContext<L>>(module.name, classification, auditLog),
       changesPlugin<SubgraphContext<L>>(),
     ],

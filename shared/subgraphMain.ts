@@ -8,6 +8,8 @@ import { createHttpHandler, listen } from './http';
 import { bodyHash, IDENTITY_HEADER, signServiceIdentity, verifyIdentity, type InternalKeys } from './internalToken';
 import { loadSubgraphKeys } from './keys';
 import { createLogger } from './logger';
+import { createMetrics, poolStats, recordResponses } from './metrics';
+import { createReadiness } from './readiness';
 import { stopGracefully } from './run';
 import { createReferences, type ExecutionResult, type References } from './references';
 import { createSubgraphServer } from './server';
@@ -63,7 +65,8 @@ function remoteReferences(module: SubgraphModule, config: Config, keys: Internal
  * environment, migrates its own schema (and the shared audit schema), loads its reference data and
  * serves /graphql and /health. Every request must carry the gateway's signed identity for this
  * subgraph and this body; anything else — a client calling `_entities` or `_service` directly — is
- * refused with 401. Needs PostgreSQL: the embedded PGlite can only be shared inside one process.
+ * refused with 401. `/ready` follows the database (and turns 503 on SIGTERM), `/metrics` serves its
+ * Prometheus metrics. Needs PostgreSQL: the embedded PGlite can only be shared inside one process.
  */
 export async function runSubgraph(module: SubgraphModule, env: Record<string, string | undefined>): Promise<void> {
   const config = loadConfig(env);
@@ -99,8 +102,11 @@ export async function runSubgraph(module: SubgraphModule, env: Record<string, st
   await db.initialize();
   if (module.seedReference) await module.seedReference(db, cache.bus);
   const references = remoteReferences(module, config, keys);
-  const apollo = createSubgraphServer(module, groupCommit(createAuditLog(db)), log);
+  const metrics = createMetrics({ service: module.name, cache: cache.metrics, pools: () => poolStats(db), processMetrics: true });
+  const readiness = createReadiness({ database: () => db.query('SELECT 1'), caching: cache });
+  const apollo = createSubgraphServer(module, groupCommit(createAuditLog(db)), log, [metrics.plugin()]);
   await apollo.start();
+  readiness.started();
   const handler = createHttpHandler(apollo, {
     context: async (req, body) => {
       const { query, variables } = requestOf(body);
@@ -115,8 +121,20 @@ export async function runSubgraph(module: SubgraphModule, env: Record<string, st
     },
     // 503 only when the database is down; "degraded" (still 200) while Redis is unreachable.
     health: healthCheck(cache, async () => (await db.query('SELECT 1')).length === 1),
+    // Not ready while the database does not answer; ready again by itself when it does.
+    ready: readiness.check,
+    metrics: metrics.page,
+    onResponse: recordResponses(metrics, log),
   });
   const { server, url } = await listen(handler, config.PORT, config.HOST);
   log.info({ url }, 'subgraph ready');
-  stopGracefully({ http: server, apollo, db, log, extra: () => cache.close() });
+  stopGracefully({
+    http: server,
+    apollo,
+    db,
+    log,
+    extra: () => cache.close(),
+    drain: readiness.drain,
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  });
 }

@@ -6,6 +6,7 @@ import { readCommittedSupergraph } from '../gateway/supergraph';
 import { createAuditLog } from '../shared/audit';
 import type { StatementCounter } from '../shared/db';
 import { disabledEntityCaching, healthCheck, type EntityCaching } from '../shared/entityCache';
+import { createReadiness } from '../shared/readiness';
 import { createHttpHandler, listen } from '../shared/http';
 import type { Identity } from '../shared/identity';
 import { createLogger } from '../shared/logger';
@@ -287,12 +288,15 @@ describeWithRedis('entity cache shared by two gateways on one Redis', () => {
     await server.start();
     hub = await openTestHub({ cache: testCaching({ redisUrl: server.url }), keepStatements: true });
     await waitFor(() => hub.cache.health() === 'ok');
+    const readiness = createReadiness({ database: () => hub.db.query('SELECT 1'), caching: hub.cache });
     const handler = createHttpHandler(hub.gateway, {
       context: async () => {
         throw new Error('only /health is used here');
       },
       health: healthCheck(hub.cache, async () => (await hub.db.query('SELECT 1')).length === 1),
+      ready: readiness.check,
     });
+    readiness.started();
     const served = await listen(handler, 0, '127.0.0.1');
     http = served.server;
     healthUrl = served.url.replace('/graphql', '/health');
@@ -308,6 +312,10 @@ describeWithRedis('entity cache shared by two gateways on one Redis', () => {
   const health = async () => {
     const response = await fetch(healthUrl);
     return { status: response.status, body: (await response.json()) as { status: string; cache: Record<string, number> } };
+  };
+  const ready = async () => {
+    const response = await fetch(healthUrl.replace('/health', '/ready'));
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
 
   test('right answers from the database and health "degraded" while it is away; back to cached by itself', async () => {
@@ -341,11 +349,17 @@ describeWithRedis('entity cache shared by two gateways on one Redis', () => {
     const down = await health();
     expect(down).toMatchObject({ status: 200, body: { status: 'degraded' } });
     expect(down.body.cache['entity.errors']).toBeGreaterThan(0);
+    // Redis away is no reason to take the service out of rotation: still ready, degraded.
+    expect(await ready()).toEqual({
+      status: 200,
+      body: { ready: true, status: 'degraded', schema: 'loaded', database: 'ok', cache: 'degraded' },
+    });
 
     const t = Date.now();
     await server.start();
     timings.redisRestartMs = Date.now() - t;
     timings.recoveredAfterMs = await waitFor(async () => (await health()).body.status === 'ok', 10_000);
+    expect(await ready()).toMatchObject({ status: 200, body: { ready: true, status: 'ok', cache: 'ok' } });
     await query();
     hub.counter.reset();
     expect(await timed('warmAgainMs', query)).toEqual(expected);

@@ -383,8 +383,10 @@ describe('hardening of the gateway', () => {
         rmSync(dir, { recursive: true, force: true });
       }
       const response = await post(gateway!.url, { query: '{ provinces { code } }' });
-      expect(codesOf(response.body)).toEqual(['INTERNAL_SERVER_ERROR']);
-      expect(response.body.errors?.[0]?.message).toBe('Internal server error');
+      // Named by its service name only (test/faults.test.ts covers the partial answers).
+      expect(codesOf(response.body)).toEqual(['SUBGRAPH_UNAVAILABLE']);
+      expect(response.body.errors?.[0]?.message).toBe('Service "administrative-units" is unavailable; its fields are missing');
+      expect(response.body.errors?.[0]?.extensions?.service).toBe('administrative-units');
       expect(response.body.errors?.[0]?.extensions?.requestId).toMatch(UUID);
       expect(JSON.stringify(response.body)).not.toMatch(leaks);
     });
