@@ -15,14 +15,19 @@ import { runLoad, type LoadOptions } from './load';
 import { askStats, startServer, type ChildServer } from './processes';
 import { MODE_LABEL, renderMarkdown, versusOff, type Mode, type Report, type Row, type Target } from './report';
 import type { ServerStats } from './serverStats';
+import { runLoadTests, runScenarios, type ScenarioContext } from './scenarios';
 import { statementCounting, type StatementCounting } from './statements';
 
 const HELP = `npm run bench -- [--residents N] [--duration S] [--warmup S] [--connections C] [--seed S]
+                    [--load-duration S] [--load-connections C] [--skip cache,scenarios,load]
 
 Seeds (or reuses) a PostgreSQL data set of N residents (default 100000), then drives the gateway
 (embedded mode, production settings) with autocannon in three modes — caching off, cold, warm —
-and a bare node:http server answering the same bytes; prints one table and writes it to
-bench-results/<timestamp>.json and .md. Environment: DATABASE_URL (default
+and a bare node:http server answering the same bytes; then uncached scenarios (resident and
+legacy-code lookups, page sizes, a mixed workload of every persona) on one process, on separate
+processes and on a subgraph directly; then the load test (100 connections for 60 s, mixed workload,
+on the embedded PGlite default and on PostgreSQL); prints the tables and writes them to
+bench-results/<timestamp>.json and .md. --skip leaves parts out. Environment: DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/lienthong_bench, created if missing), REDIS_URL (default
 redis://127.0.0.1:6379). See bench/README.md.`;
 
@@ -38,6 +43,9 @@ interface Args {
   durationSeconds: number;
   warmupSeconds: number;
   connections: number;
+  loadSeconds: number;
+  loadConnections: number;
+  skip: Set<'cache' | 'scenarios' | 'load'>;
 }
 
 function parseCommandLine(argv: string[]): Args | null {
@@ -49,6 +57,9 @@ function parseCommandLine(argv: string[]): Args | null {
       duration: { type: 'string' },
       warmup: { type: 'string' },
       connections: { type: 'string' },
+      'load-duration': { type: 'string' },
+      'load-connections': { type: 'string' },
+      skip: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -67,6 +78,18 @@ function parseCommandLine(argv: string[]): Args | null {
     durationSeconds: int('duration', 10, 1),
     warmupSeconds: int('warmup', 2, 0),
     connections: int('connections', 10, 1),
+    loadSeconds: int('load-duration', 60, 1),
+    loadConnections: int('load-connections', 100, 1),
+    skip: new Set(
+      (values.skip ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)
+        .map((p) => {
+          if (p !== 'cache' && p !== 'scenarios' && p !== 'load') throw new Error(`--skip takes cache, scenarios, load; got "${p}"`);
+          return p;
+        }),
+    ),
   };
 }
 
@@ -276,7 +299,7 @@ async function main(): Promise<void> {
   const load = (url: string, options: Omit<LoadOptions, 'url' | 'connections' | 'headers'>) =>
     runLoad({ url, connections: args.connections, headers, ...options });
 
-  for (const mode of ['off', 'cold', 'warm'] as const) {
+  for (const mode of args.skip.has('cache') ? [] : (['off', 'cold', 'warm'] as const)) {
     progress(`gateway, ${MODE_LABEL[mode]} (CACHE_ENABLED=${mode === 'off' ? 'false' : 'true'}): starting`);
     const gateway = await start('bench/gatewayProcess.ts', gatewayEnv(mode));
     try {
@@ -354,7 +377,7 @@ async function main(): Promise<void> {
   // The ceiling: the same bytes from a server that does nothing else.
   const bodyDir = mkdtempSync(join(tmpdir(), 'lien-thong-bench-bodies-'));
   cleanups.push(() => rmSync(bodyDir, { recursive: true, force: true }));
-  for (const s of plan) {
+  for (const s of args.skip.has('cache') ? [] : plan) {
     const capture = captured.get(s.name)!;
     const bodyFile = join(bodyDir, `${s.name}.json`);
     writeFileSync(bodyFile, capture.body);
@@ -382,6 +405,31 @@ async function main(): Promise<void> {
   }
   await counting.close();
 
+  const context: ScenarioContext = {
+    databaseUrl,
+    dataset,
+    keyFiles: files,
+    authConfig,
+    gatewayEnv: gatewayEnv('off'),
+    start: async (entry, env, ready) => {
+      const server = await startServer(entry, env, 180_000, ready);
+      running.add(server);
+      return server;
+    },
+    stop,
+    progress,
+    connections: args.connections,
+    durationSeconds: args.durationSeconds,
+    warmupSeconds: args.warmupSeconds,
+    loadConnections: args.loadConnections,
+    loadSeconds: args.loadSeconds,
+    purpose: PURPOSE,
+  };
+  const scenarioRows = args.skip.has('scenarios') ? [] : await runScenarios(context);
+  const loadTests = args.skip.has('load')
+    ? []
+    : await runLoadTests({ ...context, redisEnv: { REDIS_URL: redisUrl, CACHE_PREFIX: `${cachePrefix}load:` } });
+
   const rowOf = (scenario: string, mode: Mode) => rows.find((r) => r.scenario === scenario && r.mode === mode);
   const target = (label: string, value: number | null, unit: '×' | '%', threshold: number): Target => ({
     label,
@@ -401,7 +449,7 @@ async function main(): Promise<void> {
     ...plan.map((s) => target(`${s.name} warm throughput as a share of bare node:http`, warmOfBare(s.name), '%', TARGETS.warmOfBare)),
   ];
   const notes: string[] = [];
-  if (!countersSeen) {
+  if (!countersSeen && rows.length > 0) {
     notes.push(
       'the gateway reports no cache counters in /health (`cache`): caching is not available in this build, so "cold" and "warm" ran the same code as "caching off"',
     );
@@ -434,6 +482,9 @@ async function main(): Promise<void> {
     rows,
     targets,
     notes,
+    scenarios: scenarioRows,
+    loadTests,
+    loadSettings: { connections: args.loadConnections, durationSeconds: args.loadSeconds },
   };
   const markdown = renderMarkdown(report);
   const resultsDir = join(ROOT, 'bench-results');

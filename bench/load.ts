@@ -8,7 +8,9 @@ export interface LoadOptions {
   maxRequests?: number;
   headers: Record<string, string>;
   /** The request body: one string sent every time, or a function giving each request's. */
-  body: string | (() => string);
+  body?: string | (() => string);
+  /** Instead of `body`: requests each connection sends in turn, over and over (a mixed workload), with headers of their own. */
+  sequence?: { headers: Record<string, string>; body: string }[];
 }
 
 /** One autocannon run. */
@@ -23,6 +25,8 @@ export interface LoadResult {
   /** Connection errors and timeouts. */
   errors: number;
   non2xx: number;
+  /** 5xx answers (also counted in non2xx): the load test's target is none. */
+  status5xx: number;
   /** 2xx responses whose body carries GraphQL `errors` (or no `data`). */
   mismatches: number;
   /** CPU autocannon (this process) used, in % of one core: near 100%, the load generator is the limit. */
@@ -53,7 +57,17 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         timeout: 30,
         headers: { 'content-type': 'application/json', ...options.headers },
         ...(options.maxRequests !== undefined ? { maxOverallRequests: options.maxRequests } : {}),
-        ...(typeof body === 'string' ? { body } : { requests: [{ setupRequest: (request) => ({ ...request, body: body() }) }] }),
+        ...(options.sequence
+          ? {
+              requests: options.sequence.map((r) => ({
+                method: 'POST' as const,
+                body: r.body,
+                headers: { 'content-type': 'application/json', ...r.headers },
+              })),
+            }
+          : typeof body === 'string'
+            ? { body }
+            : { requests: [{ setupRequest: (request) => ({ ...request, body: body!() }) }] }),
         verifyBody: answered,
       },
       (error, result) => {
@@ -69,6 +83,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
           latencyMs: { p50: result.latency.p50, p99: result.latency.p99, mean: result.latency.mean, max: result.latency.max },
           errors: result.errors,
           non2xx: result.non2xx,
+          status5xx: result['5xx'],
           mismatches: result.mismatches,
           clientCpuPercent: (used.user + used.system) / 1e4 / ((Date.now() - started) / 1000),
         });

@@ -7,6 +7,8 @@ const ROOT = join(__dirname, '..');
 /** tsx as a loader of this very process (not its CLI, which would put a process between us and the IPC channel). */
 const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
 const READY = /ready at (http:\/\/[^\s"]+)/;
+/** What a subgraph process (subgraphs/<name>/index.ts) logs once it listens. */
+export const SUBGRAPH_READY = /"url":"(http:\/\/[^"]+)","msg":"subgraph ready"/;
 const KEEP_OUTPUT = 64 * 1024;
 
 /** A server the bench started as a child process (the gateway, or the bare baseline). */
@@ -22,10 +24,11 @@ export interface ChildServer {
 
 /**
  * Runs `entry` (a .ts file of this repository) on Node with tsx's loader, an IPC channel, and the
- * environment given; resolves once it prints "ready at http://…". The printed host is replaced by
+ * environment given; resolves once it prints "ready at http://…" (or matches `ready`, whose first
+ * group is the URL: a subgraph logs `"url":"…","msg":"subgraph ready"`). The printed host is replaced by
  * 127.0.0.1 (the servers bind there; "localhost" may resolve to ::1 first).
  */
-export function startServer(entry: string, env: Record<string, string>, timeoutMs = 180_000): Promise<ChildServer> {
+export function startServer(entry: string, env: Record<string, string>, timeoutMs = 180_000, readyLine = READY): Promise<ChildServer> {
   const child = spawn(process.execPath, ['--import', TSX_LOADER, join(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -56,7 +59,7 @@ export function startServer(entry: string, env: Record<string, string>, timeoutM
     child.stderr!.on('data', record);
     child.stdout!.on('data', (chunk: Buffer) => {
       record(chunk);
-      const match = READY.exec(output);
+      const match = readyLine.exec(output);
       if (ready || !match?.[1]) return;
       ready = true;
       clearTimeout(timer);

@@ -1,5 +1,6 @@
 import { formatHitRatio, type LayerLookups } from './cacheCounters';
 import type { LoadResult } from './load';
+import { MAX_RSS_GROWTH, type LoadTestRow, type ScenarioRow } from './scenarios';
 
 export type Mode = 'off' | 'cold' | 'warm' | 'bare';
 
@@ -37,6 +38,10 @@ export interface Report {
   rows: Row[];
   targets: Target[];
   notes: string[];
+  /** Uncached scenarios across deployment shapes (bench/scenarios.ts). */
+  scenarios: ScenarioRow[];
+  loadTests: LoadTestRow[];
+  loadSettings: { connections: number; durationSeconds: number };
 }
 
 export const MODE_LABEL: Record<Mode, string> = {
@@ -89,8 +94,73 @@ const HEADER = [
   'Failed',
 ];
 
+/** req/s of one scenario row ÷ another's, as `1.23×`; `—` when either is missing. */
+function ratio(rows: ScenarioRow[], scenario: string, setup: string, versus: string): string | null {
+  const a = rows.find((r) => r.scenario === scenario && r.setup === setup);
+  const b = rows.find((r) => r.scenario === scenario && r.setup === versus);
+  return a && b && b.load.requestsPerSecond > 0 ? `${number(a.load.requestsPerSecond / b.load.requestsPerSecond, 2)}×` : null;
+}
+
+/** The uncached scenarios and the load test, in Markdown. */
+function renderOperations(report: Report): string[] {
+  const lines: string[] = [];
+  const rows = report.scenarios;
+  if (rows.length > 0) {
+    lines.push(
+      '',
+      '### Uncached scenarios (CACHE_ENABLED=false everywhere)',
+      '',
+      '| Scenario | Setup | Requests | req/s | p50 ms | p99 ms | Gateway peak RSS MB | Failed |',
+      '|---|---|---:|---:|---:|---:|---:|---:|',
+      ...rows.map((r) => {
+        const failed = r.load.errors + r.load.non2xx + r.load.mismatches;
+        return `| ${r.scenario} | ${r.setup} | ${number(r.load.completed)} | ${number(r.load.requestsPerSecond, 1)} | ${milliseconds(r.load.latencyMs.p50)} | ${milliseconds(r.load.latencyMs.p99)} | ${r.peakRssMb === null ? '—' : number(r.peakRssMb)} | ${failed === 0 ? '0' : `**${number(failed)}**`} |`;
+      }),
+      '',
+    );
+    const ratios: [string, string | null][] = [
+      ['ResidentLookup, separate processes ÷ one process', ratio(rows, 'ResidentLookup', 'separate processes', 'one process')],
+      [
+        'CommuneResidents first: 50, separate processes ÷ one process',
+        ratio(rows, 'CommuneResidents first: 50', 'separate processes', 'one process'),
+      ],
+      ['Mixed, separate processes ÷ one process', ratio(rows, 'Mixed', 'separate processes', 'one process')],
+      [
+        'ResidentLookup through the gateway (separate processes) ÷ the population subgraph directly (the cost of the federation hop)',
+        ratio(rows, 'ResidentLookup', 'separate processes', 'population subgraph directly'),
+      ],
+    ];
+    const pages = [10, 50, 100].map((n) => rows.find((r) => r.scenario === `CommuneResidents first: ${n}` && r.setup === 'one process'));
+    if (pages.every(Boolean)) {
+      ratios.push([
+        'CommuneResidents p50 latency, first: 100 ÷ first: 10',
+        pages[0]!.load.latencyMs.p50 > 0 ? `${number(pages[2]!.load.latencyMs.p50 / pages[0]!.load.latencyMs.p50, 2)}×` : null,
+      ]);
+    }
+    lines.push(...ratios.filter(([, v]) => v !== null).map(([label, v]) => `- ${label}: **${v}**`));
+    lines.push('', `Variables: ${rows.map((r) => `${r.scenario} (${r.setup}): ${r.variables}`).join('; ')}.`);
+  }
+  if (report.loadTests.length > 0) {
+    lines.push(
+      '',
+      `### Load test: mixed workload, ${report.loadSettings.connections} connections, ${report.loadSettings.durationSeconds} s`,
+      '',
+      '| Setup | Requests | req/s | p50 ms | p99 ms | 5xx | other non-2xx | GraphQL errors | Connection errors | RSS MB (start → end, max) | RSS growth | Result |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|',
+      ...report.loadTests.map(
+        (t) =>
+          `| ${t.setup} | ${number(t.load.completed)} | ${number(t.load.requestsPerSecond, 1)} | ${milliseconds(t.load.latencyMs.p50)} | ${milliseconds(t.load.latencyMs.p99)} | ${number(t.load.status5xx)} | ${number(t.load.non2xx - t.load.status5xx)} | ${number(t.load.mismatches)} | ${number(t.load.errors)} | ${t.rssMb[0]} → ${t.rssMb.at(-1)}, ${Math.max(...t.rssMb)} | ${number(t.rssGrowth, 2)}× | ${t.pass ? 'PASS' : 'FAIL'} |`,
+      ),
+      '',
+      `PASS: no 5xx, and RSS of the last quarter of the run under ${MAX_RSS_GROWTH}× that of the first quarter (sampled every 2 s).`,
+    );
+  }
+  return lines;
+}
+
 /** The results table and the targets, in Markdown (also what the console shows). */
 export function renderMarkdown(report: Report): string {
+  if (report.rows.length === 0) return renderOperations(report).join('\n').trim();
   const lines = [
     `| ${HEADER.join(' | ')} |`,
     `|${HEADER.map((_h, i) => (i < 2 ? '---' : '---:')).join('|')}|`,
@@ -114,6 +184,7 @@ export function renderMarkdown(report: Report): string {
         .join(', ') +
       '.',
     ...report.notes.map((n) => `Note: ${n}`),
+    ...renderOperations(report),
   ];
   return lines.join('\n');
 }

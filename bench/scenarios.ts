@@ -1,0 +1,358 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { JWK } from 'jose';
+import { Client } from 'pg';
+import { mintDevToken } from '../gateway/tokens';
+import type { Config } from '../shared/config';
+import type { Identity } from '../shared/identity';
+import { bodyHash, importInternalKeys, signIdentity } from '../shared/internalToken';
+import { OPERATIONS } from '../test/helpers/operations';
+import type { Dataset } from './dataset';
+import { runLoad, type LoadResult } from './load';
+import { askStats, SUBGRAPH_READY, type ChildServer } from './processes';
+
+/**
+ * The bench's second part: uncached scenarios across deployment shapes (one process, separate
+ * processes, a subgraph called directly, page sizes, a mixed workload of every persona), then the
+ * sustained load test (100 connections, a minute by default, on the embedded PGlite default and on
+ * PostgreSQL) watching for 5xx answers and memory growth.
+ */
+
+/** A resident by personal identification number; every field is the population subgraph's (so it can also be sent to it directly). */
+export const RESIDENT_LOOKUP = `query ResidentLookup($citizenId: CitizenId!) {
+  resident(citizenId: $citizenId) { citizenId fullName birthDate sex permanentResidence { code } household { id } }
+}`;
+/** A pre-reform commune code from an old document, and what it became. */
+export const LEGACY_LOOKUP = `query LegacyLookup($code: ID!) {
+  legacyUnit(code: $code, level: COMMUNE) { name level successors { code name } }
+}`;
+const COMMUNE_RESIDENTS_PAGE = (size: number) => OPERATIONS.CommuneResidents.replace('residents(first: 50)', `residents(first: ${size})`);
+const MY_RECORD = `query MyRecord($citizenId: CitizenId!) {
+  resident(citizenId: $citizenId) { fullName birthDate permanentResidence { name province { name } } household { id address } landParcels { id area } }
+}`;
+const SEARCH = `query Search($q: String!) { communes(filter: { search: $q }, first: 10) { edges { node { code fullName province { name } } } } }`;
+
+/** One measurement of the scenarios table. */
+export interface ScenarioRow {
+  scenario: string;
+  /** Which deployment shape answered. */
+  setup: string;
+  variables: string;
+  load: LoadResult;
+  /** The answering process's highest resident set size so far (MB); null when not asked (a subgraph called directly). */
+  peakRssMb: number | null;
+}
+
+/** One run of the sustained load test. */
+export interface LoadTestRow {
+  setup: string;
+  connections: number;
+  load: LoadResult;
+  /** The gateway's RSS (MB) sampled over the run, at even intervals. */
+  rssMb: number[];
+  /** RSS of the last quarter's samples ÷ the first quarter's (after warm-up): near 1 when memory is bounded. */
+  rssGrowth: number;
+  /** Zero 5xx and RSS growth under {@link MAX_RSS_GROWTH}. */
+  pass: boolean;
+}
+
+/** Memory may grow while caches fill (bounded LRUs); more than this over one run looks like a leak. */
+export const MAX_RSS_GROWTH = 1.5;
+
+/** What the bench's entry point hands over. */
+export interface ScenarioContext {
+  databaseUrl: string;
+  dataset: Dataset;
+  keyFiles: { issuerPrivate: string; issuerJwks: string; internalPrivate: string; internalPublic: string };
+  authConfig: Config;
+  /** Production settings of a gateway on `databaseUrl`, embedded, caching off (see index.ts). */
+  gatewayEnv: Record<string, string>;
+  start(entry: string, env: Record<string, string>, ready?: RegExp): Promise<ChildServer>;
+  stop(server: ChildServer): Promise<void>;
+  progress(message: string): void;
+  connections: number;
+  durationSeconds: number;
+  warmupSeconds: number;
+  loadConnections: number;
+  loadSeconds: number;
+  purpose: string;
+}
+
+const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+const body = (query: string, variables: Record<string, unknown>) => JSON.stringify({ query, variables });
+
+/** Values the scenarios need from the data set: a resident (and their commune), a pre-reform commune code. */
+async function samples(databaseUrl: string, denseCommune: string) {
+  const pg = new Client({ connectionString: databaseUrl });
+  await pg.connect();
+  try {
+    const resident = (
+      await pg.query<{ citizen_id: string }>(
+        'SELECT citizen_id FROM population.resident WHERE permanent_commune_code = $1 ORDER BY citizen_id LIMIT 1',
+        [denseCommune],
+      )
+    ).rows[0];
+    const legacy = (
+      await pg.query<{ code: string }>(
+        `SELECT u.code FROM administrative_units.legacy_unit u WHERE u.level = 'COMMUNE'
+           AND EXISTS (SELECT 1 FROM administrative_units.legacy_successor s WHERE s.level = u.level AND s.legacy_code = u.code)
+         ORDER BY u.code LIMIT 1`,
+      )
+    ).rows[0];
+    if (!resident || !legacy) throw new Error('The data set has no resident in the densest commune, or no pre-reform commune');
+    return { citizenId: resident.citizen_id, legacyCode: legacy.code };
+  } finally {
+    await pg.end();
+  }
+}
+
+/** A request of a workload: its headers (token, purpose) and JSON body. */
+type Work = { headers: Record<string, string>; body: string }[];
+
+/** The personas' requests, in the order each connection sends them (the explorer's examples, one per persona). */
+function mixedSequence(
+  tokens: { central: string; commune: string; province: string; citizen: string },
+  purpose: string,
+  values: { citizenId: string; legacyCode: string; commune: string },
+): Work {
+  const officer = (token: string) => ({ authorization: `Bearer ${token}`, 'x-purpose': purpose });
+  return [
+    { headers: officer(tokens.commune), body: body(OPERATIONS.CommuneResidents, { code: values.commune }) },
+    { headers: officer(tokens.province), body: body(OPERATIONS.ProvinceLand, { province: '01' }) },
+    { headers: officer(tokens.central), body: body(RESIDENT_LOOKUP, { citizenId: values.citizenId }) },
+    { headers: { authorization: `Bearer ${tokens.citizen}` }, body: body(MY_RECORD, { citizenId: values.citizenId }) },
+    { headers: {}, body: body(OPERATIONS.Units, {}) },
+    { headers: {}, body: body(LEGACY_LOOKUP, { code: values.legacyCode }) },
+    { headers: {}, body: body(SEARCH, { q: 'hoa binh' }) },
+  ];
+}
+
+async function personaTokens(issuer: JWK, config: Config, citizenId: string, commune: string) {
+  const mint = (claims: Record<string, unknown>) => mintDevToken(issuer, config, claims as never, '2h');
+  return {
+    central: await mint({ role: 'CENTRAL', sub: 'bench-central-1', org: 'Bộ Công an' }),
+    commune: await mint({ role: 'COMMUNE_OFFICER', sub: 'bench-commune-1', commune, org: 'UBND' }),
+    province: await mint({ role: 'PROVINCE_OFFICER', sub: 'bench-province-1', province: '01', org: 'Sở Nông nghiệp và Môi trường' }),
+    citizen: await mint({ role: 'CITIZEN', sub: citizenId }),
+  };
+}
+
+/** Checks once that every request of a workload answers (200, data, no errors): a failing one would measure nothing. */
+async function checkAnswers(url: string, sequence: { headers: Record<string, string>; body: string }[]): Promise<void> {
+  for (const r of sequence) {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...r.headers }, body: r.body });
+    const text = await response.text();
+    if (response.status !== 200 || !text.startsWith('{"data"') || text.includes('"errors":[')) {
+      throw new Error(`${JSON.parse(r.body).query.split('(')[0]} does not answer (${response.status}): ${text.slice(0, 400)}`);
+    }
+  }
+}
+
+/** The uncached scenarios: one process vs separate processes vs a subgraph directly; page sizes; the mixed workload. */
+export async function runScenarios(ctx: ScenarioContext): Promise<ScenarioRow[]> {
+  const dense = ctx.dataset.communes[0]!.code;
+  const values = { ...(await samples(ctx.databaseUrl, dense)), commune: dense };
+  const issuer = JSON.parse(readFileSync(ctx.keyFiles.issuerPrivate, 'utf8')) as JWK;
+  const tokens = await personaTokens(issuer, ctx.authConfig, values.citizenId, dense);
+  const central = { authorization: `Bearer ${tokens.central}`, 'x-purpose': ctx.purpose };
+  const mixed = mixedSequence(tokens, ctx.purpose, values);
+  const rows: ScenarioRow[] = [];
+
+  const measure = async (
+    server: ChildServer | null,
+    url: string,
+    scenario: string,
+    setup: string,
+    variables: string,
+    work: { headers: Record<string, string>; body: string }[],
+  ) => {
+    await checkAnswers(url, work);
+    const options = { url, connections: ctx.connections, headers: {}, sequence: work };
+    if (ctx.warmupSeconds > 0) await runLoad({ ...options, durationSeconds: ctx.warmupSeconds });
+    ctx.progress(`${scenario}, ${setup}: measuring ${ctx.durationSeconds} s`);
+    const load = await runLoad({ ...options, durationSeconds: ctx.durationSeconds });
+    const peakRssMb = server ? mb((await askStats(server)).maxRssBytes) : null;
+    rows.push({ scenario, setup, variables, load, peakRssMb });
+    ctx.progress(
+      `${scenario}, ${setup}: ${load.requestsPerSecond.toFixed(1)} req/s, p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms`,
+    );
+  };
+  const resident = [{ headers: central, body: body(RESIDENT_LOOKUP, { citizenId: values.citizenId }) }];
+  const legacy = [{ headers: {}, body: body(LEGACY_LOOKUP, { code: values.legacyCode }) }];
+  const page = (size: number) => [{ headers: central, body: body(COMMUNE_RESIDENTS_PAGE(size), { code: dense }) }];
+  const MIXED = `the ${mixed.length} personas' requests in turn (commune officer CommuneResidents, provincial ProvinceLand, central ResidentLookup, citizen MyRecord, public Units, LegacyLookup, Search)`;
+
+  // 1. The embedded gateway: every subgraph in its process.
+  ctx.progress('scenarios: embedded gateway (one process), caching off: starting');
+  let gateway = await ctx.start('bench/gatewayProcess.ts', ctx.gatewayEnv);
+  try {
+    await measure(gateway, gateway.url, 'ResidentLookup', 'one process', 'one resident, central officer', resident);
+    await measure(gateway, gateway.url, 'LegacyLookup', 'one process', `pre-reform commune ${values.legacyCode}`, legacy);
+    for (const size of [10, 50, 100]) {
+      await measure(gateway, gateway.url, `CommuneResidents first: ${size}`, 'one process', `code ${dense}`, page(size));
+    }
+    await measure(gateway, gateway.url, 'Mixed', 'one process', MIXED, mixed);
+  } finally {
+    await ctx.stop(gateway);
+  }
+
+  // 2. Separate processes: four subgraphs and a gateway in front of them, over HTTP.
+  ctx.progress('scenarios: separate processes (four subgraphs + gateway), caching off: starting');
+  const names = ['administrative-units', 'population', 'land', 'enterprise'];
+  const subgraphEnv = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: ctx.databaseUrl,
+    CACHE_ENABLED: 'false',
+    INTERNAL_PUBLIC_KEY_FILE: ctx.keyFiles.internalPublic,
+  };
+  // Subgraphs log their URL at info; the rest of their output at warn would hide it.
+  const subgraphs = await Promise.all(
+    names.map((n) => ctx.start(`subgraphs/${n}/index.ts`, { ...subgraphEnv, LOG_LEVEL: 'info' }, SUBGRAPH_READY)),
+  );
+  try {
+    const urls = Object.fromEntries(names.map((n, i) => [`${n.toUpperCase().replace(/-/g, '_')}_URL`, subgraphs[i]!.url]));
+    gateway = await ctx.start('bench/gatewayProcess.ts', { ...ctx.gatewayEnv, ...urls, DATABASE_URL: '' });
+    try {
+      await measure(gateway, gateway.url, 'ResidentLookup', 'separate processes', 'one resident, central officer', resident);
+      await measure(gateway, gateway.url, 'CommuneResidents first: 50', 'separate processes', `code ${dense}`, page(50));
+      await measure(gateway, gateway.url, 'Mixed', 'separate processes', MIXED, mixed);
+    } finally {
+      await ctx.stop(gateway);
+    }
+    // 3. The population subgraph called directly, with the identity the gateway would sign (valid 60 s).
+    const keys = await importInternalKeys(
+      JSON.parse(readFileSync(ctx.keyFiles.internalPrivate, 'utf8')) as JWK,
+      JSON.parse(readFileSync(ctx.keyFiles.internalPublic, 'utf8')) as JWK,
+    );
+    const identity: Identity = { subject: 'bench-central-1', role: 'CENTRAL', organisation: 'Bộ Công an' } as Identity;
+    const variables = { citizenId: values.citizenId };
+    const signed = await signIdentity(
+      keys,
+      'population',
+      identity,
+      { requestId: 'bench-direct', purpose: ctx.purpose },
+      bodyHash(RESIDENT_LOOKUP, variables),
+    );
+    const direct = [{ headers: { 'x-lien-thong-identity': signed }, body: body(RESIDENT_LOOKUP, variables) }];
+    await measure(
+      null,
+      subgraphs[1]!.url,
+      'ResidentLookup',
+      'population subgraph directly',
+      'the same query, identity signed as the gateway does',
+      direct,
+    );
+  } finally {
+    await Promise.all(subgraphs.map((s) => ctx.stop(s)));
+  }
+  return rows;
+}
+
+/**
+ * The sustained load: the mixed workload from `loadConnections` connections for `loadSeconds`, on
+ * the embedded default (PGlite in a fresh folder, seeded on first start, in-process caches) and on
+ * PostgreSQL (the embedded gateway with Redis caches). Every 5xx counts; RSS is sampled throughout.
+ */
+export async function runLoadTests(ctx: ScenarioContext & { redisEnv: Record<string, string> }): Promise<LoadTestRow[]> {
+  const rows: LoadTestRow[] = [];
+  const run = async (setup: string, gateway: ChildServer, sequence: { headers: Record<string, string>; body: string }[]) => {
+    await checkAnswers(gateway.url, sequence);
+    const options = { url: gateway.url, connections: ctx.loadConnections, headers: {}, sequence };
+    if (ctx.warmupSeconds > 0) await runLoad({ ...options, durationSeconds: ctx.warmupSeconds });
+    ctx.progress(`load test, ${setup}: ${ctx.loadConnections} connections for ${ctx.loadSeconds} s`);
+    const rss: number[] = [];
+    const sampler = setInterval(() => {
+      void askStats(gateway).then(
+        (s) => rss.push(mb(s.rssBytes)),
+        () => undefined,
+      );
+    }, 2_000);
+    const load = await runLoad({ ...options, durationSeconds: ctx.loadSeconds }).finally(() => clearInterval(sampler));
+    rss.push(mb((await askStats(gateway)).rssBytes));
+    const quarter = Math.max(1, Math.floor(rss.length / 4));
+    const average = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const rssGrowth = average(rss.slice(-quarter)) / average(rss.slice(0, quarter));
+    rows.push({
+      setup,
+      connections: ctx.loadConnections,
+      load,
+      rssMb: rss,
+      rssGrowth,
+      pass: load.status5xx === 0 && rssGrowth < MAX_RSS_GROWTH,
+    });
+    ctx.progress(
+      `load test, ${setup}: ${load.requestsPerSecond.toFixed(1)} req/s, ${load.status5xx} 5xx, ${load.non2xx} non-2xx, ` +
+        `${load.mismatches} GraphQL errors, RSS ${rss[0]} → ${rss.at(-1)} MB (×${rssGrowth.toFixed(2)})`,
+    );
+  };
+
+  // The embedded default: what `npm start` runs, on PGlite seeded at first start; development keys.
+  const dir = mkdtempSync(join(tmpdir(), 'lien-thong-bench-pglite-'));
+  try {
+    ctx.progress('load test: embedded default (PGlite, 10,000 residents seeded on first start): starting');
+    const gateway = await ctx.start('bench/gatewayProcess.ts', {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_POINTS: '0',
+      DATABASE_URL: '',
+      REDIS_URL: '',
+      PGLITE_DIR: join(dir, 'pglite'),
+      DEV_KEYS_DIR: join(dir, 'keys'),
+      SEED_RESIDENTS: '10000',
+      NODE_ENV: 'development',
+      AUTH_JWKS_FILE: '',
+      AUTH_JWKS_URL: '',
+      INTERNAL_PRIVATE_KEY_FILE: '',
+      INTERNAL_PUBLIC_KEY_FILE: '',
+      ADMINISTRATIVE_UNITS_URL: '',
+      POPULATION_URL: '',
+      LAND_URL: '',
+      ENTERPRISE_URL: '',
+    });
+    try {
+      // `npm start` prints a resident's citizen token; its development issuer signs the others.
+      await waitForOutput(gateway, /citizen (\d{12}):/);
+      const citizenId = /citizen (\d{12}):/.exec(gateway.output())![1]!;
+      const dev = JSON.parse(readFileSync(join(dir, 'keys', 'dev-keys.json'), 'utf8')) as { issuerPrivateJwk: JWK };
+      // The commune of the development tokens `npm start` prints (Phường Ba Đình).
+      const commune = '00004';
+      const legacyCode = (await samples(ctx.databaseUrl, ctx.dataset.communes[0]!.code)).legacyCode;
+      const tokens = await personaTokens(dev.issuerPrivateJwk, ctx.authConfig, citizenId, commune);
+      await run('embedded default (PGlite)', gateway, mixedSequence(tokens, ctx.purpose, { citizenId, legacyCode, commune }));
+    } finally {
+      await ctx.stop(gateway);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  // PostgreSQL: the embedded gateway on the bench database, Redis caches as in production.
+  ctx.progress('load test: gateway on PostgreSQL with Redis caches: starting');
+  const gateway = await ctx.start('bench/gatewayProcess.ts', { ...ctx.gatewayEnv, ...ctx.redisEnv, CACHE_ENABLED: 'true' });
+  try {
+    const dense = ctx.dataset.communes[0]!.code;
+    const values = { ...(await samples(ctx.databaseUrl, dense)), commune: dense };
+    const issuer = JSON.parse(readFileSync(ctx.keyFiles.issuerPrivate, 'utf8')) as JWK;
+    await run(
+      'PostgreSQL + Redis',
+      gateway,
+      mixedSequence(await personaTokens(issuer, ctx.authConfig, values.citizenId, dense), ctx.purpose, values),
+    );
+  } finally {
+    await ctx.stop(gateway);
+  }
+  return rows;
+}
+
+async function waitForOutput(server: ChildServer, pattern: RegExp, timeoutMs = 30_000): Promise<void> {
+  const started = Date.now();
+  while (!pattern.test(server.output())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`${server.url}: no ${pattern} in its output within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
