@@ -223,6 +223,16 @@ export async function runScenarios(ctx: ScenarioContext): Promise<ScenarioRow[]>
     } finally {
       await ctx.stop(gateway);
     }
+    // The peer: Hive Gateway on the same supergraph and the same subgraph processes.
+    ctx.progress('scenarios: Hive Gateway in front of the same subgraph processes: starting');
+    const hive = await ctx.start('bench/hiveGatewayProcess.ts', { ...ctx.gatewayEnv, ...urls, DATABASE_URL: '' });
+    try {
+      await measure(hive, hive.url, 'ResidentLookup', 'Hive Gateway', 'one resident, central officer', resident);
+      await measure(hive, hive.url, 'CommuneResidents first: 50', 'Hive Gateway', `code ${dense}`, page(50));
+      await measure(hive, hive.url, 'Mixed', 'Hive Gateway', MIXED, mixed);
+    } finally {
+      await ctx.stop(hive);
+    }
     // 3. The population subgraph called directly, with the identity the gateway would sign (valid 60 s).
     const keys = await importInternalKeys(
       JSON.parse(readFileSync(ctx.keyFiles.internalPrivate, 'utf8')) as JWK,
