@@ -15,11 +15,11 @@ import { runLoad, type LoadOptions } from './load';
 import { askStats, startServer, type ChildServer } from './processes';
 import { MODE_LABEL, renderMarkdown, versusOff, type Mode, type Report, type Row, type Target } from './report';
 import type { ServerStats } from './serverStats';
-import { runLoadTests, runScenarios, type ScenarioContext } from './scenarios';
+import { runLargeDataset, runLoadTests, runScenarios, type ScenarioContext } from './scenarios';
 import { statementCounting, type StatementCounting } from './statements';
 
 const HELP = `npm run bench -- [--residents N] [--duration S] [--warmup S] [--connections C] [--seed S]
-                    [--load-duration S] [--load-connections C] [--skip cache,scenarios,load]
+                    [--load-duration S] [--load-connections C] [--skip cache,scenarios,load] [--large N]
 
 Seeds (or reuses) a PostgreSQL data set of N residents (default 100000), then drives the gateway
 (embedded mode, production settings) with autocannon in three modes — caching off, cold, warm —
@@ -27,7 +27,9 @@ and a bare node:http server answering the same bytes; then uncached scenarios (r
 legacy-code lookups, page sizes, a mixed workload of every persona) on one process, on separate
 processes and on a subgraph directly; then the load test (100 connections for 60 s, mixed workload,
 on the embedded PGlite default and on PostgreSQL); prints the tables and writes them to
-bench-results/<timestamp>.json and .md. --skip leaves parts out. Environment: DATABASE_URL (default
+bench-results/<timestamp>.json and .md. --skip leaves parts out; --large N measures the lookups
+again on a second database of N residents (<DATABASE_URL>_large, seeded once: 1,000,000 takes
+about a minute and a half). Environment: DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/lienthong_bench, created if missing), REDIS_URL (default
 redis://127.0.0.1:6379). See bench/README.md.`;
 
@@ -46,6 +48,7 @@ interface Args {
   loadSeconds: number;
   loadConnections: number;
   skip: Set<'cache' | 'scenarios' | 'load'>;
+  large: number | null;
 }
 
 function parseCommandLine(argv: string[]): Args | null {
@@ -60,6 +63,7 @@ function parseCommandLine(argv: string[]): Args | null {
       'load-duration': { type: 'string' },
       'load-connections': { type: 'string' },
       skip: { type: 'string' },
+      large: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -80,6 +84,7 @@ function parseCommandLine(argv: string[]): Args | null {
     connections: int('connections', 10, 1),
     loadSeconds: int('load-duration', 60, 1),
     loadConnections: int('load-connections', 100, 1),
+    large: values.large === undefined ? null : int('large', 1_000_000, 1),
     skip: new Set(
       (values.skip ?? '')
         .split(',')
@@ -426,6 +431,32 @@ async function main(): Promise<void> {
     purpose: PURPOSE,
   };
   const scenarioRows = args.skip.has('scenarios') ? [] : await runScenarios(context);
+  if (args.large !== null && !args.skip.has('scenarios')) {
+    const largeUrl = databaseUrl.replace(/\/([^/?]+)(\?|$)/, '/$1_large$2');
+    await ensureDatabase(largeUrl);
+    progress(`larger data set: ${args.large.toLocaleString('en-US')} residents in ${redacted(largeUrl)}`);
+    let lastTenthLarge = -1;
+    const large = await prepareDataset(largeUrl, {
+      residents: args.large,
+      seed: args.seed,
+      onProgress: (done, total) => {
+        const tenth = Math.floor((10 * done) / total);
+        if (tenth === lastTenthLarge) return;
+        lastTenthLarge = tenth;
+        progress(`seeding: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} residents`);
+      },
+    });
+    progress(
+      `${large.residents.toLocaleString('en-US')} residents ${large.reused ? '(reused)' : `(seeded in ${large.seedSeconds.toFixed(1)} s)`}`,
+    );
+    const label = `one process, ${large.residents.toLocaleString('en-US')} residents`;
+    scenarioRows.push(
+      ...(await runLargeDataset(
+        { ...context, databaseUrl: largeUrl, dataset: large, gatewayEnv: { ...gatewayEnv('off'), DATABASE_URL: largeUrl } },
+        label,
+      )),
+    );
+  }
   const loadTests = args.skip.has('load')
     ? []
     : await runLoadTests({ ...context, redisEnv: { REDIS_URL: redisUrl, CACHE_PREFIX: `${cachePrefix}load:` } });

@@ -134,6 +134,19 @@ function renderOperations(report: Report): string[] {
         ratio(rows, 'ResidentLookup', 'separate processes', 'population subgraph directly'),
       ],
     ];
+    const large = rows.find((r) => /residents$/.test(r.setup))?.setup;
+    if (large) {
+      for (const scenario of ['ResidentLookup', 'LegacyLookup', 'CommuneResidents first: 50', 'Mixed']) {
+        const a = rows.find((r) => r.scenario === scenario && r.setup === large);
+        const b = rows.find((r) => r.scenario === scenario && r.setup === 'one process');
+        if (a && b && b.load.latencyMs.p50 > 0) {
+          ratios.push([
+            `${scenario} p50 latency, ${large} ÷ the main data set (flat: ≈ 1×)`,
+            `${number(a.load.latencyMs.p50 / b.load.latencyMs.p50, 2)}×`,
+          ]);
+        }
+      }
+    }
     const pages = [10, 50, 100].map((n) => rows.find((r) => r.scenario === `CommuneResidents first: ${n}` && r.setup === 'one process'));
     if (pages.every(Boolean)) {
       ratios.push([

@@ -149,6 +149,46 @@ async function checkAnswers(url: string, sequence: { headers: Record<string, str
   }
 }
 
+/**
+ * The lookups again on a larger data set (another database): with every hot query index-backed
+ * (test/indexes.test.ts), latency stays flat as the population grows.
+ */
+export async function runLargeDataset(ctx: ScenarioContext, label: string): Promise<ScenarioRow[]> {
+  const dense = ctx.dataset.communes[0]!.code;
+  const values = { ...(await samples(ctx.databaseUrl, dense)), commune: dense };
+  const issuer = JSON.parse(readFileSync(ctx.keyFiles.issuerPrivate, 'utf8')) as JWK;
+  const tokens = await personaTokens(issuer, ctx.authConfig, values.citizenId, dense);
+  const central = { authorization: `Bearer ${tokens.central}`, 'x-purpose': ctx.purpose };
+  const rows: ScenarioRow[] = [];
+  const gateway = await ctx.start('bench/gatewayProcess.ts', ctx.gatewayEnv);
+  try {
+    const work: [string, Work][] = [
+      ['ResidentLookup', [{ headers: central, body: body(RESIDENT_LOOKUP, { citizenId: values.citizenId }) }]],
+      ['LegacyLookup', [{ headers: {}, body: body(LEGACY_LOOKUP, { code: values.legacyCode }) }]],
+      ['CommuneResidents first: 50', [{ headers: central, body: body(COMMUNE_RESIDENTS_PAGE(50), { code: dense }) }]],
+      ['Mixed', mixedSequence(tokens, ctx.purpose, values)],
+    ];
+    for (const [scenario, sequence] of work) {
+      await checkAnswers(gateway.url, sequence);
+      const options = { url: gateway.url, connections: ctx.connections, headers: {}, sequence };
+      if (ctx.warmupSeconds > 0) await runLoad({ ...options, durationSeconds: ctx.warmupSeconds });
+      ctx.progress(`${scenario}, ${label}: measuring ${ctx.durationSeconds} s`);
+      const load = await runLoad({ ...options, durationSeconds: ctx.durationSeconds });
+      rows.push({
+        scenario,
+        setup: label,
+        variables: `densest commune ${dense}`,
+        load,
+        peakRssMb: mb((await askStats(gateway)).maxRssBytes),
+      });
+      ctx.progress(`${scenario}, ${label}: ${load.requestsPerSecond.toFixed(1)} req/s, p50 ${load.latencyMs.p50} ms`);
+    }
+  } finally {
+    await ctx.stop(gateway);
+  }
+  return rows;
+}
+
 /** The uncached scenarios: one process vs separate processes vs a subgraph directly; page sizes; the mixed workload. */
 export async function runScenarios(ctx: ScenarioContext): Promise<ScenarioRow[]> {
   const dense = ctx.dataset.communes[0]!.code;
