@@ -7,6 +7,7 @@ import { mintDevToken } from '../gateway/tokens';
 import type { Config } from '../shared/config';
 import type { Identity } from '../shared/identity';
 import { bodyHash, importInternalKeys, signIdentity } from '../shared/internalToken';
+import { freePort } from '../test/helpers/cache';
 import { OPERATIONS } from '../test/helpers/operations';
 import type { Dataset } from './dataset';
 import { runLoad, type LoadResult } from './load';
@@ -64,7 +65,14 @@ export const MAX_RSS_GROWTH = 1.5;
 export interface ScenarioContext {
   databaseUrl: string;
   dataset: Dataset;
-  keyFiles: { issuerPrivate: string; issuerJwks: string; internalPrivate: string; internalPublic: string };
+  keyFiles: {
+    issuerPrivate: string;
+    issuerJwks: string;
+    internalPrivate: string;
+    internalPublic: string;
+    servicePrivate: string;
+    servicePublic: string;
+  };
   authConfig: Config;
   /** Production settings of a gateway on `databaseUrl`, embedded, caching off (see index.ts). */
   gatewayEnv: Record<string, string>;
@@ -240,21 +248,27 @@ export async function runScenarios(ctx: ScenarioContext): Promise<ScenarioRow[]>
   // 2. Separate processes: four subgraphs and a gateway in front of them, over HTTP.
   ctx.progress('scenarios: separate processes (four subgraphs + gateway), caching off: starting');
   const names = ['administrative-units', 'population', 'land', 'enterprise'];
+  // Ports chosen up front: each subgraph is told where the others are (existence checks of writes).
+  const ports = await Promise.all(names.map(() => freePort()));
+  const urls = Object.fromEntries(
+    names.map((n, i) => [`${n.toUpperCase().replace(/-/g, '_')}_URL`, `http://127.0.0.1:${ports[i]}/graphql`]),
+  );
   const subgraphEnv = {
-    PORT: '0',
+    ...urls,
     HOST: '127.0.0.1',
     NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
     DATABASE_URL: ctx.databaseUrl,
     CACHE_ENABLED: 'false',
     INTERNAL_PUBLIC_KEY_FILE: ctx.keyFiles.internalPublic,
+    INTERNAL_SERVICE_PRIVATE_KEY_FILE: ctx.keyFiles.servicePrivate,
+    INTERNAL_SERVICE_PUBLIC_KEY_FILE: ctx.keyFiles.servicePublic,
+    // Subgraphs log their URL at info.
+    LOG_LEVEL: 'info',
   };
-  // Subgraphs log their URL at info; the rest of their output at warn would hide it.
   const subgraphs = await Promise.all(
-    names.map((n) => ctx.start(`subgraphs/${n}/index.ts`, { ...subgraphEnv, LOG_LEVEL: 'info' }, SUBGRAPH_READY)),
+    names.map((n, i) => ctx.start(`subgraphs/${n}/index.ts`, { ...subgraphEnv, PORT: String(ports[i]) }, SUBGRAPH_READY)),
   );
   try {
-    const urls = Object.fromEntries(names.map((n, i) => [`${n.toUpperCase().replace(/-/g, '_')}_URL`, subgraphs[i]!.url]));
     gateway = await ctx.start('bench/gatewayProcess.ts', { ...ctx.gatewayEnv, ...urls, DATABASE_URL: '' });
     try {
       await measure(gateway, gateway.url, 'ResidentLookup', 'separate processes', 'one resident, central officer', resident);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { Client } from 'pg';
 import { writeKeyFiles } from '../shared/keys';
-import { waitFor } from './helpers/cache';
+import { freePort, waitFor } from './helpers/cache';
 import { DENSE_PROVINCE } from './helpers/dataset';
 import { FaultProxy } from './helpers/faultProxy';
 import { postGraphQL, startService, type Service } from './helpers/processes';
@@ -68,28 +68,38 @@ const sample = (page: string, name: string, labels: Record<string, string>): num
       const files = await writeKeyFiles(keyDir);
       database = await FaultProxy.start(new URL(postgresUrl!).host);
       proxies.push(database);
+      const names = ['administrative-units', 'population', 'land', 'enterprise'];
+      // Ports chosen up front: each subgraph is told where the others are (for existence checks).
+      const ports = await Promise.all(names.map(() => freePort()));
+      const direct = names.map((_, i) => `http://127.0.0.1:${ports[i]}/graphql`);
+      const urlsOf = (list: string[]) => Object.fromEntries(names.map((n, i) => [`${n.toUpperCase().replace(/-/g, '_')}_URL`, list[i]!]));
       // No caches: every request must reach the subgraphs and their database (Redis faults: entity-cache.test.ts).
       const env = {
+        ...urlsOf(direct),
         DATABASE_URL: postgresUrl!,
         NODE_ENV: 'production',
         INTERNAL_PUBLIC_KEY_FILE: files.internalPublic,
+        INTERNAL_SERVICE_PRIVATE_KEY_FILE: files.servicePrivate,
+        INTERNAL_SERVICE_PUBLIC_KEY_FILE: files.servicePublic,
         LOG_LEVEL: 'debug',
         CACHE_ENABLED: 'false',
       };
-      const names = ['administrative-units', 'population', 'land', 'enterprise'];
       const started = await Promise.all(
-        names.map((n) =>
-          startService(`subgraphs/${n}/index.ts`, n === 'enterprise' ? { ...env, DATABASE_URL: database.rewrite(postgresUrl!) } : env),
+        names.map((n, i) =>
+          startService(`subgraphs/${n}/index.ts`, {
+            ...env,
+            PORT: String(ports[i]),
+            ...(n === 'enterprise' ? { DATABASE_URL: database.rewrite(postgresUrl!) } : {}),
+          }),
         ),
       );
       services.push(...started);
       population = started[1]!;
       enterprise = started[3]!;
-      land = await FaultProxy.start(started[2]!.url);
+      land = await FaultProxy.start(direct[2]!);
       proxies.push(land);
-      const urls = Object.fromEntries(
-        names.map((n, i) => [`${n.toUpperCase().replace(/-/g, '_')}_URL`, n === 'land' ? land.rewrite(started[i]!.url) : started[i]!.url]),
-      );
+      // The gateway reaches land through its proxy; the subgraphs reach each other directly.
+      const urls = urlsOf(direct.map((url, i) => (names[i] === 'land' ? land.rewrite(url) : url)));
       gateway = await startService('gateway/index.ts', {
         ...urls,
         NODE_ENV: 'production',
