@@ -10,9 +10,11 @@ import { loadSubgraphKeys } from './keys';
 import { createLogger } from './logger';
 import { createMetrics, poolStats, recordResponses } from './metrics';
 import { createReadiness } from './readiness';
+import { currentScope } from './requestScope';
 import { stopGracefully } from './run';
 import { createReferences, type ExecutionResult, type References } from './references';
 import { createSubgraphServer } from './server';
+import { traceparent, TRACEPARENT_HEADER } from './trace';
 import { createContext, type SubgraphModule } from './subgraph';
 
 /** The query and variables of a GraphQL request body (POST JSON) as the gateway sent them. */
@@ -49,9 +51,15 @@ function remoteReferences(module: SubgraphModule, config: Config, keys: Internal
   }
   return createReferences(owners, async (service, query, variables) => {
     const token = await signServiceIdentity(keys, module.name, service, bodyHash(query, variables));
+    // The check belongs to the request being served: same request id, same trace (this span as parent).
+    const scope = currentScope();
     const response = await fetch(urls[service]!, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: token },
+      headers: {
+        'content-type': 'application/json',
+        [IDENTITY_HEADER]: token,
+        ...(scope ? { 'x-request-id': scope.requestId, [TRACEPARENT_HEADER]: traceparent(scope.trace) } : {}),
+      },
       body: JSON.stringify({ query, variables }),
       signal: AbortSignal.timeout(REFERENCE_TIMEOUT_MS),
     });
