@@ -110,11 +110,12 @@ function renderOperations(report: Report): string[] {
       '',
       '### Uncached scenarios (CACHE_ENABLED=false everywhere)',
       '',
-      '| Scenario | Setup | Requests | req/s | p50 ms | p99 ms | Gateway peak RSS MB | Failed |',
-      '|---|---|---:|---:|---:|---:|---:|---:|',
+      '| Scenario | Setup | Requests | req/s | p50 ms | p99 ms | SQL/req | Gateway peak RSS MB | Failed |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|',
       ...rows.map((r) => {
         const failed = r.load.errors + r.load.non2xx + r.load.mismatches;
-        return `| ${r.scenario} | ${r.setup} | ${number(r.load.completed)} | ${number(r.load.requestsPerSecond, 1)} | ${milliseconds(r.load.latencyMs.p50)} | ${milliseconds(r.load.latencyMs.p99)} | ${r.peakRssMb === null ? '—' : number(r.peakRssMb)} | ${failed === 0 ? '0' : `**${number(failed)}**`} |`;
+        const sql = r.sqlPerRequest === null || r.sqlPerRequest === undefined ? '—' : number(r.sqlPerRequest, 2);
+        return `| ${r.scenario} | ${r.setup} | ${number(r.load.completed)} | ${number(r.load.requestsPerSecond, 1)} | ${milliseconds(r.load.latencyMs.p50)} | ${milliseconds(r.load.latencyMs.p99)} | ${sql} | ${r.peakRssMb === null ? '—' : number(r.peakRssMb)} | ${failed === 0 ? '0' : `**${number(failed)}**`} |`;
       }),
       '',
     );

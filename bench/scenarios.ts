@@ -43,6 +43,11 @@ export interface ScenarioRow {
   load: LoadResult;
   /** The answering process's highest resident set size so far (MB); null when not asked (a subgraph called directly). */
   peakRssMb: number | null;
+  /**
+   * SQL statements per request, counted by the gateway's PostgreSQL client: only where that client
+   * sends them all (one process); null where the subgraph processes do.
+   */
+  sqlPerRequest?: number | null;
 }
 
 /** One run of the sustained load test. */
@@ -219,9 +224,15 @@ export async function runScenarios(ctx: ScenarioContext): Promise<ScenarioRow[]>
     const options = { url, connections: ctx.connections, headers: {}, sequence: work };
     if (ctx.warmupSeconds > 0) await runLoad({ ...options, durationSeconds: ctx.warmupSeconds });
     ctx.progress(`${scenario}, ${setup}: measuring ${ctx.durationSeconds} s`);
+    // Statements are counted where the gateway's own client sends them all: in one process.
+    const counted = setup === 'one process' && server !== null;
+    const before = counted ? (await askStats(server)).statements : null;
     const load = await runLoad({ ...options, durationSeconds: ctx.durationSeconds });
-    const peakRssMb = server ? mb((await askStats(server)).maxRssBytes) : null;
-    rows.push({ scenario, setup, variables, load, peakRssMb });
+    const stats = server ? await askStats(server) : null;
+    const peakRssMb = stats ? mb(stats.maxRssBytes) : null;
+    const sqlPerRequest =
+      counted && before !== null && stats?.statements != null && load.sent > 0 ? (stats.statements - before) / load.sent : null;
+    rows.push({ scenario, setup, variables, load, peakRssMb, sqlPerRequest });
     ctx.progress(
       `${scenario}, ${setup}: ${load.requestsPerSecond.toFixed(1)} req/s, p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms`,
     );
