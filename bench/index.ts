@@ -16,6 +16,7 @@ import { askStats, startServer, type ChildServer } from './processes';
 import { MODE_LABEL, renderMarkdown, versusOff, type Mode, type Report, type Row, type Target } from './report';
 import type { ServerStats } from './serverStats';
 import { runLargeDataset, runLoadTests, runScenarios, type ScenarioContext } from './scenarios';
+import { scenarioChart } from './chart';
 import { statementCounting, type StatementCounting } from './statements';
 
 const HELP = `npm run bench -- [--residents N] [--duration S] [--warmup S] [--connections C] [--seed S]
@@ -27,7 +28,7 @@ and a bare node:http server answering the same bytes; then uncached scenarios (r
 legacy-code lookups, page sizes, a mixed workload of every persona) on one process, on separate
 processes and on a subgraph directly; then the load test (100 connections for 60 s, mixed workload,
 on the embedded PGlite default and on PostgreSQL); prints the tables and writes them to
-bench-results/<timestamp>.json and .md. --skip leaves parts out; --large N measures the lookups
+bench-results/<timestamp>.json, .md and .svg (a chart of the scenarios). --skip leaves parts out; --large N measures the lookups
 again on a second database of N residents (<DATABASE_URL>_large, seeded once: 1,000,000 takes
 about a minute and a half). Environment: DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/lienthong_bench, created if missing), REDIS_URL (default
@@ -525,9 +526,12 @@ async function main(): Promise<void> {
     .replace(/:/g, '-')
     .replace(/\.\d+Z$/, 'Z');
   writeFileSync(join(resultsDir, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(resultsDir, `${stamp}.md`), `# Liên Thông bench, ${report.startedAt}\n\n${markdown}\n`);
+  const chart = report.scenarios.length > 0 ? `${stamp}.svg` : null;
+  if (chart) writeFileSync(join(resultsDir, chart), await scenarioChart(report.scenarios));
+  const picture = chart ? `\n![Uncached scenarios, requests per second by setup](${chart})\n` : '';
+  writeFileSync(join(resultsDir, `${stamp}.md`), `# Liên Thông bench, ${report.startedAt}\n\n${markdown}\n${picture}`);
   console.log(`\n${markdown}\n`);
-  progress(`written to bench-results/${stamp}.json and .md`);
+  progress(`written to bench-results/${stamp}.json and .md${chart ? ' (with the chart .svg)' : ''}`);
 }
 
 process.once('SIGINT', () => {
