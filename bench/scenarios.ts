@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { Client } from 'pg';
 import { mintDevToken } from '../gateway/tokens';
-import type { Config } from '../shared/config';
+import { urlVariable, type Config } from '../shared/config';
 import type { Identity } from '../shared/identity';
 import { bodyHash, importInternalKeys, signIdentity } from '../shared/internalToken';
 import { freePort } from '../test/helpers/cache';
@@ -261,9 +261,7 @@ export async function runScenarios(ctx: ScenarioContext): Promise<ScenarioRow[]>
   const names = ['administrative-units', 'population', 'land', 'enterprise'];
   // Ports chosen up front: each subgraph is told where the others are (existence checks of writes).
   const ports = await Promise.all(names.map(() => freePort()));
-  const urls = Object.fromEntries(
-    names.map((n, i) => [`${n.toUpperCase().replace(/-/g, '_')}_URL`, `http://127.0.0.1:${ports[i]}/graphql`]),
-  );
+  const urls = Object.fromEntries(names.map((n, i) => [urlVariable(n), `http://127.0.0.1:${ports[i]}/graphql`]));
   const subgraphEnv = {
     ...urls,
     HOST: '127.0.0.1',

@@ -157,17 +157,27 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return result.data;
 }
 
+/** The variable that holds a subgraph's URL: `administrative-units` → `ADMINISTRATIVE_UNITS_URL`. */
+export function urlVariable(service: string): string {
+  return `${service.toUpperCase().replace(/-/g, '_')}_URL`;
+}
+
+/** Every subgraph's URL setting by service name, undefined where not set. */
+export function subgraphUrlSettings(config: Config): Record<string, string | undefined> {
+  return {
+    'administrative-units': config.ADMINISTRATIVE_UNITS_URL,
+    population: config.POPULATION_URL,
+    land: config.LAND_URL,
+    enterprise: config.ENTERPRISE_URL,
+  };
+}
+
 /** The subgraph URLs the gateway was given, by service name; empty means embedded mode. */
 export function subgraphUrls(config: Config): Record<string, string> {
-  const entries = [
-    ['administrative-units', config.ADMINISTRATIVE_UNITS_URL],
-    ['population', config.POPULATION_URL],
-    ['land', config.LAND_URL],
-    ['enterprise', config.ENTERPRISE_URL],
-  ] as const;
+  const entries = Object.entries(subgraphUrlSettings(config));
   const given = entries.filter(([, u]) => u !== undefined);
   if (given.length > 0 && given.length < entries.length) {
-    const missing = entries.filter(([, u]) => u === undefined).map(([n]) => `${n.toUpperCase().replace(/-/g, '_')}_URL`);
+    const missing = entries.filter(([, u]) => u === undefined).map(([n]) => urlVariable(n));
     throw new Error(`Invalid configuration: set all subgraph URLs or none; missing ${missing.join(', ')}`);
   }
   return Object.fromEntries(given) as Record<string, string>;

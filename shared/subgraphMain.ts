@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { createAuditLog, auditMigrations } from './audit';
 import { groupCommit } from './auditBatch';
-import { loadConfig, type Config } from './config';
+import { loadConfig, subgraphUrlSettings, urlVariable, type Config } from './config';
 import { createDataSource, migrate } from './db';
 import { createEntityCaching, healthCheck } from './entityCache';
 import { createHttpHandler, listen } from './http';
@@ -38,15 +38,10 @@ const REFERENCE_TIMEOUT_MS = 5_000;
  */
 function remoteReferences(module: SubgraphModule, config: Config, keys: InternalKeys): References {
   const owners = module.references ?? {};
-  const urls: Record<string, string | undefined> = {
-    'administrative-units': config.ADMINISTRATIVE_UNITS_URL,
-    population: config.POPULATION_URL,
-    land: config.LAND_URL,
-    enterprise: config.ENTERPRISE_URL,
-  };
+  const urls = subgraphUrlSettings(config);
   const missing = [...new Set(Object.values(owners))].filter((owner) => !urls[owner]);
   if (missing.length > 0) {
-    const names = missing.map((m) => `${m.toUpperCase().replace(/-/g, '_')}_URL`).join(', ');
+    const names = missing.map(urlVariable).join(', ');
     throw new Error(`Subgraph "${module.name}" checks records owned by ${missing.join(', ')}: set ${names}`);
   }
   return createReferences(owners, async (service, query, variables) => {

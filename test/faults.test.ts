@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { Client } from 'pg';
 import { writeKeyFiles } from '../shared/keys';
-import { freePort, waitFor } from './helpers/cache';
+import { waitFor } from './helpers/cache';
 import { DENSE_PROVINCE } from './helpers/dataset';
 import { FaultProxy } from './helpers/faultProxy';
-import { postGraphQL, startService, type Service } from './helpers/processes';
+import { postGraphQL, startService, startSubgraphs, subgraphUrlEnv, type Service } from './helpers/processes';
 import { signToken } from './helpers/tokens';
 
 const postgresUrl = process.env.LT_TEST_DATABASE_URL;
@@ -68,38 +68,26 @@ const sample = (page: string, name: string, labels: Record<string, string>): num
       const files = await writeKeyFiles(keyDir);
       database = await FaultProxy.start(new URL(postgresUrl!).host);
       proxies.push(database);
-      const names = ['administrative-units', 'population', 'land', 'enterprise'];
-      // Ports chosen up front: each subgraph is told where the others are (for existence checks).
-      const ports = await Promise.all(names.map(() => freePort()));
-      const direct = names.map((_, i) => `http://127.0.0.1:${ports[i]}/graphql`);
-      const urlsOf = (list: string[]) => Object.fromEntries(names.map((n, i) => [`${n.toUpperCase().replace(/-/g, '_')}_URL`, list[i]!]));
       // No caches: every request must reach the subgraphs and their database (Redis faults: entity-cache.test.ts).
-      const env = {
-        ...urlsOf(direct),
-        DATABASE_URL: postgresUrl!,
-        NODE_ENV: 'production',
-        INTERNAL_PUBLIC_KEY_FILE: files.internalPublic,
-        INTERNAL_SERVICE_PRIVATE_KEY_FILE: files.servicePrivate,
-        INTERNAL_SERVICE_PUBLIC_KEY_FILE: files.servicePublic,
-        LOG_LEVEL: 'debug',
-        CACHE_ENABLED: 'false',
-      };
-      const started = await Promise.all(
-        names.map((n, i) =>
-          startService(`subgraphs/${n}/index.ts`, {
-            ...env,
-            PORT: String(ports[i]),
-            ...(n === 'enterprise' ? { DATABASE_URL: database.rewrite(postgresUrl!) } : {}),
-          }),
-        ),
+      const started = await startSubgraphs(
+        {
+          DATABASE_URL: postgresUrl!,
+          NODE_ENV: 'production',
+          INTERNAL_PUBLIC_KEY_FILE: files.internalPublic,
+          INTERNAL_SERVICE_PRIVATE_KEY_FILE: files.servicePrivate,
+          INTERNAL_SERVICE_PUBLIC_KEY_FILE: files.servicePublic,
+          LOG_LEVEL: 'debug',
+          CACHE_ENABLED: 'false',
+        },
+        (name): Record<string, string> => (name === 'enterprise' ? { DATABASE_URL: database.rewrite(postgresUrl!) } : {}),
       );
-      services.push(...started);
-      population = started[1]!;
-      enterprise = started[3]!;
-      land = await FaultProxy.start(direct[2]!);
+      services.push(...started.services);
+      population = started.services[1]!;
+      enterprise = started.services[3]!;
+      land = await FaultProxy.start(started.urls[2]!);
       proxies.push(land);
       // The gateway reaches land through its proxy; the subgraphs reach each other directly.
-      const urls = urlsOf(direct.map((url, i) => (names[i] === 'land' ? land.rewrite(url) : url)));
+      const urls = subgraphUrlEnv(started.urls.map((url, i) => (i === 2 ? land.rewrite(url) : url)));
       gateway = await startService('gateway/index.ts', {
         ...urls,
         NODE_ENV: 'production',

@@ -6,12 +6,11 @@ import { openHubDatabase } from '../gateway/hub';
 import { createDataSource } from '../shared/db';
 import { bodyHash, importInternalKeys, signIdentity, signServiceIdentity } from '../shared/internalToken';
 import { readJson, writeKeyFiles } from '../shared/keys';
-import { freePort } from './helpers/cache';
 import { DENSE_COMMUNE, DENSE_PROVINCE, seedTestData } from './helpers/dataset';
 import { createDatabase, dropDatabase } from './helpers/postgres';
 import { AS, meta } from './helpers/identities';
 import { OPERATIONS } from './helpers/operations';
-import { embeddedDefaultEnv, postGraphQL, startService, type Service } from './helpers/processes';
+import { embeddedDefaultEnv, postGraphQL, startService, startSubgraphs, subgraphUrlEnv, type Service } from './helpers/processes';
 import { signToken, tampered, unsignedToken } from './helpers/tokens';
 
 const postgresUrl = process.env.LT_TEST_DATABASE_URL;
@@ -46,23 +45,16 @@ async function expectOperationsWork(url: string, headers: Record<string, string>
     await seedTestData(setup).finally(() => setup.destroy());
     keyDir = mkdtempSync(join(tmpdir(), 'lien-thong-keys-'));
     files = await writeKeyFiles(keyDir);
-    const names = ['administrative-units', 'population', 'land', 'enterprise'];
-    // Ports chosen up front: each subgraph is told where the others are (for existence checks).
-    const ports = await Promise.all(names.map(() => freePort()));
-    const urls = Object.fromEntries(
-      names.map((n, i) => [`${n.toUpperCase().replace(/-/g, '_')}_URL`, `http://127.0.0.1:${ports[i]}/graphql`]),
-    );
-    const env = {
-      ...urls,
+    const started = await startSubgraphs({
       DATABASE_URL: databaseUrl,
       NODE_ENV: 'production',
       INTERNAL_PUBLIC_KEY_FILE: files.internalPublic,
       INTERNAL_SERVICE_PRIVATE_KEY_FILE: files.servicePrivate,
       INTERNAL_SERVICE_PUBLIC_KEY_FILE: files.servicePublic,
-    };
-    const started = await Promise.all(names.map((n, i) => startService(`subgraphs/${n}/index.ts`, { ...env, PORT: String(ports[i]) })));
-    services.push(...started);
-    population = started[1]!;
+    });
+    services.push(...started.services);
+    population = started.services[1]!;
+    const urls = subgraphUrlEnv(started.urls);
     gateway = await startService('gateway/index.ts', {
       ...urls,
       NODE_ENV: 'production',

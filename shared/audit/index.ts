@@ -329,7 +329,6 @@ export function createAuditLog(db: DataSource): AuditLog {
   return {
     async append(records) {
       if (records.length === 0) return;
-      records.forEach(checkRecord);
       // Only `em` inside: on PGlite the pool has a single connection, which the transaction holds.
       await db.transaction((em) => appendWithin(em, records));
     },

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { urlVariable } from '../../shared/config';
+import { subgraphs } from '../../subgraphs';
+import { freePort } from './cache';
 
 const ROOT = join(__dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -97,4 +100,28 @@ export const NO_SERVERS: Record<string, string> = {
 /** The environment of `npm start` on the embedded default, with its PGlite and development keys in `dir`. */
 export function embeddedDefaultEnv(dir: string, seedResidents: number): Record<string, string> {
   return { PGLITE_DIR: join(dir, 'pglite'), DEV_KEYS_DIR: join(dir, 'keys'), SEED_RESIDENTS: String(seedResidents), ...NO_SERVERS };
+}
+
+/** Every subgraph's URL variable (`POPULATION_URL` …) for `urls`, given in the registry's order. */
+export function subgraphUrlEnv(urls: readonly string[]): Record<string, string> {
+  return Object.fromEntries(subgraphs.map((s, i) => [urlVariable(s.name), urls[i]!]));
+}
+
+/**
+ * Starts every subgraph of the registry as its own process, on ports chosen up front so that each
+ * is told where the others are (the existence checks of writes). `envOf` adds settings of one
+ * subgraph's own. Resolves with the services and their URLs, in the registry's order.
+ */
+export async function startSubgraphs(
+  env: Record<string, string>,
+  envOf: (name: string) => Record<string, string> = () => ({}),
+): Promise<{ services: Service[]; urls: string[] }> {
+  const ports = await Promise.all(subgraphs.map(() => freePort()));
+  const urls = ports.map((port) => `http://127.0.0.1:${port}/graphql`);
+  const services = await Promise.all(
+    subgraphs.map((s, i) =>
+      startService(`subgraphs/${s.name}/index.ts`, { ...subgraphUrlEnv(urls), ...env, PORT: String(ports[i]), ...envOf(s.name) }),
+    ),
+  );
+  return { services, urls };
 }
