@@ -138,15 +138,6 @@ export function todayInVietnam(now = new Date()): string {
   return new Date(now.getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
 }
 
-/** CONFLICT, naming the record that changed. */
-export function conflict(
-  type: string,
-  key: string,
-  message = 'was changed by another request since you read it; read it again and retry',
-): PublicError {
-  return new PublicError(ErrorCode.CONFLICT, `${type} ${key} ${message}`, { type, key });
-}
-
 /**
  * Checks the version a client based its change on: CONFLICT when the record moved since. `current`
  * is the version read (FOR UPDATE) in the write's transaction.
@@ -154,8 +145,13 @@ export function conflict(
 export function checkVersion(type: string, key: string, current: number, expected: number | null | undefined): void {
   if (expected === null || expected === undefined) return;
   if (!Number.isInteger(expected) || expected < 1) throw badInput('input.expectedVersion', expected, 'must be a positive integer');
-  if (current !== expected)
-    throw conflict(type, key, `is at version ${current}, not ${expected}: it changed since you read it; read it again and retry`);
+  if (current !== expected) {
+    throw new PublicError(
+      ErrorCode.CONFLICT,
+      `${type} ${key} is at version ${current}, not ${expected}: it changed since you read it; read it again and retry`,
+      { type, key },
+    );
+  }
 }
 
 function requestHash(field: string, input: { idempotencyKey?: string | null }): string {

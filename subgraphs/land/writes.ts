@@ -28,7 +28,8 @@ export interface LandChange {
   transferId: string | null;
 }
 
-const ALL = 10_000;
+/** All of a parcel's rights, in hundredths of a percent. */
+export const ALL_SHARES = 10_000;
 const key = (h: { holderType: string; holderId: string }) => `${h.holderType}:${h.holderId}`;
 const recorded = (h: { holderType: HolderType; holderId: string; cents: number }): RecordedHolding => ({
   holderType: h.holderType,
@@ -178,5 +179,3 @@ export async function transferRights(ctx: MutationContext, em: EntityManager, in
     subjects: [...new Set([...residentsAmong(current), ...residentsAmong(after)])],
   };
 }
-
-export { ALL as ALL_SHARES };
