@@ -20,7 +20,7 @@ const server = http.createServer((req, res) => {
     res.end(body);
   });
 });
-// As shared/http.ts's listen(): the same keep-alive as the gateway.
+// As shared/http/index.ts's listen(): the same keep-alive as the gateway.
 server.keepAliveTimeout = 65_000;
 server.listen(0, '127.0.0.1', () => {
   console.log(`bare server ready at http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`);

@@ -5,8 +5,8 @@ import { loadGatewayKeys } from '../gateway/auth';
 import { purposeFrom } from '../gateway/context';
 import { readCommittedSupergraph } from '../gateway/supergraph';
 import { loadConfig, subgraphUrls } from '../shared/config';
-import type { Identity, RequestMeta } from '../shared/identity';
-import { bodyHash, IDENTITY_HEADER, signIdentity } from '../shared/internalToken';
+import type { Identity, RequestMeta } from '../shared/auth/identity';
+import { bodyHash, IDENTITY_HEADER, signIdentity } from '../shared/auth/internalToken';
 import { answerStats } from './serverStats';
 
 /**
@@ -43,7 +43,7 @@ const { createGatewayRuntime } = require('@graphql-hive/gateway') as {
  * supergraph over the same subgraph processes. Our subgraphs trust nothing but the gateway's signed
  * identity, so a plugin does what our gateway does at the same points: it verifies the caller's
  * bearer token with the same keys (gateway/auth.ts) and signs each subgraph fetch for that subgraph
- * and that exact body (shared/internalToken.ts). Nothing else of ours runs here: no query limits,
+ * and that exact body (shared/auth/internalToken.ts). Nothing else of ours runs here: no query limits,
  * rate limit, response cache or metrics — the peer is measured as it comes, with one exception:
  * its deduplication of identical in-flight subgraph requests (on by default) is turned off. With
  * it, concurrent callers share one subgraph answer — measured here, 924 subgraph requests for

@@ -7,7 +7,7 @@ import type { JWK } from 'jose';
 import { Client } from 'pg';
 import { mintDevToken } from '../gateway/tokens';
 import { loadConfig } from '../shared/config';
-import { writeKeyFiles } from '../shared/keys';
+import { writeKeyFiles } from '../shared/auth/keys';
 import { OPERATIONS } from '../test/helpers/operations';
 import { lookupsBetween, readCacheCounters } from './cacheCounters';
 import { ensureDatabase, prepareDataset, type Dataset } from './dataset';
@@ -262,7 +262,7 @@ async function main(): Promise<void> {
   const counting: StatementCounting = await statementCounting(databaseUrl);
   progress(`SQL statements counted with ${counting.method}`);
 
-  // Production keys, as a deployment gets them (shared/keys.ts), and a central officer's token.
+  // Production keys, as a deployment gets them (shared/auth/keys.ts), and a central officer's token.
   const keyDir = mkdtempSync(join(tmpdir(), 'lien-thong-bench-keys-'));
   cleanups.push(() => rmSync(keyDir, { recursive: true, force: true }));
   const files = await writeKeyFiles(keyDir);

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ENTITY_TYPES, loadConfig, type EntityType } from '../shared/config';
-import { createEntityCaching } from '../shared/entityCache';
+import { createEntityCaching } from '../shared/cache/entityCache';
 
 export const CACHE_HELP = `  npm run cli -- cache invalidate --tags Resident,Commune
       Makes every cached entry holding entities of these types unreachable at once, on every

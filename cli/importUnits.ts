@@ -4,7 +4,7 @@ import { databaseTarget } from '../gateway/hub';
 import { auditMigrations } from '../shared/audit';
 import { loadConfig } from '../shared/config';
 import { createDataSource, migrate } from '../shared/db';
-import { createEntityCaching } from '../shared/entityCache';
+import { createEntityCaching } from '../shared/cache/entityCache';
 import { subgraphs } from '../subgraphs';
 import {
   BUNDLED_DATA_DIR,

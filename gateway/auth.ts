@@ -1,11 +1,11 @@
 import { GraphQLError } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
-import { CODE_PATTERNS } from '../shared/codes';
+import { CODE_PATTERNS } from '../shared/graphql/codes';
 import type { Config } from '../shared/config';
-import { ANONYMOUS, ROLES, type Identity, type Role } from '../shared/identity';
-import { importInternalKeys, type InternalKeys } from '../shared/internalToken';
-import { loadOrCreateDevKeys, readJson, type DevKeys } from '../shared/keys';
+import { ANONYMOUS, ROLES, type Identity, type Role } from '../shared/auth/identity';
+import { importInternalKeys, type InternalKeys } from '../shared/auth/internalToken';
+import { loadOrCreateDevKeys, readJson, type DevKeys } from '../shared/auth/keys';
 
 /**
  * Verifies users' bearer tokens (JWT) at the gateway: signature against the identity provider's

@@ -1,7 +1,7 @@
 import type { Config } from '../shared/config';
 import { CacheMetrics, createCaching, type Caching } from '../shared/cache';
-import { createEntityCaching, type EntityCaching } from '../shared/entityCache';
-import type { Logger } from '../shared/logger';
+import { createEntityCaching, type EntityCaching } from '../shared/cache/entityCache';
+import type { Logger } from '../shared/observability/logger';
 
 /**
  * The cache layers of a gateway process, sharing one invalidation bus and one set of counters:
@@ -10,7 +10,7 @@ import type { Logger } from '../shared/logger';
  * otherwise; null when CACHE_ENABLED=false.
  */
 export interface GatewayCaches {
-  /** Also the TTLs of the subgraphs' loaders (shared/entityCache.ts). */
+  /** Also the TTLs of the subgraphs' loaders (shared/cache/entityCache.ts). */
   entity: EntityCaching;
   response: Caching;
   apq: Caching;

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
 import { acceptRequestId, type RequestInfo } from '../shared/http';
-import type { Identity, RequestMeta } from '../shared/identity';
-import type { TraceContext } from '../shared/trace';
+import type { Identity, RequestMeta } from '../shared/auth/identity';
+import type { TraceContext } from '../shared/observability/trace';
 import type { Authenticate } from './auth';
 
 /**

@@ -4,11 +4,11 @@ import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/t
 import type { ApolloServer } from '@apollo/server';
 import type { DataSource } from 'typeorm';
 import type { AuditLog } from '../shared/audit';
-import type { EntityCaching } from '../shared/entityCache';
-import { serviceIdentity, type Identity, type RequestMeta } from '../shared/identity';
-import type { Logger } from '../shared/logger';
-import { NO_REFERENCES, type ExecutionResult, type References } from '../shared/references';
-import { createSubgraphServer } from '../shared/server';
+import type { EntityCaching } from '../shared/cache/entityCache';
+import { serviceIdentity, type Identity, type RequestMeta } from '../shared/auth/identity';
+import type { Logger } from '../shared/observability/logger';
+import { NO_REFERENCES, type ExecutionResult, type References } from '../shared/subgraph/references';
+import { createSubgraphServer } from '../shared/subgraph/server';
 import { createContext, type SubgraphContext, type SubgraphModule } from '../shared/subgraph';
 import type { GatewayContext } from './context';
 

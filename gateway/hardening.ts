@@ -18,7 +18,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { currentRequestId } from '../shared/http';
-import type { Logger } from '../shared/logger';
+import type { Logger } from '../shared/observability/logger';
 
 /**
  * Stable codes of the gateway's refusals (see HARDENING.md). Part of the public API: never rename
@@ -37,11 +37,11 @@ export const RefusalCode = {
   TOO_MANY_TOKENS: 'TOO_MANY_TOKENS',
   /** Estimated cost above {@link QueryLimits.maxCost}, page sizes given by variables included. */
   QUERY_TOO_COSTLY: 'QUERY_TOO_COSTLY',
-  /** Request body above the limit (HTTP 413, from shared/http.ts). */
+  /** Request body above the limit (HTTP 413, from shared/http/index.ts). */
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   /** An automatic persisted query whose hash is not the sha256 of its query (Apollo gives it no code). */
   PERSISTED_QUERY_HASH_MISMATCH: 'PERSISTED_QUERY_HASH_MISMATCH',
-  /** Too many requests from one client in the window (HTTP 429 with Retry-After, from shared/http.ts). */
+  /** Too many requests from one client in the window (HTTP 429 with Retry-After, from shared/http/index.ts). */
   RATE_LIMITED: 'RATE_LIMITED',
 } as const;
 export type RefusalCode = (typeof RefusalCode)[keyof typeof RefusalCode];
@@ -345,7 +345,7 @@ type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQL
  * Wraps the masking `formatError`: refusals keep their own code and message (nothing internal in
  * them); INTERNAL_SERVER_ERROR never carries the original message (Apollo gives that code to any
  * plain Error, such as a failed fetch naming an internal URL); over HTTP, every error gets the
- * request id (shared/http.ts also sends it as `x-request-id`). Operations executed in-process
+ * request id (shared/http/index.ts also sends it as `x-request-id`). Operations executed in-process
  * (tests) get none: their caller chose the context's id.
  */
 export function hardenFormatError(mask: FormatError): FormatError {

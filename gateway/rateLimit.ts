@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { RateLimitDecision } from '../shared/http';
-import type { Logger } from '../shared/logger';
+import type { Logger } from '../shared/observability/logger';
 
 /** Who a request is counted against. */
 export type RateLimitKey = (req: IncomingMessage) => string | Promise<string>;
@@ -35,7 +35,7 @@ export interface RateLimitOptions {
 export const DEFAULT_KEY_PREFIX = 'lt:rate';
 
 /**
- * A per-client fixed-window limit (rate-limiter-flexible) for shared/http.ts's `rateLimit` hook.
+ * A per-client fixed-window limit (rate-limiter-flexible) for shared/http/index.ts's `rateLimit` hook.
  * With Redis, limits are shared by all gateway instances; when Redis is down or slow, each
  * instance falls back to its own in-memory count (the insurance limiter) rather than failing or
  * waiting: requests are still limited, per instance, until Redis is back.

@@ -1,8 +1,8 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
-import { bodyHash, IDENTITY_HEADER, signIdentity, type InternalKeys } from '../shared/internalToken';
-import { currentScope } from '../shared/requestScope';
-import { traceparent, TRACEPARENT_HEADER } from '../shared/trace';
+import { bodyHash, IDENTITY_HEADER, signIdentity, type InternalKeys } from '../shared/auth/internalToken';
+import { currentScope } from '../shared/observability/requestScope';
+import { traceparent, TRACEPARENT_HEADER } from '../shared/observability/trace';
 import type { GatewayContext } from './context';
 
 /**

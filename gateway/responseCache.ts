@@ -5,8 +5,8 @@ import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { AuditLog } from '../shared/audit';
 import type { Caching } from '../shared/cache';
 import type { EarlyResponse, RequestInfo } from '../shared/http';
-import type { Identity } from '../shared/identity';
-import type { Logger } from '../shared/logger';
+import type { Identity } from '../shared/auth/identity';
+import type { Logger } from '../shared/observability/logger';
 import type { Authenticate } from './auth';
 import { purposeFrom, type GatewayContext } from './context';
 
@@ -33,7 +33,7 @@ export interface CachedResponse {
   personal: { subjects: string[]; fields: string[] } | null;
 }
 
-/** The caller's scope: who sees the same data (see shared/jurisdiction.ts). */
+/** The caller's scope: who sees the same data (see shared/auth/jurisdiction.ts). */
 export function scopeKey(identity: Identity): string {
   switch (identity.role) {
     case 'CENTRAL':
@@ -50,7 +50,7 @@ export function scopeKey(identity: Identity): string {
 }
 
 export interface ResponseCache {
-  /** For shared/http.ts: answers a hit before anything parses the request. */
+  /** For shared/http/index.ts: answers a hit before anything parses the request. */
   preflight: (req: IncomingMessage, info: RequestInfo) => Promise<EarlyResponse | null>;
   /** Stores cacheable responses after execution. */
   plugin: ApolloServerPlugin<GatewayContext>;

@@ -2,12 +2,12 @@ import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import type { DataSource } from 'typeorm';
 import type { AuditLog } from '../shared/audit';
-import { disabledEntityCaching, type EntityCaching } from '../shared/entityCache';
-import { maskError } from '../shared/errors';
-import type { InternalKeys } from '../shared/internalToken';
-import type { Logger } from '../shared/logger';
-import type { ServiceMetrics } from '../shared/metrics';
-import { createReferences } from '../shared/references';
+import { disabledEntityCaching, type EntityCaching } from '../shared/cache/entityCache';
+import { maskError } from '../shared/graphql/errors';
+import type { InternalKeys } from '../shared/auth/internalToken';
+import type { Logger } from '../shared/observability/logger';
+import type { ServiceMetrics } from '../shared/observability/metrics';
+import { createReferences } from '../shared/subgraph/references';
 import type { SubgraphModule } from '../shared/subgraph';
 import type { GatewayContext } from './context';
 import { EmbeddedDataSource } from './embedded';
@@ -121,7 +121,7 @@ export function createGatewayServer(options: GatewayOptions): ApolloServer<Gatew
   return new ApolloServer<GatewayContext>({
     gateway,
     introspection,
-    // Shutdown is shared/run.ts's: Apollo's own signal handler would stop the server under
+    // Shutdown is shared/http/gracefulShutdown.ts's: Apollo's own signal handler would stop the server under
     // in-flight requests and re-raise the signal, killing the process before they finish.
     stopOnTerminationSignals: false,
     ...hardening,

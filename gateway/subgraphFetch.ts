@@ -1,8 +1,8 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
-import { ErrorCode } from '../shared/errors';
-import type { Logger } from '../shared/logger';
-import type { ServiceMetrics } from '../shared/metrics';
+import { ErrorCode } from '../shared/graphql/errors';
+import type { Logger } from '../shared/observability/logger';
+import type { ServiceMetrics } from '../shared/observability/metrics';
 import type { GatewayContext } from './context';
 
 /** How long the gateway waits for a subgraph's answer unless SUBGRAPH_TIMEOUT_MS says otherwise. */

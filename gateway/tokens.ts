@@ -1,7 +1,7 @@
 import { importJWK, SignJWT, type JWK } from 'jose';
 import type { Config } from '../shared/config';
-import type { Role } from '../shared/identity';
-import type { DevKeys } from '../shared/keys';
+import type { Role } from '../shared/auth/identity';
+import type { DevKeys } from '../shared/auth/keys';
 
 /** Claims of a development token; what a real identity provider would put in its tokens. */
 export interface TokenClaims {

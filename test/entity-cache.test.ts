@@ -5,11 +5,11 @@ import { createGatewayServer } from '../gateway/server';
 import { readCommittedSupergraph } from '../gateway/supergraph';
 import { createAuditLog } from '../shared/audit';
 import type { StatementCounter } from '../shared/db';
-import { disabledEntityCaching, healthCheck, type EntityCaching } from '../shared/entityCache';
-import { createReadiness } from '../shared/readiness';
+import { disabledEntityCaching, healthCheck, type EntityCaching } from '../shared/cache/entityCache';
+import { createReadiness } from '../shared/observability/readiness';
 import { createHttpHandler, listen } from '../shared/http';
-import type { Identity } from '../shared/identity';
-import { createLogger } from '../shared/logger';
+import type { Identity } from '../shared/auth/identity';
+import { createLogger } from '../shared/observability/logger';
 import { subgraphs } from '../subgraphs';
 import {
   coldCache,

@@ -6,7 +6,7 @@ import { buildExplorer, explorerDifferences, readCommittedExplorer } from '../ga
 import { EXAMPLES, PERSONAS } from '../gateway/explorer/src/examples';
 import { headerValue, operationNameFor, readClaims, requestHeaders } from '../gateway/explorer/src/request';
 import { loadConfig } from '../shared/config';
-import { writeKeyFiles } from '../shared/keys';
+import { writeKeyFiles } from '../shared/auth/keys';
 import { openTestHub } from './helpers/hub';
 import { OPERATIONS } from './helpers/operations';
 import { embeddedDefaultEnv, postGraphQL, startService, type Service } from './helpers/processes';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { Client } from 'pg';
-import { writeKeyFiles } from '../shared/keys';
+import { writeKeyFiles } from '../shared/auth/keys';
 import { waitFor } from './helpers/cache';
 import { DENSE_PROVINCE } from './helpers/dataset';
 import { FaultProxy } from './helpers/faultProxy';

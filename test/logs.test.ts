@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { QueryFailedError } from 'typeorm';
-import { createLogger, serializeError } from '../shared/logger';
+import { createLogger, serializeError } from '../shared/observability/logger';
 import { DENSE_COMMUNE } from './helpers/dataset';
 import { openTestHub, type TestHub } from './helpers/hub';
 import { AS } from './helpers/identities';

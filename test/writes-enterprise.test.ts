@@ -1,4 +1,4 @@
-import { isValidTaxCode } from '../shared/identifiers';
+import { isValidTaxCode } from '../shared/graphql/identifiers';
 import { openWritableTestHub, type GraphQLResult, type TestHub } from './helpers/hub';
 import { AS } from './helpers/identities';
 import { digest, WriteClient } from './helpers/writes';

@@ -1,7 +1,7 @@
-import { formatCitizenId, taxCodeCheckDigit, type Sex } from '../../shared/identifiers';
+import { formatCitizenId, taxCodeCheckDigit, type Sex } from '../../shared/graphql/identifiers';
 import { hash32 } from './random';
 
-/** Allocators the seeder uses to issue unique, valid identifiers (the rules live in shared/identifiers.ts). */
+/** Allocators the seeder uses to issue unique, valid identifiers (the rules live in shared/graphql/identifiers.ts). */
 export {
   decodeCitizenId,
   formatCitizenId,
@@ -12,7 +12,7 @@ export {
   taxCodeCheckDigit,
   type CitizenIdParts,
   type Sex,
-} from '../../shared/identifiers';
+} from '../../shared/graphql/identifiers';
 
 // Multipliers of the affine bijections below: coprime to their modulus, so x → (a·x + b) mod n
 // visits every value once and serials look scattered instead of counting up.

@@ -9,9 +9,9 @@ import {
   testPrefix,
   waitFor,
 } from '../../test/helpers/cache';
-import { createEntityCaching, healthCheck, loaderCaches, type EntityCaching } from '../entityCache';
-import { jurisdictionKey, withinJurisdiction, type Jurisdiction } from '../jurisdiction';
-import { groupedLoader, keyedLoader } from '../loaders';
+import { createEntityCaching, healthCheck, loaderCaches, type EntityCaching } from '../cache/entityCache';
+import { jurisdictionKey, withinJurisdiction, type Jurisdiction } from '../auth/jurisdiction';
+import { groupedLoader, keyedLoader } from '../db/loaders';
 
 interface Row {
   id: string;

@@ -1,8 +1,8 @@
 import { QueryFailedError } from 'typeorm';
-import { isDatabaseUnavailable } from '../errors';
-import { createMetrics, MAX_OPERATION_NAMES } from '../metrics';
-import { createReadiness } from '../readiness';
-import { traceFrom, traceparent } from '../trace';
+import { isDatabaseUnavailable } from '../graphql/errors';
+import { createMetrics, MAX_OPERATION_NAMES } from '../observability/metrics';
+import { createReadiness } from '../observability/readiness';
+import { traceFrom, traceparent } from '../observability/trace';
 
 describe('W3C traceparent', () => {
   const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';

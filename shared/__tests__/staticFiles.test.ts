@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { createStaticSite, SAME_ORIGIN_ONLY_CSP } from '../staticFiles';
+import { createStaticSite, SAME_ORIGIN_ONLY_CSP } from '../http/staticFiles';
 
 interface RawResponse {
   status: number;
@@ -25,7 +25,7 @@ function raw(port: number, path: string, headers: Record<string, string> = {}, m
   });
 }
 
-describe('static sites (shared/staticFiles.ts)', () => {
+describe('static sites (shared/http/staticFiles.ts)', () => {
   let root: string;
   let server: http.Server;
   let port: number;

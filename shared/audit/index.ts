@@ -51,8 +51,8 @@
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { MigrationSet } from '../db';
-import { badInput, ErrorCode } from '../errors';
-import { MAX_PAGE_SIZE } from '../pagination';
+import { badInput, ErrorCode } from '../graphql/errors';
+import { MAX_PAGE_SIZE } from '../db/pagination';
 import { CreateAudit1765000000000 } from './migrations/1765000000000-CreateAudit';
 
 /** The `audit` schema and its migrations, to run with the subgraphs' in `migrate()`. */

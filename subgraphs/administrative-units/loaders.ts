@@ -1,9 +1,9 @@
 import { In, type DataSource } from 'typeorm';
-import { loaderCaches, type EntityCaching } from '../../shared/entityCache';
-import type { Jurisdiction } from '../../shared/jurisdiction';
-import { groupedLoader, keyedLoader } from '../../shared/loaders';
-import { keysetSource } from '../../shared/keyset';
-import { connectionLoaders, type ListKind } from '../../shared/pagination';
+import { loaderCaches, type EntityCaching } from '../../shared/cache/entityCache';
+import type { Jurisdiction } from '../../shared/auth/jurisdiction';
+import { groupedLoader, keyedLoader } from '../../shared/db/loaders';
+import { keysetSource } from '../../shared/db/keyset';
+import { connectionLoaders, type ListKind } from '../../shared/db/pagination';
 import { Commune, LegacyUnit, Province, UnitChange } from './entities';
 
 export const COMMUNE_LIST: ListKind = { name: 'commune', keyPattern: /^\d{5}$/ };

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { PageRequest } from '../../shared/pagination';
+import type { PageRequest } from '../../shared/db/pagination';
 import type { Commune, LegacyUnit, Province } from './entities';
 import { COMMUNE_COLUMNS } from './loaders';
 

@@ -1,4 +1,4 @@
-import { runSubgraph } from '../../shared/subgraphMain';
+import { runSubgraph } from '../../shared/subgraph/main';
 import { enterprise } from './subgraph';
 
 /** Runs this subgraph as its own process: `tsx subgraphs/enterprise/index.ts` (needs DATABASE_URL). */

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { PageRequest } from '../../shared/pagination';
+import type { PageRequest } from '../../shared/db/pagination';
 import type { Enterprise } from './entities';
 import { enterpriseColumns } from './loaders';
 

@@ -1,4 +1,4 @@
-import type { SubjectsOf } from '../../shared/personalData';
+import type { SubjectsOf } from '../../shared/auth/personalData';
 
 /** Whose personal data a resolved field is, for the audit log: the resident, or the enterprise's representative. */
 export const subjectsOf: SubjectsOf = (typeName, parent, value) => {

@@ -1,15 +1,15 @@
 import { randomInt } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { badInput } from '../../shared/errors';
-import { taxCodeCheckDigit } from '../../shared/identifiers';
-import { authorizePlace, checkVersion, issueUnused, missing, type Change, type MutationContext } from '../../shared/mutations';
-import { foldForSearch } from '../../shared/text';
+import { badInput } from '../../shared/graphql/errors';
+import { taxCodeCheckDigit } from '../../shared/graphql/identifiers';
+import { authorizePlace, checkVersion, issueUnused, missing, type Change, type MutationContext } from '../../shared/subgraph/mutations';
+import { foldForSearch } from '../../shared/graphql/text';
 import type { Enterprise } from './entities';
 import { enterpriseColumns } from './loaders';
 
 /**
  * The changes business registration offices record in the enterprise register. Each function runs
- * inside the mutation's transaction (shared/mutations.ts) with its EntityManager only, and appends
+ * inside the mutation's transaction (shared/subgraph/mutations.ts) with its EntityManager only, and appends
  * the change to the enterprise's history.
  */
 

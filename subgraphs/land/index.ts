@@ -1,4 +1,4 @@
-import { runSubgraph } from '../../shared/subgraphMain';
+import { runSubgraph } from '../../shared/subgraph/main';
 import { land } from './subgraph';
 
 /** Runs this subgraph as its own process: `tsx subgraphs/land/index.ts` (needs DATABASE_URL). */

@@ -1,9 +1,9 @@
 import { In, type DataSource } from 'typeorm';
-import { loaderCaches, type EntityCaching } from '../../shared/entityCache';
-import { scopeCondition, type Jurisdiction, type ScopeColumns } from '../../shared/jurisdiction';
-import { groupedLoader, keyedLoader } from '../../shared/loaders';
-import { keysetSource } from '../../shared/keyset';
-import { connectionLoaders, type ListKind } from '../../shared/pagination';
+import { loaderCaches, type EntityCaching } from '../../shared/cache/entityCache';
+import { scopeCondition, type Jurisdiction, type ScopeColumns } from '../../shared/auth/jurisdiction';
+import { groupedLoader, keyedLoader } from '../../shared/db/loaders';
+import { keysetSource } from '../../shared/db/keyset';
+import { connectionLoaders, type ListKind } from '../../shared/db/pagination';
 import { LandUseType, ParcelHolder, type LandParcel, type ParcelTransfer } from './entities';
 
 export const PARCEL_LIST: ListKind = { name: 'land-parcel', keyPattern: /^[1-9]\d{0,17}$/ };

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { scopeCondition, type Jurisdiction } from '../../shared/jurisdiction';
-import type { PageRequest } from '../../shared/pagination';
+import { scopeCondition, type Jurisdiction } from '../../shared/auth/jurisdiction';
+import type { PageRequest } from '../../shared/db/pagination';
 import type { LandParcel, LandUseType } from './entities';
 import { parcelColumns, parcelScope } from './loaders';
 

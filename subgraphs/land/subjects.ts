@@ -1,4 +1,4 @@
-import type { SubjectsOf } from '../../shared/personalData';
+import type { SubjectsOf } from '../../shared/auth/personalData';
 
 type Holder = { __typename?: string; citizenId?: string } | null;
 

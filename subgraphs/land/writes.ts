@@ -1,13 +1,13 @@
 import { randomInt } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { badInput } from '../../shared/errors';
-import { authorizePlace, checkVersion, issueUnused, missing, type Change, type MutationContext } from '../../shared/mutations';
+import { badInput } from '../../shared/graphql/errors';
+import { authorizePlace, checkVersion, issueUnused, missing, type Change, type MutationContext } from '../../shared/subgraph/mutations';
 import type { LandParcel, RecordedHolding } from './entities';
 import { parcelColumns } from './loaders';
 
 /**
  * The changes land registration offices record in the land database. Each function runs inside the
- * mutation's transaction (shared/mutations.ts) with its EntityManager only. Shares are handled in
+ * mutation's transaction (shared/subgraph/mutations.ts) with its EntityManager only. Shares are handled in
  * hundredths of a percent (integers), so they add up exactly: a parcel's shares always sum to 100.
  */
 

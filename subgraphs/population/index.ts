@@ -1,4 +1,4 @@
-import { runSubgraph } from '../../shared/subgraphMain';
+import { runSubgraph } from '../../shared/subgraph/main';
 import { population } from './subgraph';
 
 /** Runs this subgraph as its own process: `tsx subgraphs/population/index.ts` (needs DATABASE_URL). */

@@ -1,9 +1,9 @@
 import type { DataSource } from 'typeorm';
-import { loaderCaches, type EntityCaching } from '../../shared/entityCache';
-import { scopeCondition, type Jurisdiction, type ScopeColumns } from '../../shared/jurisdiction';
-import { keysetSource } from '../../shared/keyset';
-import { groupedLoader, keyedLoader } from '../../shared/loaders';
-import { connectionLoaders, type ListKind } from '../../shared/pagination';
+import { loaderCaches, type EntityCaching } from '../../shared/cache/entityCache';
+import { scopeCondition, type Jurisdiction, type ScopeColumns } from '../../shared/auth/jurisdiction';
+import { keysetSource } from '../../shared/db/keyset';
+import { groupedLoader, keyedLoader } from '../../shared/db/loaders';
+import { connectionLoaders, type ListKind } from '../../shared/db/pagination';
 import type { Household, Resident } from './entities';
 
 export const RESIDENT_LIST: ListKind = { name: 'resident', keyPattern: /^\d{12}$/ };

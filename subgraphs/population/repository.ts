@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { createAuditLog, type AuditEntry } from '../../shared/audit';
-import { toConnection, type Connection, type ListKind, type PageRequest } from '../../shared/pagination';
+import { toConnection, type Connection, type ListKind, type PageRequest } from '../../shared/db/pagination';
 
 export const DATA_ACCESS_LIST: ListKind = { name: 'data-access', keyPattern: /^[1-9]\d{0,18}$/ };
 

@@ -1,15 +1,15 @@
 import { randomInt } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { badInput } from '../../shared/errors';
-import { formatCitizenId, LEGACY_PROVINCE_CODES, type Sex } from '../../shared/identifiers';
-import { authorizePlace, checkVersion, issueUnused, missing, type Change, type MutationContext } from '../../shared/mutations';
-import { foldForSearch } from '../../shared/text';
+import { badInput } from '../../shared/graphql/errors';
+import { formatCitizenId, LEGACY_PROVINCE_CODES, type Sex } from '../../shared/graphql/identifiers';
+import { authorizePlace, checkVersion, issueUnused, missing, type Change, type MutationContext } from '../../shared/subgraph/mutations';
+import { foldForSearch } from '../../shared/graphql/text';
 import type { Household, Resident } from './entities';
 import { HOUSEHOLD_COLUMNS, RESIDENT_COLUMNS } from './loaders';
 
 /**
  * The changes communes register in the population database. Each function runs inside the
- * mutation's transaction (shared/mutations.ts) with its EntityManager only, locks the rows it
+ * mutation's transaction (shared/subgraph/mutations.ts) with its EntityManager only, locks the rows it
  * changes (FOR UPDATE: concurrent changes to one household or resident queue up and then see the
  * latest state), checks the business rules and bumps the version of every row it changes.
  *

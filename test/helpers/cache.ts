@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { ENTITY_TYPES } from '../../shared/config';
-import { createEntityCaching, type EntityCaching } from '../../shared/entityCache';
+import { createEntityCaching, type EntityCaching } from '../../shared/cache/entityCache';
 
 /** The Redis the cache suites use (CI starts it; `TEST_REDIS_URL` overrides it). */
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

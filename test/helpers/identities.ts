@@ -1,4 +1,4 @@
-import { ANONYMOUS, type Identity, type RequestMeta } from '../../shared/identity';
+import { ANONYMOUS, type Identity, type RequestMeta } from '../../shared/auth/identity';
 
 /** Callers the tests act as (identities as the gateway would have verified them). */
 export const AS = {

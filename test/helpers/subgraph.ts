@@ -1,9 +1,9 @@
 import type { DataSource } from 'typeorm';
 import { createAuditLog } from '../../shared/audit';
-import type { EntityCaching } from '../../shared/entityCache';
-import type { Identity } from '../../shared/identity';
-import { createLogger } from '../../shared/logger';
-import { createSubgraphServer } from '../../shared/server';
+import type { EntityCaching } from '../../shared/cache/entityCache';
+import type { Identity } from '../../shared/auth/identity';
+import { createLogger } from '../../shared/observability/logger';
+import { createSubgraphServer } from '../../shared/subgraph/server';
 import { createContext, type SubgraphModule } from '../../shared/subgraph';
 import { testCaching } from './cache';
 import type { GraphQLResult } from './hub';

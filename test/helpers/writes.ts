@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { Identity } from '../../shared/identity';
+import type { Identity } from '../../shared/auth/identity';
 import type { GraphQLResult, TestHub } from './hub';
 import { TEST_PURPOSE } from './identities';
 

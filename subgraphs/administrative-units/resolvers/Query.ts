@@ -1,10 +1,10 @@
-import { checkCode } from '../../../shared/codes';
-import { badInput, notFound } from '../../../shared/errors';
-import { parsePageArgs, toConnection, type PageArgs } from '../../../shared/pagination';
+import { checkCode } from '../../../shared/graphql/codes';
+import { badInput, notFound } from '../../../shared/graphql/errors';
+import { parsePageArgs, toConnection, type PageArgs } from '../../../shared/db/pagination';
 import type { Context } from '../context';
 import { COMMUNE_LIST, LEGACY_LIST, legacyKey } from '../loaders';
 import { createRepository } from '../repository';
-import { searchPattern } from '../../../shared/text';
+import { searchPattern } from '../../../shared/graphql/text';
 
 const LEGACY_CODE_KIND = { PROVINCE: 'provinceCode', DISTRICT: 'districtCode', COMMUNE: 'communeCode' } as const;
 type Level = keyof typeof LEGACY_CODE_KIND;

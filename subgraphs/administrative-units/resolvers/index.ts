@@ -1,4 +1,4 @@
-import { DateScalar, ProvinceCodeScalar } from '../../../shared/scalars';
+import { DateScalar, ProvinceCodeScalar } from '../../../shared/graphql/scalars';
 import { AdministrativeUnit } from './AdministrativeUnit';
 import { Commune } from './Commune';
 import { LegacyUnit } from './LegacyUnit';

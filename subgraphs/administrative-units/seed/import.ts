@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { foldForSearch } from '../../../shared/text';
+import { foldForSearch } from '../../../shared/graphql/text';
 import {
   fingerprint,
   type ChangeRow,

@@ -1,4 +1,4 @@
-import type { PageArgs } from '../../../shared/pagination';
+import type { PageArgs } from '../../../shared/db/pagination';
 import type { Context } from '../context';
 
 export const Commune = {

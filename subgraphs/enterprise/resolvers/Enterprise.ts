@@ -1,5 +1,5 @@
-import { CODE_PATTERNS } from '../../../shared/codes';
-import { withinJurisdiction } from '../../../shared/jurisdiction';
+import { CODE_PATTERNS } from '../../../shared/graphql/codes';
+import { withinJurisdiction } from '../../../shared/auth/jurisdiction';
 import type { Context } from '../context';
 import type { Enterprise as EnterpriseRow } from '../entities';
 

@@ -1,7 +1,7 @@
-import { withinJurisdiction } from '../../../shared/jurisdiction';
-import { badInput } from '../../../shared/errors';
-import { authorizePlace, authorizeRole, requireText, runMutation, todayInVietnam, type Outcome } from '../../../shared/mutations';
-import { findCommune } from '../../../shared/references';
+import { withinJurisdiction } from '../../../shared/auth/jurisdiction';
+import { badInput } from '../../../shared/graphql/errors';
+import { authorizePlace, authorizeRole, requireText, runMutation, todayInVietnam, type Outcome } from '../../../shared/subgraph/mutations';
+import { findCommune } from '../../../shared/subgraph/references';
 import type { Context } from '../context';
 import type { Enterprise, EnterpriseEvent as EventRow } from '../entities';
 import * as writes from '../writes';

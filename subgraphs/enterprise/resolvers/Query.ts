@@ -1,6 +1,6 @@
-import { badInput, ErrorCode, notFound } from '../../../shared/errors';
-import { parsePageArgs, toConnection, type PageArgs } from '../../../shared/pagination';
-import { searchPattern } from '../../../shared/text';
+import { badInput, ErrorCode, notFound } from '../../../shared/graphql/errors';
+import { parsePageArgs, toConnection, type PageArgs } from '../../../shared/db/pagination';
+import { searchPattern } from '../../../shared/graphql/text';
 import type { Context } from '../context';
 import { ENTERPRISE_LIST } from '../loaders';
 import { createRepository } from '../repository';

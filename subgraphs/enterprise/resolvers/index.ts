@@ -1,4 +1,4 @@
-import { CitizenIdScalar, CommuneCodeScalar, DateScalar, ProvinceCodeScalar, TaxCodeScalar } from '../../../shared/scalars';
+import { CitizenIdScalar, CommuneCodeScalar, DateScalar, ProvinceCodeScalar, TaxCodeScalar } from '../../../shared/graphql/scalars';
 import { Commune } from './Commune';
 import { Enterprise } from './Enterprise';
 import { EnterpriseChange, EnterpriseEvent, Mutation } from './Mutation';

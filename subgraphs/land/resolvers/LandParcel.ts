@@ -1,4 +1,4 @@
-import { CODE_PATTERNS } from '../../../shared/codes';
+import { CODE_PATTERNS } from '../../../shared/graphql/codes';
 import type { Context } from '../context';
 import type { LandParcel as LandParcelRow, ParcelHolder } from '../entities';
 

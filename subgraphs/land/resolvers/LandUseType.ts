@@ -1,4 +1,4 @@
-import { badInput } from '../../../shared/errors';
+import { badInput } from '../../../shared/graphql/errors';
 import type { Context } from '../context';
 
 /** A land-use code must be one of the classification's codes (BAD_USER_INPUT otherwise). */

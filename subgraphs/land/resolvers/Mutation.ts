@@ -1,6 +1,6 @@
-import { badInput } from '../../../shared/errors';
-import { authorizePlace, authorizeRole, requireText, runMutation, type Outcome } from '../../../shared/mutations';
-import { findCommune } from '../../../shared/references';
+import { badInput } from '../../../shared/graphql/errors';
+import { authorizePlace, authorizeRole, requireText, runMutation, type Outcome } from '../../../shared/subgraph/mutations';
+import { findCommune } from '../../../shared/subgraph/references';
 import type { Context } from '../context';
 import type { RecordedHolding } from '../entities';
 import * as writes from '../writes';

@@ -1,6 +1,6 @@
-import { checkCode } from '../../../shared/codes';
-import { badInput, ErrorCode, notFound } from '../../../shared/errors';
-import { parsePageArgs, toConnection, type PageArgs } from '../../../shared/pagination';
+import { checkCode } from '../../../shared/graphql/codes';
+import { badInput, ErrorCode, notFound } from '../../../shared/graphql/errors';
+import { parsePageArgs, toConnection, type PageArgs } from '../../../shared/db/pagination';
 import type { Context } from '../context';
 import { PARCEL_LIST } from '../loaders';
 import { createRepository, type ParcelFilter } from '../repository';

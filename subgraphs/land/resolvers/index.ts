@@ -1,4 +1,4 @@
-import { CitizenIdScalar, CommuneCodeScalar, LandUseCodeScalar, TaxCodeScalar } from '../../../shared/scalars';
+import { CitizenIdScalar, CommuneCodeScalar, LandUseCodeScalar, TaxCodeScalar } from '../../../shared/graphql/scalars';
 import { Commune } from './Commune';
 import { Enterprise } from './Enterprise';
 import { LandHolder, LandParcel } from './LandParcel';

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { idempotencyTableSql } from '../../../shared/mutations';
+import { idempotencyTableSql } from '../../../shared/subgraph/mutations';
 
 /**
  * What writes need: a version per resident and household (optimistic concurrency: CONFLICT when a

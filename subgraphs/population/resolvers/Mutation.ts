@@ -1,7 +1,7 @@
-import { badInput } from '../../../shared/errors';
-import type { Sex } from '../../../shared/identifiers';
-import { authorizePlace, authorizeRole, requireText, runMutation, todayInVietnam, type Outcome } from '../../../shared/mutations';
-import { findCommune } from '../../../shared/references';
+import { badInput } from '../../../shared/graphql/errors';
+import type { Sex } from '../../../shared/graphql/identifiers';
+import { authorizePlace, authorizeRole, requireText, runMutation, todayInVietnam, type Outcome } from '../../../shared/subgraph/mutations';
+import { findCommune } from '../../../shared/subgraph/references';
 import type { Context } from '../context';
 import * as writes from '../writes';
 

@@ -1,6 +1,6 @@
-import { checkCode } from '../../../shared/codes';
-import { notFound, PublicError } from '../../../shared/errors';
-import { parsePageArgs, type PageArgs } from '../../../shared/pagination';
+import { checkCode } from '../../../shared/graphql/codes';
+import { notFound, PublicError } from '../../../shared/graphql/errors';
+import { parsePageArgs, type PageArgs } from '../../../shared/db/pagination';
 import type { Context } from '../context';
 import { DATA_ACCESS_LIST, dataAccessesOf } from '../repository';
 import { findResident } from './Resident';

@@ -1,4 +1,4 @@
-import { CitizenIdScalar, CommuneCodeScalar, DateScalar } from '../../../shared/scalars';
+import { CitizenIdScalar, CommuneCodeScalar, DateScalar } from '../../../shared/graphql/scalars';
 import { Commune } from './Commune';
 import { DataAccess } from './DataAccess';
 import { Household } from './Household';

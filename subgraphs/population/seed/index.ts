@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { foldForSearch } from '../../../shared/text';
+import { foldForSearch } from '../../../shared/graphql/text';
 
 /**
  * Bulk writers for households and residents, fed by the synthetic seeder (cli/seed). Each call

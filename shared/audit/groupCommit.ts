@@ -1,4 +1,4 @@
-import type { AuditLog, AuditRecord } from './audit';
+import type { AuditLog, AuditRecord } from './';
 
 /**
  * Group commit for the audit log: appends from concurrent requests are written together in one

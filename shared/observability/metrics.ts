@@ -2,9 +2,9 @@ import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { CacheMetrics } from './cache';
-import { ErrorCode, isDatabaseUnavailable } from './errors';
-import type { MetricsPage, ResponseRecord } from './http';
+import type { CacheMetrics } from '../cache';
+import { ErrorCode, isDatabaseUnavailable } from '../graphql/errors';
+import type { MetricsPage, ResponseRecord } from '../http';
 import type { Logger } from './logger';
 
 /**
@@ -51,7 +51,7 @@ export interface ServiceMetrics {
 
 export interface MetricsOptions {
   service: string;
-  /** The process's cache counters (shared/cache.ts), exported as `lienthong_cache_events_total`. */
+  /** The process's cache counters (shared/cache/index.ts), exported as `lienthong_cache_events_total`. */
   cache?: CacheMetrics | null;
   /** The database pool(s) to report, read at each scrape. */
   pools?: () => PoolStats[];
@@ -140,7 +140,7 @@ export function createMetrics(options: MetricsOptions): ServiceMetrics {
       labelNames: ['layer', 'event'],
       registers: [registry],
       collect() {
-        // The counters live in shared/cache.ts (also shown by /health); mirrored at each scrape.
+        // The counters live in shared/cache/index.ts (also shown by /health); mirrored at each scrape.
         this.reset();
         for (const [key, value] of Object.entries(cache.snapshot())) {
           const [layer, event] = key.split('.');

@@ -1,7 +1,7 @@
-import { createCaching, type CacheEntry, type CacheMetrics, type Caching, type InvalidationBus } from './cache';
-import { ENTITY_TTL_DEFAULTS, type EntityType } from './config';
-import type { HealthReport } from './http';
-import { jurisdictionKey, type Jurisdiction } from './jurisdiction';
+import { createCaching, type CacheEntry, type CacheMetrics, type Caching, type InvalidationBus } from './';
+import { ENTITY_TTL_DEFAULTS, type EntityType } from '../config';
+import type { HealthReport } from '../http';
+import { jurisdictionKey, type Jurisdiction } from '../auth/jurisdiction';
 
 /**
  * The entity cache of the subgraphs: a read-through in front of every DataLoader batch. One MGET

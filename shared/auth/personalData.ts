@@ -11,7 +11,7 @@ import {
   type GraphQLField,
   type GraphQLSchema,
 } from 'graphql';
-import type { AuditLog, AuditRecord } from './audit';
+import type { AuditLog, AuditRecord } from '../audit';
 import type { Identity, RequestMeta } from './identity';
 
 /**

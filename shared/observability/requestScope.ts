@@ -10,7 +10,7 @@ export interface RequestScope {
 }
 
 /**
- * The scope of the HTTP request being served (shared/http.ts enters it); the logger reads it so
+ * The scope of the HTTP request being served (shared/http/index.ts enters it); the logger reads it so
  * that every line logged while serving a request carries its id and trace id.
  */
 export const requestScope = new AsyncLocalStorage<RequestScope>();

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
-import { appendWithin } from './audit';
-import type { InvalidationBus } from './cache';
-import type { EntityType } from './config';
-import { badInput, ErrorCode, PublicError } from './errors';
-import type { Identity, RequestMeta } from './identity';
-import { withinJurisdiction, type Jurisdiction } from './jurisdiction';
-import type { AccessRecorder } from './personalData';
+import { appendWithin } from '../audit';
+import type { InvalidationBus } from '../cache';
+import type { EntityType } from '../config';
+import { badInput, ErrorCode, PublicError } from '../graphql/errors';
+import type { Identity, RequestMeta } from '../auth/identity';
+import { withinJurisdiction, type Jurisdiction } from '../auth/jurisdiction';
+import type { AccessRecorder } from '../auth/personalData';
 
 /**
  * How every write of every subgraph runs, so the rules hold the same everywhere:

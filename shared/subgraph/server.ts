@@ -1,10 +1,10 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import type { AuditLog } from './audit';
-import { maskError } from './errors';
-import type { Logger } from './logger';
-import { personalDataPlugin } from './personalData';
-import { buildSchema, type SubgraphContext, type SubgraphModule } from './subgraph';
+import type { AuditLog } from '../audit';
+import { maskError } from '../graphql/errors';
+import type { Logger } from '../observability/logger';
+import { personalDataPlugin } from '../auth/personalData';
+import { buildSchema, type SubgraphContext, type SubgraphModule } from './';
 
 /**
  * Reports the entity types a request's writes changed in `extensions.invalidated`, so a gateway in
@@ -39,7 +39,7 @@ export function createSubgraphServer<L>(
   return new ApolloServer<SubgraphContext<L>>({
     schema,
     includeStacktraceInErrorResponses: false,
-    // Shutdown is shared/run.ts's (see gateway/server.ts): no signal handler of Apollo's own.
+    // Shutdown is shared/http/gracefulShutdown.ts's (see gateway/server.ts): no signal handler of Apollo's own.
     stopOnTerminationSignals: false,
     // Subgraphs are reached by the gateway only; the gateway decides what clients may introspect.
     introspection: true,

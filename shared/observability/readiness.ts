@@ -1,4 +1,4 @@
-import type { ReadyReport } from './http';
+import type { ReadyReport } from '../http';
 
 /** How long the database has to answer the readiness probe before the service counts as unready. */
 export const DATABASE_PROBE_TIMEOUT_MS = 2_000;

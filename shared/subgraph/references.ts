@@ -1,4 +1,4 @@
-import { ErrorCode, PublicError } from './errors';
+import { ErrorCode, PublicError } from '../graphql/errors';
 
 /**
  * Checks, for a write, that the records it refers to in other subgraphs exist: a parcel's holder (a

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { DataSource } from 'typeorm';
-import type { Logger } from './logger';
+import type { Logger } from '../observability/logger';
 
 /** How long in-flight requests have to finish after SIGTERM unless SHUTDOWN_TIMEOUT_MS says otherwise. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 25_000;

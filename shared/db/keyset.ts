@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { SqlCondition } from './jurisdiction';
+import type { SqlCondition } from '../auth/jurisdiction';
 import { groupBy, type ConnectionSource, type ListKind } from './pagination';
 
 /**

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
-import type { BatchCache } from './entityCache';
-import { badInput, ErrorCode } from './errors';
+import type { BatchCache } from '../cache/entityCache';
+import { badInput, ErrorCode } from '../graphql/errors';
 
 /** The largest page a client may ask for. */
 export const MAX_PAGE_SIZE = 100;

@@ -1,21 +1,21 @@
 import { GraphQLError } from 'graphql';
-import { createAuditLog, auditMigrations } from './audit';
-import { groupCommit } from './auditBatch';
-import { loadConfig, subgraphUrlSettings, urlVariable, type Config } from './config';
-import { createDataSource, migrate } from './db';
-import { createEntityCaching, healthCheck } from './entityCache';
-import { createHttpHandler, listen } from './http';
-import { bodyHash, IDENTITY_HEADER, signServiceIdentity, verifyIdentity, type InternalKeys } from './internalToken';
-import { loadSubgraphKeys } from './keys';
-import { createLogger } from './logger';
-import { createMetrics, poolStats, recordResponses } from './metrics';
-import { createReadiness } from './readiness';
-import { currentScope } from './requestScope';
-import { stopGracefully } from './run';
+import { createAuditLog, auditMigrations } from '../audit';
+import { groupCommit } from '../audit/groupCommit';
+import { loadConfig, subgraphUrlSettings, urlVariable, type Config } from '../config';
+import { createDataSource, migrate } from '../db';
+import { createEntityCaching, healthCheck } from '../cache/entityCache';
+import { createHttpHandler, listen } from '../http';
+import { bodyHash, IDENTITY_HEADER, signServiceIdentity, verifyIdentity, type InternalKeys } from '../auth/internalToken';
+import { loadSubgraphKeys } from '../auth/keys';
+import { createLogger } from '../observability/logger';
+import { createMetrics, poolStats, recordResponses } from '../observability/metrics';
+import { createReadiness } from '../observability/readiness';
+import { currentScope } from '../observability/requestScope';
+import { stopGracefully } from '../http/gracefulShutdown';
 import { createReferences, type ExecutionResult, type References } from './references';
 import { createSubgraphServer } from './server';
-import { traceparent, TRACEPARENT_HEADER } from './trace';
-import { createContext, type SubgraphModule } from './subgraph';
+import { traceparent, TRACEPARENT_HEADER } from '../observability/trace';
+import { createContext, type SubgraphModule } from './';
 
 /** The query and variables of a GraphQL request body (POST JSON) as the gateway sent them. */
 function requestOf(body: unknown): { query: string; variables: unknown } {

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
-import { requestScope, type RequestScope } from './requestScope';
+import { requestScope, type RequestScope } from '../observability/requestScope';
 import { createStaticSite, type StaticSite } from './staticFiles';
-import { traceFrom, traceparent, TRACEPARENT_HEADER } from './trace';
+import { traceFrom, traceparent, TRACEPARENT_HEADER } from '../observability/trace';
 
 /** What a rate limit decides for one request. */
 export type RateLimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
@@ -92,7 +92,7 @@ export interface HttpOptions<C extends BaseContext> {
   preflight?: (req: IncomingMessage, info: RequestInfo) => Promise<EarlyResponse | null>;
   /**
    * Folders of static files served from memory under a path prefix each (see
-   * `shared/staticFiles.ts`: content types, a same-origin-only Content-Security-Policy, ETags, no
+   * `shared/http/staticFiles.ts`: content types, a same-origin-only Content-Security-Policy, ETags, no
    * traversal). Read when the handler is created; not rate-limited (nothing reaches a database).
    */
   static?: StaticSite[];
@@ -163,7 +163,7 @@ function sendError(res: ServerResponse, status: number, code: string, message: s
  * `/metrics` and the static sites of `options.static`.
  * Every response carries an `x-request-id` (the client's if safe, else a new UUID) and a
  * `traceparent` (the client's trace continued, or a new one), available to the request's code
- * through {@link currentRequestId} and `shared/requestScope.ts`. Refusals of this layer (rate limit, body
+ * through {@link currentRequestId} and `shared/observability/requestScope.ts`. Refusals of this layer (rate limit, body
  * size, bad JSON) get a GraphQL-shaped JSON error with a stable code and the request id.
  */
 export function createHttpHandler<C extends BaseContext>(server: ApolloServer<C>, options: HttpOptions<C>) {

@@ -2,13 +2,13 @@ import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { DataSource } from 'typeorm';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import type { InvalidationBus } from './cache';
-import type { MigrationSet } from './db';
-import type { EntityCaching } from './entityCache';
-import type { Identity, RequestMeta } from './identity';
-import { jurisdictionOf, type Jurisdiction } from './jurisdiction';
+import type { InvalidationBus } from '../cache';
+import type { MigrationSet } from '../db';
+import type { EntityCaching } from '../cache/entityCache';
+import type { Identity, RequestMeta } from '../auth/identity';
+import { jurisdictionOf, type Jurisdiction } from '../auth/jurisdiction';
 import { NO_REFERENCES, type References } from './references';
-import { AccessRecorder, classify, recordPersonalFields, type Classification, type SubjectsOf } from './personalData';
+import { AccessRecorder, classify, recordPersonalFields, type Classification, type SubjectsOf } from '../auth/personalData';
 
 /**
  * What every resolver of a subgraph receives: its database, who is asking (as the gateway signed
@@ -51,7 +51,7 @@ export interface SubgraphModule<L = unknown> extends MigrationSet {
   /**
    * Fresh DataLoaders for one request, reading only what `jurisdiction` may see: their memo must
    * never outlive the request, nor serve another caller. Their batches read through `cache`
-   * (shared/entityCache.ts, possibly switched off), whose keys carry the jurisdiction's scope for
+   * (shared/cache/entityCache.ts, possibly switched off), whose keys carry the jurisdiction's scope for
    * every loader that depends on it or reads personal data.
    */
   createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache: EntityCaching): L;
