@@ -1,21 +1,36 @@
 // One linter (ESLint, type-aware rules off for speed; `tsc --noEmit` typechecks) and one formatter
-// (Prettier, checked separately). The boundaries of STYLE.md are enforced here:
-//   shared/   imports neither gateway/ nor subgraphs/ nor cli/
-//   subgraphs/<name>/ imports only shared/ and itself (tests may also use test/helpers)
-//   gateway/ never reaches into a subgraph's internals, only the registry and shared/
+// (Prettier, checked separately). The boundaries of STYLE.md are enforced here, between the
+// top-level folders (none imports another that imports it back):
+//   shared/     domain-free: imports no other folder
+//   subgraphs/<name>/  only shared/ and itself (its tests may also use test/helpers)
+//   subgraphs/index.ts the registry: the subgraphs' modules
+//   hub/        the composition root: shared/ and subgraphs/
+//   gateway/    the runtime gateway: shared/; its entrypoint (main.ts, index.ts) also hub/ and explorer/site
+//   explorer/   the explorer page and its build: shared/ (and hub/operations for its examples' test)
+//   tools/      build-time generators (supergraph, schema docs): shared/, subgraphs/, gateway/supergraph
+//   cli/        hub/, tools/, shared/, and subgraphs' seed/ data tools
+//   bench/      anything but test/ and cli/
+// The subgraphs are read from the registry (subgraphs/index.ts), never listed here.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
-const SUBGRAPHS = ['administrative-units', 'population', 'land', 'enterprise'];
+const REGISTRY = readFileSync(join(import.meta.dirname, 'subgraphs', 'index.ts'), 'utf8');
+const SUBGRAPHS = [...REGISTRY.matchAll(/from '\.\/([a-z0-9-]+)\/subgraph'/g)].map((m) => m[1]);
+if (SUBGRAPHS.length === 0) throw new Error('eslint.config.mjs: no subgraph found in the registry (subgraphs/index.ts)');
 
-const restrict = (files, groups, message) => ({
+const restrict = (files, groups, message, ignores = []) => ({
   files,
+  ignores,
   rules: { 'no-restricted-imports': ['error', { patterns: [{ group: groups, message }] }] },
 });
+const folders = (...names) => names.map((n) => `**/${n}/**`);
+const TESTS = ['**/__tests__/**'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', 'coverage/**', 'bench-results/**', 'test-artifacts/**', 'gateway/explorer/dist/**'] },
+  { ignores: ['node_modules/**', '.data/**', 'coverage/**', 'bench-results/**', 'test-artifacts/**', 'explorer/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
@@ -29,29 +44,64 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } } },
-  {
-    ...restrict(
-      ['shared/**/*.ts'],
-      ['**/gateway/**', '**/subgraphs/**', '**/cli/**', '**/test/**'],
-      'shared/ is domain-free: it imports neither the gateway, nor subgraphs, nor the CLI.',
-    ),
-    ignores: ['shared/**/__tests__/**'],
-  },
+  restrict(
+    ['shared/**/*.ts'],
+    folders('gateway', 'subgraphs', 'cli', 'hub', 'tools', 'bench', 'explorer', 'test'),
+    'shared/ is domain-free: it imports no other folder.',
+    TESTS,
+  ),
   restrict(
     ['shared/**/__tests__/**/*.ts'],
-    ['**/gateway/**', '**/subgraphs/**', '**/cli/**'],
+    folders('gateway', 'subgraphs', 'cli', 'hub', 'tools', 'bench', 'explorer'),
     'shared/ is domain-free (its tests may use test/helpers).',
   ),
   ...SUBGRAPHS.map((name) =>
     restrict(
       [`subgraphs/${name}/**/*.ts`],
-      ['**/gateway/**', '**/cli/**', ...SUBGRAPHS.filter((other) => other !== name).map((other) => `**/${other}/**`)],
-      `A subgraph imports only shared/ and itself; it knows other subgraphs through @key references in SDL only.`,
+      [...folders('gateway', 'cli', 'hub', 'tools', 'bench', 'explorer'), ...SUBGRAPHS.filter((o) => o !== name).map((o) => `**/${o}/**`)],
+      'A subgraph imports only shared/ and itself; it knows other subgraphs through @key references in SDL only.',
     ),
+  ),
+  ...SUBGRAPHS.map((name) =>
+    restrict([`subgraphs/${name}/**/*.ts`], folders('test'), 'Only a subgraph’s tests may use test/helpers.', [
+      `subgraphs/${name}/**/__tests__/**`,
+    ]),
+  ),
+  restrict(
+    ['hub/**/*.ts'],
+    folders('gateway', 'cli', 'tools', 'bench', 'explorer', 'test'),
+    'hub/ composes shared/ and the subgraphs only.',
+    TESTS,
   ),
   restrict(
     ['gateway/**/*.ts'],
-    SUBGRAPHS.map((name) => `**/subgraphs/${name}/**`),
-    'The gateway uses subgraphs through the registry (subgraphs/index.ts) only.',
+    [...folders('subgraphs', 'cli', 'tools', 'bench', 'test'), '**/hub', '**/hub/**', '**/explorer/**'],
+    'The runtime gateway knows no subgraph: it gets them from the composition root (hub/) in its entrypoint only.',
+    ['gateway/index.ts', 'gateway/main.ts'],
   ),
+  restrict(
+    ['gateway/index.ts', 'gateway/main.ts'],
+    [...folders('subgraphs', 'cli', 'tools', 'bench', 'test'), '**/explorer/src/**', '**/explorer/build*', '**/explorer/bundle*'],
+    'The gateway’s entrypoint composes through hub/; the explorer’s build tools stay out of the runtime.',
+  ),
+  restrict(
+    ['explorer/**/*.ts', 'explorer/**/*.tsx'],
+    [...folders('gateway', 'subgraphs', 'cli', 'tools', 'bench', 'test'), '**/hub/seed/**'],
+    'The explorer imports shared/ only.',
+  ),
+  restrict(
+    ['tools/**/*.ts'],
+    [...folders('cli', 'hub', 'bench', 'explorer', 'test')],
+    'Build-time tools read the registry and the committed supergraph only.',
+  ),
+  restrict(
+    ['cli/**/*.ts'],
+    [
+      ...folders('gateway', 'bench', 'explorer', 'test'),
+      ...SUBGRAPHS.flatMap((n) => [`**/subgraphs/${n}/!(seed)`, `**/subgraphs/${n}/!(seed)/**`]),
+    ],
+    'The CLI composes through hub/ (and a subgraph’s seed/ data tools).',
+    TESTS,
+  ),
+  restrict(['bench/**/*.ts'], folders('test', 'cli'), 'The bench imports no test helper and no CLI: shared operations live in hub/.'),
 );

@@ -11,6 +11,7 @@ module.exports = {
     '<rootDir>/test/**/*.test.ts',
     '<rootDir>/subgraphs/**/__tests__/**/*.test.ts',
     '<rootDir>/cli/**/__tests__/**/*.test.ts',
+    '<rootDir>/hub/**/__tests__/**/*.test.ts',
     '<rootDir>/shared/**/__tests__/**/*.test.ts',
   ],
   testPathIgnorePatterns: ['/node_modules/', '/.data/'],

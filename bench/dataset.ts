@@ -1,6 +1,6 @@
 import { Client } from 'pg';
-import { seedSynthetic } from '../cli/seed';
-import { openHubDatabase } from '../gateway/hub';
+import { seedSynthetic } from '../hub/seed';
+import { openHubDatabase } from '../hub/database';
 
 /** What the bench measures against. */
 export interface Dataset {

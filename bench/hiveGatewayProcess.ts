@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { loadGatewayKeys } from '../gateway/auth';
 import { purposeFrom } from '../gateway/context';
 import { readCommittedSupergraph } from '../gateway/supergraph';
-import { loadConfig, subgraphUrls } from '../shared/config';
+import { subgraphUrls } from '../shared/config';
+import { loadHubConfig } from '../hub';
 import type { Identity, RequestMeta } from '../shared/auth/identity';
 import { bodyHash, IDENTITY_HEADER, signIdentity } from '../shared/auth/internalToken';
 import { answerStats } from './serverStats';
@@ -51,7 +52,7 @@ const { createGatewayRuntime } = require('@graphql-hive/gateway') as {
  * without the subgraph checking or auditing the second; the bench would compare a cache to none.
  */
 async function main(): Promise<void> {
-  const config = loadConfig(process.env);
+  const config = loadHubConfig(process.env);
   const keys = await loadGatewayKeys(config);
   const urls = subgraphUrls(config);
   // The committed supergraph names the compose hosts; point each subgraph at its process.

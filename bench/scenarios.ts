@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { Client } from 'pg';
-import { mintDevToken } from '../gateway/tokens';
-import { urlVariable, type Config } from '../shared/config';
+import { mintDevToken } from '../shared/auth/devTokens';
+import type { Config } from '../shared/config';
 import type { Identity } from '../shared/auth/identity';
 import { bodyHash, importInternalKeys, signIdentity } from '../shared/auth/internalToken';
-import { freePort } from '../test/helpers/cache';
-import { OPERATIONS } from '../test/helpers/operations';
+import { planSubgraphProcesses } from '../hub/processes';
+import { OPERATIONS } from '../hub/operations';
 import type { Dataset } from './dataset';
 import { runLoad, type LoadResult } from './load';
 import { askStats, SUBGRAPH_READY, type ChildServer } from './processes';
@@ -79,7 +79,7 @@ export interface ScenarioContext {
     servicePublic: string;
   };
   authConfig: Config;
-  /** Production settings of a gateway on `databaseUrl`, embedded, caching off (see index.ts). */
+  /** Production settings of a gateway on `databaseUrl`, embedded, caching off (see gatewayEnvironment in setup.ts). */
   gatewayEnv: Record<string, string>;
   start(entry: string, env: Record<string, string>, ready?: RegExp): Promise<ChildServer>;
   stop(server: ChildServer): Promise<void>;
@@ -257,11 +257,9 @@ export async function runScenarios(ctx: ScenarioContext): Promise<ScenarioRow[]>
   }
 
   // 2. Separate processes: four subgraphs and a gateway in front of them, over HTTP.
-  ctx.progress('scenarios: separate processes (four subgraphs + gateway), caching off: starting');
-  const names = ['administrative-units', 'population', 'land', 'enterprise'];
   // Ports chosen up front: each subgraph is told where the others are (existence checks of writes).
-  const ports = await Promise.all(names.map(() => freePort()));
-  const urls = Object.fromEntries(names.map((n, i) => [urlVariable(n), `http://127.0.0.1:${ports[i]}/graphql`]));
+  const { processes, urlEnv: urls } = await planSubgraphProcesses();
+  ctx.progress(`scenarios: separate processes (${processes.length} subgraphs + gateway), caching off: starting`);
   const subgraphEnv = {
     ...urls,
     HOST: '127.0.0.1',
@@ -274,9 +272,8 @@ export async function runScenarios(ctx: ScenarioContext): Promise<ScenarioRow[]>
     // Subgraphs log their URL at info.
     LOG_LEVEL: 'info',
   };
-  const subgraphs = await Promise.all(
-    names.map((n, i) => ctx.start(`subgraphs/${n}/index.ts`, { ...subgraphEnv, PORT: String(ports[i]) }, SUBGRAPH_READY)),
-  );
+  const subgraphs = await Promise.all(processes.map((p) => ctx.start(p.entry, { ...subgraphEnv, PORT: String(p.port) }, SUBGRAPH_READY)));
+  const population = subgraphs[processes.findIndex((p) => p.name === 'population')]!;
   try {
     gateway = await ctx.start('bench/gatewayProcess.ts', { ...ctx.gatewayEnv, ...urls, DATABASE_URL: '' });
     try {
@@ -313,7 +310,7 @@ export async function runScenarios(ctx: ScenarioContext): Promise<ScenarioRow[]>
     const direct = [{ headers: { 'x-lien-thong-identity': signed }, body: body(RESIDENT_LOOKUP, variables) }];
     await measure(
       null,
-      subgraphs[1]!.url,
+      population.url,
       'ResidentLookup',
       'population subgraph directly',
       'the same query, identity signed as the gateway does',

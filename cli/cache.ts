@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { ENTITY_TYPES, loadConfig, type EntityType } from '../shared/config';
+import type { EntityType } from '../shared/config';
+import { entityTypes, loadHubConfig } from '../hub';
 import { createEntityCaching } from '../shared/cache/entityCache';
 
 export const CACHE_HELP = `  npm run cli -- cache invalidate --tags Resident,Commune
@@ -8,7 +9,7 @@ export const CACHE_HELP = `  npm run cli -- cache invalidate --tags Resident,Com
       Prints the new versions (exit code 0), or why it could not (exit code 1: Redis
       unreachable; 2: usage). Without REDIS_URL each process caches in its own memory, which
       nothing outside it can reach: restart it, or wait for the TTLs. Types:
-      ${ENTITY_TYPES.join(', ')}.
+      ${entityTypes().join(', ')}.
 `;
 
 /** The tags of `--tags`, checked against the entity types; throws naming the unknown ones. */
@@ -18,9 +19,9 @@ export function parseTags(value: string | undefined): EntityType[] {
     .map((t) => t.trim())
     .filter(Boolean);
   if (tags.length === 0) throw new Error('--tags is required: a comma-separated list of entity types');
-  const unknown = tags.filter((t) => !(ENTITY_TYPES as readonly string[]).includes(t));
-  if (unknown.length > 0)
-    throw new Error(`Unknown entity type(s) ${unknown.map((t) => `"${t}"`).join(', ')}; known: ${ENTITY_TYPES.join(', ')}`);
+  const known = entityTypes();
+  const unknown = tags.filter((t) => !known.includes(t));
+  if (unknown.length > 0) throw new Error(`Unknown entity type(s) ${unknown.map((t) => `"${t}"`).join(', ')}; known: ${known.join(', ')}`);
   return [...new Set(tags)] as EntityType[];
 }
 
@@ -43,12 +44,12 @@ export async function cacheCommand(args: string[], env: Record<string, string | 
     console.error(`${error instanceof Error ? error.message : String(error)}\n\n${CACHE_HELP}`);
     return 2;
   }
-  const config = loadConfig(env);
+  const config = loadHubConfig(env);
   if (!config.REDIS_URL) {
     console.error('REDIS_URL is not set: each process caches in its own memory, which this command cannot reach.');
     return 1;
   }
-  const caching = createEntityCaching({ redisUrl: config.REDIS_URL, prefix: config.CACHE_PREFIX });
+  const caching = createEntityCaching({ redisUrl: config.REDIS_URL, prefix: config.CACHE_PREFIX, ttls: config.ENTITY_TTLS });
   try {
     await caching.bus.ready();
     if (caching.bus.consistent()) await caching.bus.invalidate(tags);

@@ -1,11 +1,10 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { databaseTarget } from '../gateway/hub';
+import { databaseTarget, loadHubConfig } from '../hub';
 import { auditMigrations } from '../shared/audit';
-import { loadConfig } from '../shared/config';
 import { createDataSource, migrate } from '../shared/db';
 import { createEntityCaching } from '../shared/cache/entityCache';
-import { subgraphs } from '../subgraphs';
+import { subgraphByName, subgraphs } from '../subgraphs';
 import {
   BUNDLED_DATA_DIR,
   BUNDLED_SOURCE,
@@ -18,7 +17,7 @@ import {
 } from '../subgraphs/administrative-units/seed';
 
 /** The entity types an import of the units changes: their cached entries are invalidated after it. */
-export const UNIT_TAGS = ['Province', 'Commune', 'LegacyUnit'] as const;
+export const UNIT_TAGS = Object.keys(subgraphByName('administrative-units').entityTypes);
 
 export const IMPORT_UNITS_HELP = `  npm run cli -- import-units --file DIR|FILE.json [--dry-run] [--effective-from YYYY-MM-DD] [--legal-basis A,B]
       Imports an updated administrative-units data set into DATABASE_URL (or the embedded PGlite in
@@ -90,7 +89,7 @@ export async function importUnitsCommand(args: string[], env: Record<string, str
     return 1;
   }
 
-  const config = loadConfig(env);
+  const config = loadHubConfig(env);
   const database = await databaseTarget(config);
   console.log(`Database: ${database.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.PGLITE_DIR}`}`);
   console.log(
@@ -98,7 +97,10 @@ export async function importUnitsCommand(args: string[], env: Record<string, str
       `${target.legacyUnits.length} pre-reform units, as of ${effectiveFrom}`,
   );
   // Only a real run touches the caches; a run hub on the same Redis must stop serving the old units.
-  const caching = !dryRun && config.REDIS_URL ? createEntityCaching({ redisUrl: config.REDIS_URL, prefix: config.CACHE_PREFIX }) : null;
+  const caching =
+    !dryRun && config.REDIS_URL
+      ? createEntityCaching({ redisUrl: config.REDIS_URL, prefix: config.CACHE_PREFIX, ttls: config.ENTITY_TTLS })
+      : null;
   await migrate(database, [...subgraphs, auditMigrations]);
   const db = await createDataSource({ target: database, entities: subgraphs.flatMap((s) => s.entities) });
   await db.initialize();

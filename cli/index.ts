@@ -1,18 +1,17 @@
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
-import { databaseTarget, openHubDatabase } from '../gateway/hub';
-import { loadConfig } from '../shared/config';
+import { databaseTarget, loadHubConfig, openHubDatabase, seededEntityTypes } from '../hub';
 import { mkdtempSync } from 'node:fs';
-import { mintDevToken, type TokenClaims } from '../gateway/tokens';
+import { mintDevToken, type TokenClaims } from '../shared/auth/devTokens';
 import { ROLES, type Role } from '../shared/auth/identity';
 import { loadOrCreateDevKeys, readJson, writeKeyFiles } from '../shared/auth/keys';
 import type { JWK } from 'jose';
 import { AUDIT_HELP, auditCommand } from './audit';
 import { CACHE_HELP, cacheCommand } from './cache';
 import { createCaching } from '../shared/cache';
-import { seedSynthetic } from './seed';
+import { seedSynthetic } from '../hub/seed';
 import { IMPORT_UNITS_HELP, importUnitsCommand } from './importUnits';
-import { GENERATED_FILES, runGenerated } from '../gateway/generated';
+import { GENERATED_FILES, runGenerated } from '../tools/artifacts';
 
 const HELP = `Liên Thông command line
 
@@ -54,7 +53,7 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
 
 async function seed(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { residents: { type: 'string' }, seed: { type: 'string' } }, strict: true });
-  const config = loadConfig(process.env);
+  const config = loadHubConfig(process.env);
   const residents = positiveInt('residents', values.residents, config.SEED_RESIDENTS);
   const seedNumber = positiveInt('seed', values.seed, config.SEED);
   const target = await databaseTarget(config);
@@ -62,7 +61,7 @@ async function seed(args: string[]): Promise<void> {
   // Running hubs on the same database and Redis must stop serving what they cached before the seed.
   const caching = config.REDIS_URL ? createCaching({ redisUrl: config.REDIS_URL, prefix: config.CACHE_PREFIX, layer: 'entity' }) : null;
   await caching?.bus.ready();
-  const db = await openHubDatabase(target, undefined, caching?.bus);
+  const db = await openHubDatabase(target, caching ? { bus: caching.bus } : {});
   const bar = new SingleBar(
     {
       format: 'Seeding [{bar}] {percentage}% | {value}/{total} residents | {eta_formatted} left',
@@ -80,7 +79,7 @@ async function seed(args: string[]): Promise<void> {
     bar.stop();
     const seconds = (Date.now() - started) / 1000;
     console.log(`Seeded in ${seconds.toFixed(1)} s (seed ${seedNumber}):`, counts);
-    await caching?.bus.invalidate(['Resident', 'Household', 'LandParcel', 'Enterprise']);
+    await caching?.bus.invalidate(seededEntityTypes());
   } finally {
     bar.stop();
     await caching?.close();
@@ -105,7 +104,7 @@ async function token(args: string[]): Promise<void> {
   });
   const role = values.role as Role | undefined;
   if (!role || !(ROLES as readonly string[]).includes(role)) throw new Error(`--role must be one of ${ROLES.join(', ')}`);
-  const config = loadConfig(process.env);
+  const config = loadHubConfig(process.env);
   if (!values.key && config.NODE_ENV === 'production') {
     throw new Error(
       'In production tokens come from the identity provider; for a demo deployment pass --key with the issuer key written by `keys`',
@@ -130,7 +129,7 @@ async function keys(args: string[]): Promise<void> {
 }
 
 async function audit(args: string[]): Promise<void> {
-  const config = loadConfig(process.env);
+  const config = loadHubConfig(process.env);
   const target = await databaseTarget(config);
   const db = await openHubDatabase(target);
   try {

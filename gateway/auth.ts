@@ -1,9 +1,8 @@
 import { GraphQLError } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
-import { CODE_PATTERNS } from '../shared/graphql/codes';
 import type { Config } from '../shared/config';
-import { ANONYMOUS, ROLES, type Identity, type Role } from '../shared/auth/identity';
+import { ANONYMOUS, identityFromClaims, type Identity } from '../shared/auth/identity';
 import { importInternalKeys, type InternalKeys } from '../shared/auth/internalToken';
 import { loadOrCreateDevKeys, readJson, type DevKeys } from '../shared/auth/keys';
 
@@ -26,40 +25,6 @@ function unauthenticated(message: string): GraphQLError {
   return new GraphQLError(message, {
     extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: new Map([['www-authenticate', 'Bearer']]) } },
   });
-}
-
-const claim = (payload: Record<string, unknown>, name: string): string | null => {
-  const value = payload[name];
-  return typeof value === 'string' && value.length > 0 ? value : null;
-};
-
-/** Turns verified claims into an identity; claims that do not fit the role refuse the token. */
-export function identityFromClaims(payload: Record<string, unknown>): Identity {
-  const role = claim(payload, 'role');
-  const subject = claim(payload, 'sub');
-  if (!role || !(ROLES as readonly string[]).includes(role)) throw unauthenticated(`Token has no valid role (one of ${ROLES.join(', ')})`);
-  if (!subject || subject.length > 100) throw unauthenticated('Token has no valid subject');
-  const identity: Identity = { ...ANONYMOUS, subject, role: role as Role, organisation: claim(payload, 'org') };
-  switch (identity.role) {
-    case 'COMMUNE_OFFICER': {
-      const commune = claim(payload, 'commune');
-      if (!commune || !CODE_PATTERNS.communeCode.test(commune))
-        throw unauthenticated('A commune officer token needs a 5-digit `commune` claim');
-      return { ...identity, communeCode: commune };
-    }
-    case 'PROVINCE_OFFICER': {
-      const province = claim(payload, 'province');
-      if (!province || !CODE_PATTERNS.provinceCode.test(province))
-        throw unauthenticated('A provincial officer token needs a 2-digit `province` claim');
-      return { ...identity, provinceCode: province };
-    }
-    case 'CITIZEN':
-      if (!CODE_PATTERNS.citizenId.test(subject))
-        throw unauthenticated('A citizen token needs the 12-digit personal identification number as subject');
-      return { ...identity, citizenId: subject, organisation: null };
-    default:
-      return identity;
-  }
 }
 
 /** How long a verified token's identity is reused without checking its signature again (never past its expiry). */

@@ -29,7 +29,7 @@ export function createGatewayCaches(config: Config, log: Logger): GatewayCaches 
     log.warn({ err: error }, 'Redis unreachable: caches read as misses until it returns');
   };
   const common = { redisUrl: config.REDIS_URL, prefix: config.CACHE_PREFIX, metrics, onError };
-  const entity = createEntityCaching({ ...common, ttls: config.CACHE_TTLS, negativeTtlSeconds: config.CACHE_NEGATIVE_TTL_SECONDS });
+  const entity = createEntityCaching({ ...common, ttls: config.ENTITY_TTLS, negativeTtlSeconds: config.CACHE_NEGATIVE_TTL_SECONDS });
   const response = createCaching({ ...common, layer: 'response', bus: entity.bus });
   const apq = createCaching({ ...common, layer: 'apq', bus: entity.bus });
   return {

@@ -64,9 +64,9 @@ export interface QueryLimits {
  * cost ≤ 10,600 (CommuneResidents at the page-size cap of 100).
  */
 export const QUERY_LIMITS: Readonly<QueryLimits> = {
-  // A Relay list costs two levels (edges, node): 6 is a commune's residents' household; 8 leaves two
-  // more hops (a resident's parcels' holders) and stops the cycles the graph allows
-  // (Resident → household → members → resident → household …) from nesting without end.
+  // A Relay list costs two levels (edges, node): the deepest operation we know is 6; 8 leaves two
+  // more hops and stops the cycles the graph allows (an entity → its group → its members → the
+  // entity …) from nesting without end. HARDENING.md gives the operations behind these figures.
   maxDepth: 8,
   // Each alias of a lookup field is one more lookup in a single request, unseen by the rate limit
   // (alias batching to enumerate citizen ids): 10 is twice what any operation we know uses.

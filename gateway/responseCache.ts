@@ -6,6 +6,8 @@ import type { AuditLog } from '../shared/audit';
 import type { Caching } from '../shared/cache';
 import type { EarlyResponse, RequestInfo } from '../shared/http';
 import type { Identity } from '../shared/auth/identity';
+import { NO_SCOPE, scopeKeyOf } from '../shared/auth/jurisdiction';
+import { refusalFor } from '../shared/auth/personalData';
 import type { Logger } from '../shared/observability/logger';
 import type { Authenticate } from './auth';
 import { purposeFrom, type GatewayContext } from './context';
@@ -15,11 +17,11 @@ import { purposeFrom, type GatewayContext } from './context';
  *
  * Key: the raw POST body (sha256), the data epoch of the invalidation bus (any invalidated entity
  * type changes it, on every instance) and — for responses the subgraphs hinted PRIVATE — the
- * caller's scope (role and jurisdiction: all officers of one commune see the same data, two
- * communes never share). Responses hinted PUBLIC (administrative units, the enterprise register)
- * are shared by every caller.
+ * caller's scope ({@link scopeKeyOf}: the jurisdiction the subgraphs enforce, so all officers of
+ * one commune see the same data and two communes never share). Responses hinted PUBLIC are shared
+ * by every caller.
  *
- * Personal data stays accounted for: an entry remembers which residents and fields it holds, and
+ * Personal data stays accounted for: an entry remembers whose records and which fields it holds, and
  * each hit appends its own audit entry (the actual caller, purpose and request id) before a byte
  * is sent; hits without a token or, for officials, without a purpose are not served from the
  * cache but go the normal way (which refuses and audits them). Responses with errors or with a
@@ -31,22 +33,6 @@ export interface CachedResponse {
   /** Absolute expiry, epoch milliseconds (the Cache-Control max-age of a hit counts down to it). */
   expiresAt: number;
   personal: { subjects: string[]; fields: string[] } | null;
-}
-
-/** The caller's scope: who sees the same data (see shared/auth/jurisdiction.ts). */
-export function scopeKey(identity: Identity): string {
-  switch (identity.role) {
-    case 'CENTRAL':
-      return 'N';
-    case 'PROVINCE_OFFICER':
-      return `P${identity.provinceCode ?? '-'}`;
-    case 'COMMUNE_OFFICER':
-      return `C${identity.communeCode ?? '-'}`;
-    case 'CITIZEN':
-      return `S${identity.citizenId ?? '-'}`;
-    default:
-      return 'pub';
-  }
 }
 
 export interface ResponseCache {
@@ -81,8 +67,8 @@ export function createResponseCache(options: {
       return null; // the normal path answers with the right error
     }
     const epoch = caching.bus.epoch();
-    const scope = scopeKey(identity);
-    const keys = scope === 'pub' ? [key(epoch, 'pub', body)] : [key(epoch, 'pub', body), key(epoch, scope, body)];
+    const scope = scopeKeyOf(identity);
+    const keys = scope === NO_SCOPE ? [key(epoch, 'pub', body)] : [key(epoch, 'pub', body), key(epoch, scope, body)];
     const [shared, own] = await store.mgetBuffer(keys);
     const raw = shared ?? own;
     if (!raw) {
@@ -99,7 +85,7 @@ export function createResponseCache(options: {
     const remaining = Math.floor((entry.expiresAt - Date.now()) / 1000);
     if (remaining <= 0) return null;
     if (entry.personal) {
-      if (identity.role === 'PUBLIC' || (identity.role !== 'CITIZEN' && !purpose) || !auditLog) return null;
+      if (refusalFor(identity, { requestId: info.requestId, purpose }, ['BASIC']) || !auditLog) return null;
       try {
         await auditLog.append([
           {
@@ -159,7 +145,7 @@ export function createResponseCache(options: {
           const meta: Omit<CachedResponse, 'body'> = { scope, expiresAt: Date.now() + policy.maxAge * 1000, personal };
           const value = `${JSON.stringify(meta)}\n${JSON.stringify(response.body.singleResult)}`;
           await store.mset([
-            { key: key(epoch, scope === 'PUBLIC' ? 'pub' : scopeKey(ctx.identity), body), value, ttlSeconds: policy.maxAge },
+            { key: key(epoch, scope === 'PUBLIC' ? 'pub' : scopeKeyOf(ctx.identity), body), value, ttlSeconds: policy.maxAge },
           ]);
         },
       };

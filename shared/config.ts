@@ -6,36 +6,27 @@ export const REPO_ROOT = join(__dirname, '..');
 
 const port = z.coerce.number().int().min(0).max(65535);
 
-/** The entity types the caches tag their entries with (invalidating one makes every entry holding such an entity unreachable). */
-export const ENTITY_TYPES = [
-  'Province',
-  'Commune',
-  'LegacyUnit',
-  'Resident',
-  'Household',
-  'LandParcel',
-  'Enterprise',
-  'LandUseType',
-] as const;
-export type EntityType = (typeof ENTITY_TYPES)[number];
-
 /**
- * How long an entity stays cached, in seconds, unless CACHE_TTLS says otherwise. Official units and
- * the land-use classification change by decree, and their import invalidates them: a day. The
- * enterprise register and land records change through procedures that take days: 15 minutes.
- * Residents and households are personal data and change the same day (residence, household):
- * kept 5 minutes, no longer than useful.
+ * What configuration needs to know of a subgraph, declared in its own module (shared/subgraph):
+ * its name (whose URL variable is {@link urlVariable}), its port as its own process, and the
+ * entity types it owns with their default cache TTL in seconds.
  */
-export const ENTITY_TTL_DEFAULTS: Readonly<Record<EntityType, number>> = {
-  Province: 86_400,
-  Commune: 86_400,
-  LegacyUnit: 86_400,
-  LandUseType: 86_400,
-  Enterprise: 900,
-  LandParcel: 900,
-  Resident: 300,
-  Household: 300,
-};
+export interface SubgraphDescriptor {
+  /** Service name in the supergraph, kebab-case (`administrative-units`). */
+  name: string;
+  /** The port it listens on when run as its own process (docker-compose, the composed supergraph's URLs). */
+  port: number;
+  /**
+   * The entity types whose records it owns, each with the seconds an entry stays cached unless
+   * CACHE_TTLS says otherwise. The caches tag their entries with them; writes and imports
+   * invalidate them.
+   */
+  entityTypes: Readonly<Record<string, number>>;
+}
+
+/** An entity type's name: a GraphQL type of the supergraph that a subgraph owns (see {@link SubgraphDescriptor}). */
+export type EntityType = string;
+
 const url = z.url();
 
 /**
@@ -50,10 +41,6 @@ const settings = z.object({
     .string()
     .min(1)
     .default(join(REPO_ROOT, '.data', 'pglite')),
-  ADMINISTRATIVE_UNITS_URL: url.optional(),
-  POPULATION_URL: url.optional(),
-  LAND_URL: url.optional(),
-  ENTERPRISE_URL: url.optional(),
   SEED_RESIDENTS: z.coerce.number().int().min(0).default(10_000),
   SEED: z.coerce.number().int().min(0).default(1),
   /** Identity provider of users' tokens: issuer and audience they must carry, and its keys. */
@@ -93,24 +80,24 @@ const settings = z.object({
     .regex(/^[A-Za-z0-9_.:-]{1,40}$/, 'letters, digits, _ . : - (at most 40)')
     .default('lt:'),
   /**
-   * Seconds an entity stays cached, per type, as `Type=seconds,…` overriding the defaults of
-   * {@link ENTITY_TTL_DEFAULTS} (e.g. `Resident=120,Enterprise=3600`).
+   * Seconds an entity stays cached, per type, as `Type=seconds,…` overriding the defaults the
+   * subgraphs declare (e.g. `Resident=120,Enterprise=3600`); see {@link loadConfig}.
    */
   CACHE_TTLS: z
     .string()
     .default('')
     .transform((s, ctx) => {
-      const ttls: Record<EntityType, number> = { ...ENTITY_TTL_DEFAULTS };
+      const ttls: Record<string, number> = {};
       for (const item of s
         .split(',')
         .map((i) => i.trim())
         .filter(Boolean)) {
         const [type, seconds] = item.split('=').map((p) => p.trim());
-        if (!(ENTITY_TYPES as readonly string[]).includes(type ?? '') || !/^[1-9]\d{0,6}$/.test(seconds ?? '')) {
-          ctx.addIssue({ code: 'custom', message: `"${item}" is not Type=seconds with Type one of ${ENTITY_TYPES.join(', ')}` });
+        if (!/^[A-Z][A-Za-z0-9]{0,63}$/.test(type ?? '') || !/^[1-9]\d{0,6}$/.test(seconds ?? '')) {
+          ctx.addIssue({ code: 'custom', message: `"${item}" is not Type=seconds` });
           continue;
         }
-        ttls[type as EntityType] = Number(seconds);
+        ttls[type!] = Number(seconds);
       }
       return ttls;
     }),
@@ -144,17 +131,46 @@ const schema = settings.transform(({ EXPLORER_ENABLED, ...config }) => ({
   EXPLORER_ENABLED: EXPLORER_ENABLED ?? config.NODE_ENV !== 'production',
 }));
 
-export type Config = z.infer<typeof schema>;
+/**
+ * Every setting, plus those derived from the subgraphs the process knows: `SUBGRAPH_URLS` (each
+ * subgraph's URL variable, by service name) and `ENTITY_TTLS` (every entity type's cache TTL).
+ */
+export type Config = z.infer<typeof schema> & {
+  SUBGRAPH_URLS: Readonly<Record<string, string | undefined>>;
+  ENTITY_TTLS: Readonly<Record<EntityType, number>>;
+};
+
+export interface ConfigOptions {
+  /** The subgraphs whose settings to read: their URL variables and entity types. */
+  subgraphs?: readonly Pick<SubgraphDescriptor, 'name' | 'entityTypes'>[];
+  /**
+   * The list is the whole registry (gateway, CLI): a CACHE_TTLS entry naming no known type is an
+   * error. Otherwise (a subgraph's own process) entries for other types belong to other processes.
+   */
+  complete?: boolean;
+}
 
 /** Parses the environment, reporting every bad variable at once. */
-export function loadConfig(env: Record<string, string | undefined>): Config {
+export function loadConfig(env: Record<string, string | undefined>, options: ConfigOptions = {}): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const subgraphs = options.subgraphs ?? [];
+  const issues: string[] = [];
   const result = schema.safeParse(cleaned);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  if (!result.success) issues.push(...result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`));
+  const urls: Record<string, string | undefined> = {};
+  for (const { name } of subgraphs) {
+    const variable = urlVariable(name);
+    const value = cleaned[variable];
+    if (value !== undefined && !URL.canParse(value)) issues.push(`  ${variable}: Invalid URL`);
+    urls[name] = value;
   }
-  return result.data;
+  const ttls: Record<EntityType, number> = Object.assign({}, ...subgraphs.map((s) => s.entityTypes));
+  for (const [type, seconds] of Object.entries(result.data?.CACHE_TTLS ?? {})) {
+    if (type in ttls) ttls[type] = seconds;
+    else if (options.complete) issues.push(`  CACHE_TTLS: unknown entity type "${type}"; known: ${Object.keys(ttls).join(', ')}`);
+  }
+  if (!result.success || issues.length > 0) throw new Error(`Invalid configuration:\n${issues.join('\n')}`);
+  return { ...result.data, SUBGRAPH_URLS: urls, ENTITY_TTLS: ttls };
 }
 
 /** The variable that holds a subgraph's URL: `administrative-units` → `ADMINISTRATIVE_UNITS_URL`. */
@@ -162,19 +178,9 @@ export function urlVariable(service: string): string {
   return `${service.toUpperCase().replace(/-/g, '_')}_URL`;
 }
 
-/** Every subgraph's URL setting by service name, undefined where not set. */
-export function subgraphUrlSettings(config: Config): Record<string, string | undefined> {
-  return {
-    'administrative-units': config.ADMINISTRATIVE_UNITS_URL,
-    population: config.POPULATION_URL,
-    land: config.LAND_URL,
-    enterprise: config.ENTERPRISE_URL,
-  };
-}
-
 /** The subgraph URLs the gateway was given, by service name; empty means embedded mode. */
 export function subgraphUrls(config: Config): Record<string, string> {
-  const entries = Object.entries(subgraphUrlSettings(config));
+  const entries = Object.entries(config.SUBGRAPH_URLS);
   const given = entries.filter(([, u]) => u !== undefined);
   if (given.length > 0 && given.length < entries.length) {
     const missing = entries.filter(([, u]) => u === undefined).map(([n]) => urlVariable(n));

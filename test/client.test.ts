@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClientError, gql, GraphQLClient, request } from 'graphql-request';
-import { OPERATIONS } from './helpers/operations';
+import { OPERATIONS } from '../hub/operations';
 import { embeddedDefaultEnv, printedTokens, startService, type Service } from './helpers/processes';
 
 /** The typed error code a client finds on the first GraphQL error of a failed request. */

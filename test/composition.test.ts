@@ -1,5 +1,6 @@
 import { Kind, parse, print } from 'graphql';
-import { composeSupergraph, readCommittedSupergraph } from '../gateway/supergraph';
+import { readCommittedSupergraph } from '../gateway/supergraph';
+import { composeSupergraph } from '../tools/supergraph';
 import { subgraphs } from '../subgraphs';
 
 describe('composition', () => {
@@ -34,10 +35,25 @@ describe('composition', () => {
     for (const s of subgraphs) {
       expect(
         Object.keys(s)
-          .filter((k) => k !== 'seedReference' && k !== 'subjectsOf' && k !== 'references')
+          .filter((k) => !['seedReference', 'subjectsOf', 'references', 'seed', 'demoSubject'].includes(k))
           .sort(),
-      ).toEqual(['createLoaders', 'entities', 'migrations', 'name', 'resolvers', 'schema', 'typeDefs']);
+      ).toEqual([
+        'createLoaders',
+        'description',
+        'entities',
+        'entityTypes',
+        'entrypoint',
+        'migrations',
+        'name',
+        'port',
+        'resolvers',
+        'schema',
+        'typeDefs',
+      ]);
       expect(s.name).toMatch(/^[a-z]+(-[a-z]+)*$/);
+      // Every entity type it owns is a type of its SDL (the caches tag their entries with these names).
+      const types = new Set(s.typeDefs.definitions.flatMap((d) => ('name' in d && d.name ? [d.name.value] : [])));
+      for (const type of Object.keys(s.entityTypes)) expect(types).toContain(type);
     }
   });
 

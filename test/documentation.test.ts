@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { composeServices } from '@apollo/composition';
-import { REPO_ROOT, SCHEMA_DOCS_FILE } from '../gateway/generated';
-import { cacheHintsOf, DOCS_PATH, renderSchemaDocs, undocumentedElements } from '../gateway/schemaDocs';
+import { REPO_ROOT, SCHEMA_DOCS_FILE } from '../tools/artifacts';
+import { cacheHintsOf, DOCS_PATH, renderSchemaDocs, undocumentedElements } from '../tools/schemaDocs';
 import { readCommittedSupergraph } from '../gateway/supergraph';
 import { subgraphs } from '../subgraphs';
 

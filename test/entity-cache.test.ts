@@ -26,7 +26,7 @@ import {
 import { DENSE_COMMUNE } from './helpers/dataset';
 import { openTestHub, type GraphQLResult, type TestHub } from './helpers/hub';
 import { AS, meta } from './helpers/identities';
-import { OPERATIONS } from './helpers/operations';
+import { OPERATIONS } from '../hub/operations';
 
 const A = DENSE_COMMUNE; // Phường Ba Đình, Hà Nội
 const B = '00008'; // Phường Ngọc Hà, Hà Nội

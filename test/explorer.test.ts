@@ -2,13 +2,13 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { buildExplorer, explorerDifferences, readCommittedExplorer } from '../gateway/explorer/bundle';
-import { EXAMPLES, PERSONAS } from '../gateway/explorer/src/examples';
-import { headerValue, operationNameFor, readClaims, requestHeaders } from '../gateway/explorer/src/request';
+import { buildExplorer, explorerDifferences, readCommittedExplorer } from '../explorer/bundle';
+import { EXAMPLES, PERSONAS } from '../explorer/src/examples';
+import { headerValue, operationNameFor, readClaims, requestHeaders } from '../explorer/src/request';
 import { loadConfig } from '../shared/config';
 import { writeKeyFiles } from '../shared/auth/keys';
 import { openTestHub } from './helpers/hub';
-import { OPERATIONS } from './helpers/operations';
+import { OPERATIONS } from '../hub/operations';
 import { embeddedDefaultEnv, postGraphQL, startService, type Service } from './helpers/processes';
 
 const CHROMIUM = '/usr/bin/chromium';

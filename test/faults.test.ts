@@ -82,12 +82,14 @@ const sample = (page: string, name: string, labels: Record<string, string>): num
         (name): Record<string, string> => (name === 'enterprise' ? { DATABASE_URL: database.rewrite(postgresUrl!) } : {}),
       );
       services.push(...started.services);
-      population = started.services[1]!;
-      enterprise = started.services[3]!;
-      land = await FaultProxy.start(started.urls[2]!);
+      population = started.byName.population!;
+      enterprise = started.byName.enterprise!;
+      land = await FaultProxy.start(started.byName.land!.url);
       proxies.push(land);
       // The gateway reaches land through its proxy; the subgraphs reach each other directly.
-      const urls = subgraphUrlEnv(started.urls.map((url, i) => (i === 2 ? land.rewrite(url) : url)));
+      const urls = subgraphUrlEnv(
+        Object.fromEntries(Object.entries(started.byName).map(([name, s]) => [name, name === 'land' ? land.rewrite(s.url) : s.url])),
+      );
       gateway = await startService('gateway/index.ts', {
         ...urls,
         NODE_ENV: 'production',

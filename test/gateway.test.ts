@@ -1,7 +1,7 @@
 import { coldCache } from './helpers/cache';
 import { DENSE_COMMUNE, DENSE_PROVINCE } from './helpers/dataset';
 import { openTestHub, type GraphQLResult, type TestHub } from './helpers/hub';
-import { OPERATIONS } from './helpers/operations';
+import { OPERATIONS } from '../hub/operations';
 
 type Node = Record<string, unknown>;
 const codeOf = (r: GraphQLResult, i = 0) => r.errors?.[i]?.extensions?.code;

@@ -1,4 +1,4 @@
-import { openHubDatabase } from '../gateway/hub';
+import { openHubDatabase } from '../hub/database';
 import { seedTestData } from './helpers/dataset';
 import { ADMIN_URL, createDatabase, postgresAvailable } from './helpers/postgres';
 import { redisAvailable, TEST_REDIS_URL } from './helpers/cache';

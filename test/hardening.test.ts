@@ -21,7 +21,7 @@ import { subgraphs } from '../subgraphs';
 import { DENSE_COMMUNE } from './helpers/dataset';
 import { openTestHub, type GraphQLResult, type TestHub } from './helpers/hub';
 import { AS, TEST_PURPOSE } from './helpers/identities';
-import { OPERATIONS } from './helpers/operations';
+import { OPERATIONS } from '../hub/operations';
 import { NO_SERVERS, startService, type Service } from './helpers/processes';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -1,7 +1,7 @@
 import type { Logger as TypeOrmLogger } from 'typeorm';
-import { seedSynthetic } from '../cli/seed';
+import { seedSynthetic } from '../hub/seed';
 import { newPersonalReads, type GatewayContext } from '../gateway/context';
-import { openHubDatabase } from '../gateway/hub';
+import { openHubDatabase } from '../hub/database';
 import { createGatewayServer } from '../gateway/server';
 import { readCommittedSupergraph } from '../gateway/supergraph';
 import { createAuditLog } from '../shared/audit';
@@ -10,7 +10,7 @@ import type { Identity } from '../shared/auth/identity';
 import { createLogger } from '../shared/observability/logger';
 import { subgraphs } from '../subgraphs';
 import { AS, meta } from './helpers/identities';
-import { OPERATIONS } from './helpers/operations';
+import { OPERATIONS } from '../hub/operations';
 import { createDatabase, dropDatabase } from './helpers/postgres';
 
 /**
@@ -91,7 +91,7 @@ class Capture implements TypeOrmLogger {
     } finally {
       await seeding.destroy();
     }
-    const db = await openHubDatabase({ kind: 'postgres', url }, capture);
+    const db = await openHubDatabase({ kind: 'postgres', url }, { logger: capture });
     const gateway = createGatewayServer({
       supergraphSdl: readCommittedSupergraph(),
       transport: { kind: 'embedded', subgraphs, db, auditLog: createAuditLog(db), cache: disabledEntityCaching() },

@@ -4,7 +4,7 @@ import { createLogger, serializeError } from '../shared/observability/logger';
 import { DENSE_COMMUNE } from './helpers/dataset';
 import { openTestHub, type TestHub } from './helpers/hub';
 import { AS } from './helpers/identities';
-import { OPERATIONS } from './helpers/operations';
+import { OPERATIONS } from '../hub/operations';
 
 describe('no personal data in application logs', () => {
   test('a database error is logged without its SQL parameters or row values', () => {

@@ -2,15 +2,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, exportJWK, type JWK } from 'jose';
-import { openHubDatabase } from '../gateway/hub';
+import { openHubDatabase } from '../hub/database';
 import { createDataSource } from '../shared/db';
 import { bodyHash, importInternalKeys, signIdentity, signServiceIdentity } from '../shared/auth/internalToken';
 import { readJson, writeKeyFiles } from '../shared/auth/keys';
 import { DENSE_COMMUNE, DENSE_PROVINCE, seedTestData } from './helpers/dataset';
 import { createDatabase, dropDatabase } from './helpers/postgres';
 import { AS, meta } from './helpers/identities';
-import { OPERATIONS } from './helpers/operations';
-import { embeddedDefaultEnv, postGraphQL, startService, startSubgraphs, subgraphUrlEnv, type Service } from './helpers/processes';
+import { OPERATIONS } from '../hub/operations';
+import { embeddedDefaultEnv, postGraphQL, startService, startSubgraphs, type Service } from './helpers/processes';
 import { signToken, tampered, unsignedToken } from './helpers/tokens';
 
 const postgresUrl = process.env.LT_TEST_DATABASE_URL;
@@ -53,8 +53,8 @@ async function expectOperationsWork(url: string, headers: Record<string, string>
       INTERNAL_SERVICE_PUBLIC_KEY_FILE: files.servicePublic,
     });
     services.push(...started.services);
-    population = started.services[1]!;
-    const urls = subgraphUrlEnv(started.urls);
+    population = started.byName.population!;
+    const urls = started.urlEnv;
     gateway = await startService('gateway/index.ts', {
       ...urls,
       NODE_ENV: 'production',

@@ -16,7 +16,7 @@ import { writeKeyFiles } from '../shared/auth/keys';
 import { createLogger } from '../shared/observability/logger';
 import { subgraphs } from '../subgraphs';
 import { openTestDatabase, type TestDatabase } from './helpers/hub';
-import { OPERATIONS } from './helpers/operations';
+import { OPERATIONS } from '../hub/operations';
 import { dropTestKeys, describeWithRedis, RUN_REDIS_URL, testPrefix, waitFor } from './helpers/cache';
 import { signToken } from './helpers/tokens';
 

@@ -152,10 +152,10 @@ describe('npm run cli', () => {
     expect(first.stdout).toContain(`Database: embedded PGlite in ${join(dir, 'pglite')}`);
     expect(first.stderr).toMatch(/Seeding \[.*\] 100% \| 40\/40 residents/);
     expect(first.stdout).toMatch(/Seeded in [\d.]+ s \(seed 1\)/);
-    expect(first.stdout).toMatch(/inserted: \{\s+residents: [1-9]\d*,/);
+    expect(first.stdout).toMatch(/inserted: \{\s+households: [1-9]\d*,\s+residents: [1-9]\d*,/);
     const again = await cli(['seed', '--residents', '40']);
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/inserted: \{\s+residents: 0,\s+households: 0,\s+parcels: 0,\s+parcelHolders: 0,\s+enterprises: 0\s+\}/);
+    expect(again.stdout).toMatch(/inserted: \{\s+households: 0,\s+residents: 0,\s+parcels: 0,\s+holders: 0,\s+enterprises: 0\s+\}/);
   });
 
   describe('import-units', () => {

@@ -119,6 +119,7 @@ describe.each(stores)('entity cache read-through on the %s', (_label, open) => {
   test('unknown keys are cached as negatives for the negative TTL only', async () => {
     const brief = createEntityCaching({
       prefix: cache.prefix,
+      ttls: cache.ttls.byType,
       negativeTtlSeconds: 1,
       bus: cache.bus,
       ...(RUN_REDIS_URL && cache.store.kind === 'redis' ? { redisUrl: RUN_REDIS_URL } : {}),

@@ -105,3 +105,11 @@ export function jurisdictionKey(jurisdiction: Jurisdiction): string {
       return 'X';
   }
 }
+
+/** The key of a caller who may see no personal record: the response cache shares only public entries with them. */
+export const NO_SCOPE = jurisdictionKey({ kind: 'NONE' });
+
+/** A caller's scope for caches outside the subgraphs (the gateway's response cache): {@link jurisdictionKey} of {@link jurisdictionOf}. */
+export function scopeKeyOf(identity: Identity): string {
+  return jurisdictionKey(jurisdictionOf(identity));
+}

@@ -1,5 +1,5 @@
 import { createCaching, type CacheEntry, type CacheMetrics, type Caching, type InvalidationBus } from './';
-import { ENTITY_TTL_DEFAULTS, type EntityType } from '../config';
+import type { EntityType } from '../config';
 import type { HealthReport } from '../http';
 import { jurisdictionKey, type Jurisdiction } from '../auth/jurisdiction';
 
@@ -47,7 +47,8 @@ export function createEntityCaching(options: {
   enabled?: boolean;
   redisUrl?: string | undefined;
   prefix: string;
-  ttls?: Partial<Record<EntityType, number>>;
+  /** Seconds per entity type: every type a loader tags must be here (the subgraphs declare them). */
+  ttls?: Readonly<Record<EntityType, number>>;
   negativeTtlSeconds?: number;
   metrics?: CacheMetrics;
   bus?: InvalidationBus;
@@ -68,7 +69,7 @@ export function createEntityCaching(options: {
     ...caching,
     enabled,
     ttls: {
-      byType: { ...ENTITY_TTL_DEFAULTS, ...options.ttls },
+      byType: { ...options.ttls },
       negative: options.negativeTtlSeconds ?? DEFAULT_NEGATIVE_TTL_SECONDS,
     },
   };
@@ -93,7 +94,13 @@ export class BatchCache {
     private readonly tags: readonly EntityType[],
   ) {
     if (tags.length === 0) throw new Error(`Cached loader ${base} declares no tags: nothing could invalidate it`);
-    this.ttl = Math.min(...tags.map((t) => caching.ttls.byType[t]));
+    this.ttl = Math.min(
+      ...tags.map((t) => {
+        const seconds = caching.ttls.byType[t];
+        if (seconds === undefined) throw new Error(`No cache TTL for entity type "${t}": declare it in its subgraph's entityTypes`);
+        return seconds;
+      }),
+    );
   }
 
   /**

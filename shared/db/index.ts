@@ -106,3 +106,9 @@ export async function migrate(target: DatabaseTarget, sets: readonly MigrationSe
     }
   }
 }
+
+/** True when `table` (schema-qualified, from code) holds at least one row. */
+export async function hasRows(db: DataSource, table: string): Promise<boolean> {
+  const rows: { present: boolean }[] = await db.query(`SELECT EXISTS (SELECT 1 FROM ${table}) AS present`);
+  return rows[0]?.present === true;
+}

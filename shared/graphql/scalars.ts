@@ -52,3 +52,12 @@ export const TaxCodeScalar = codeScalar(
 export const ProvinceCodeScalar = codeScalar('ProvinceCode', 'provinceCode', 'Mã tỉnh — 2-digit province code of the 2025 list.');
 export const CommuneCodeScalar = codeScalar('CommuneCode', 'communeCode', 'Mã xã — 5-digit commune code of the 2025 list.');
 export const LandUseCodeScalar = codeScalar('LandUseCode', 'landUseCode', 'Mã loại đất — 3-letter land-use type code, e.g. ODT.');
+
+/** The resolvers of the scalars every subgraph declares through the SDL preamble (shared/subgraph/preamble.graphql). */
+export const SHARED_SCALARS = {
+  Date: DateScalar,
+  CitizenId: CitizenIdScalar,
+  TaxCode: TaxCodeScalar,
+  ProvinceCode: ProvinceCodeScalar,
+  CommuneCode: CommuneCodeScalar,
+} as const;

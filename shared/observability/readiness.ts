@@ -22,6 +22,12 @@ export interface Readiness {
 export function createReadiness(parts: {
   database?: () => Promise<unknown>;
   caching?: { health(): 'ok' | 'degraded' } | null;
+  /**
+   * A gateway's subgraphs, by name: `embedded` (in this process: they follow the database) or the
+   * `/ready` URL of each separate process, asked at each probe. A subgraph down leaves the gateway
+   * ready (it answers without that subgraph's fields) but `degraded`.
+   */
+  subgraphs?: Readonly<Record<string, 'embedded' | URL>>;
   probeTimeoutMs?: number;
 }): Readiness {
   let started = false;
@@ -50,17 +56,41 @@ export function createReadiness(parts: {
       draining = true;
     },
     check: async () => {
-      const database = parts.database ? ((await probe(parts.database)) ? 'ok' : 'unavailable') : 'none';
+      const [database, subgraphs] = await Promise.all([
+        parts.database ? probe(parts.database).then((ok) => (ok ? 'ok' : 'unavailable')) : 'none',
+        parts.subgraphs ? probeSubgraphs(parts.subgraphs, probe) : undefined,
+      ]);
       const cache = parts.caching ? parts.caching.health() : 'disabled';
       const ready = started && !draining && database !== 'unavailable';
+      const subgraphDown = subgraphs !== undefined && Object.values(subgraphs).includes('unavailable');
       return {
         ready,
-        status: !ready ? 'unready' : cache === 'degraded' ? 'degraded' : 'ok',
+        status: !ready ? 'unready' : cache === 'degraded' || subgraphDown ? 'degraded' : 'ok',
         schema: started ? 'loaded' : 'loading',
         database,
         cache,
+        ...(subgraphs ? { subgraphs } : {}),
         ...(draining ? { draining: true } : {}),
       };
     },
   };
+}
+
+/** Each subgraph's state: `embedded`, or whether its own `/ready` answered 2xx within the probe's timeout. */
+async function probeSubgraphs(
+  subgraphs: Readonly<Record<string, 'embedded' | URL>>,
+  probe: (check: () => Promise<unknown>) => Promise<boolean>,
+): Promise<Record<string, 'embedded' | 'ok' | 'unavailable'>> {
+  const entries = await Promise.all(
+    Object.entries(subgraphs).map(async ([name, where]) => {
+      if (where === 'embedded') return [name, 'embedded'] as const;
+      const ok = await probe(async () => {
+        const response = await fetch(where, { signal: AbortSignal.timeout(DATABASE_PROBE_TIMEOUT_MS) });
+        await response.body?.cancel();
+        if (!response.ok) throw new Error(`${response.status}`);
+      });
+      return [name, ok ? 'ok' : 'unavailable'] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
 }

@@ -1,11 +1,16 @@
 import type { DocumentNode, GraphQLSchema } from 'graphql';
-import type { DataSource } from 'typeorm';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'graphql';
+import type { DataSource, EntityManager } from 'typeorm';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { InvalidationBus } from '../cache';
+import type { SubgraphDescriptor } from '../config';
 import type { MigrationSet } from '../db';
 import type { EntityCaching } from '../cache/entityCache';
-import type { Identity, RequestMeta } from '../auth/identity';
+import type { Identity, RequestMeta, Role } from '../auth/identity';
+import { SHARED_SCALARS } from '../graphql/scalars';
 import { jurisdictionOf, type Jurisdiction } from '../auth/jurisdiction';
 import { NO_REFERENCES, type References } from './references';
 import { AccessRecorder, classify, recordPersonalFields, type Classification, type SubjectsOf } from '../auth/personalData';
@@ -34,14 +39,35 @@ export interface SubgraphContext<L> {
 }
 
 /**
- * The uniform contract of a subgraph: the gateway, the embedded mode, the tests and the
- * stand-alone entrypoint only ever use these members, so adding a subgraph means copying one.
+ * A subgraph's part of the synthetic data set: the hub's seeder generates one consistent world
+ * (shared IDs across subgraphs) and hands each subgraph, in registry order, the rows it owns.
  */
-export interface SubgraphModule<L = unknown> extends MigrationSet {
-  /** Service name in the supergraph, kebab-case (`administrative-units`). */
-  name: string;
+export interface SeedHook<Rows> {
+  /** Writes one batch of this subgraph's rows in the seed's transaction; returns the rows inserted, by table. */
+  insert(m: EntityManager, rows: Rows): Promise<Record<string, number>>;
+  /** True once synthetic data was seeded (the first start seeds when a hook says false). */
+  seeded(db: DataSource): Promise<boolean>;
+}
+
+/** A persona of the development tokens `npm start` prints, when a subgraph has a subject to offer. */
+export interface DemoSubject {
+  label: string;
+  role: Role;
+  sub: string;
+}
+
+/**
+ * The uniform contract of a subgraph: the gateway, the embedded mode, the tests and the
+ * stand-alone entrypoint only ever use these members, so adding a subgraph means copying one
+ * folder and adding one line to the registry (subgraphs/index.ts).
+ */
+export interface SubgraphModule<L = unknown> extends MigrationSet, SubgraphDescriptor {
+  /** What it owns, Vietnamese name first (README's subgraph table is generated from it). */
+  description: string;
   /** PostgreSQL schema that holds this subgraph's tables, and nothing else's. */
   schema: string;
+  /** The file that runs it as its own process (`join(__dirname, 'index.ts')`). */
+  entrypoint: string;
   typeDefs: DocumentNode;
   /** Resolver maps are checked against schema.graphql by the tests, not by the compiler. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each subgraph types its own context
@@ -68,11 +94,24 @@ export interface SubgraphModule<L = unknown> extends MigrationSet {
    * Invalidates the entity types it (re)imported on `bus`, when given, on every instance.
    */
   seedReference?(db: DataSource, bus?: InvalidationBus): Promise<void>;
+  /** Synthetic data for development, tests and the bench (see {@link SeedHook}). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the rows are typed by the subgraph and the world generator
+  seed?: SeedHook<any>;
+  /** A subject for the development tokens (e.g. the first resident as a CITIZEN), read from its data. */
+  demoSubject?(db: DataSource): Promise<DemoSubject | null>;
+}
+
+/** The SDL every subgraph starts with (federation link, hub directives, shared scalars, PageInfo): written once. */
+export const SDL_PREAMBLE = readFileSync(join(__dirname, 'preamble.graphql'), 'utf8');
+
+/** A subgraph's type definitions: the shared preamble followed by its own `schema.graphql` in `dir`. */
+export function subgraphTypeDefs(dir: string): DocumentNode {
+  return parse(`${SDL_PREAMBLE}\n${readFileSync(join(dir, 'schema.graphql'), 'utf8')}`);
 }
 
 /** The executable federated schema of one subgraph, with personal fields recorded, and their classification. */
 export function buildSchema(module: SubgraphModule): { schema: GraphQLSchema; classification: Classification } {
-  const schema = buildSubgraphSchema({ typeDefs: module.typeDefs, resolvers: module.resolvers });
+  const schema = buildSubgraphSchema({ typeDefs: module.typeDefs, resolvers: { ...SHARED_SCALARS, ...module.resolvers } });
   const classification = classify(schema);
   if ([...classification.values()].some((c) => c !== 'NONE') && !module.subjectsOf) {
     throw new Error(`Subgraph "${module.name}" classifies personal fields but has no subjectsOf`);

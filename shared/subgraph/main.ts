@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { createAuditLog, auditMigrations } from '../audit';
 import { groupCommit } from '../audit/groupCommit';
-import { loadConfig, subgraphUrlSettings, urlVariable, type Config } from '../config';
+import { loadConfig, urlVariable, type Config } from '../config';
 import { createDataSource, migrate } from '../db';
 import { createEntityCaching, healthCheck } from '../cache/entityCache';
 import { createHttpHandler, listen } from '../http';
@@ -38,7 +38,7 @@ const REFERENCE_TIMEOUT_MS = 5_000;
  */
 function remoteReferences(module: SubgraphModule, config: Config, keys: InternalKeys): References {
   const owners = module.references ?? {};
-  const urls = subgraphUrlSettings(config);
+  const urls = config.SUBGRAPH_URLS;
   const missing = [...new Set(Object.values(owners))].filter((owner) => !urls[owner]);
   if (missing.length > 0) {
     const names = missing.map(urlVariable).join(', ');
@@ -72,7 +72,9 @@ function remoteReferences(module: SubgraphModule, config: Config, keys: Internal
  * Prometheus metrics. Needs PostgreSQL: the embedded PGlite can only be shared inside one process.
  */
 export async function runSubgraph(module: SubgraphModule, env: Record<string, string | undefined>): Promise<void> {
-  const config = loadConfig(env);
+  // This process knows its own entity types and the subgraphs it asks about the records its writes refer to.
+  const owners = [...new Set(Object.values(module.references ?? {}))];
+  const config = loadConfig(env, { subgraphs: [module, ...owners.map((name) => ({ name, entityTypes: {} }))] });
   const log = createLogger(module.name, config.LOG_LEVEL);
   if (!config.DATABASE_URL) throw new Error(`DATABASE_URL is required to run subgraph "${module.name}" as its own process`);
   const target = { kind: 'postgres' as const, url: config.DATABASE_URL };
@@ -93,7 +95,7 @@ export async function runSubgraph(module: SubgraphModule, env: Record<string, st
     enabled: config.CACHE_ENABLED,
     redisUrl: config.REDIS_URL,
     prefix: config.CACHE_PREFIX,
-    ttls: config.CACHE_TTLS,
+    ttls: config.ENTITY_TTLS,
     negativeTtlSeconds: config.CACHE_NEGATIVE_TTL_SECONDS,
     onError: (error) => {
       if (warned) return;

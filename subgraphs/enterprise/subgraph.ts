@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'graphql';
-import type { SubgraphModule } from '../../shared/subgraph';
+import { hasRows } from '../../shared/db';
+import { subgraphTypeDefs, type SubgraphModule } from '../../shared/subgraph';
+import { insertEnterprises, type EnterpriseRow } from './seed';
 import { entities } from './entities';
 import { createLoaders, type Loaders } from './loaders';
 import { CreateEnterprise1764000000003 } from './migrations/1764000000003-CreateEnterprise';
@@ -12,12 +12,21 @@ import { subjectsOf } from './subjects';
 /** Doanh nghiệp — the national enterprise register. */
 export const enterprise: SubgraphModule<Loaders> = {
   name: 'enterprise',
+  description: 'Doanh nghiệp — the national enterprise register',
   schema: 'enterprise',
-  typeDefs: parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8')),
+  entrypoint: join(__dirname, 'index.ts'),
+  port: 4004,
+  /** The register changes through procedures that take days: 15 minutes. */
+  entityTypes: { Enterprise: 900 },
+  typeDefs: subgraphTypeDefs(__dirname),
   resolvers,
   entities,
   migrations: [CreateEnterprise1764000000003, EnterpriseWrites1766000000003],
   references: { Commune: 'administrative-units', Resident: 'population' },
   createLoaders,
   subjectsOf,
+  seed: {
+    insert: async (m, rows: { enterprises: readonly EnterpriseRow[] }) => ({ enterprises: await insertEnterprises(m, rows.enterprises) }),
+    seeded: async (db) => hasRows(db, 'enterprise.enterprise'),
+  },
 };

@@ -1,20 +1,27 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'graphql';
-import type { SubgraphModule } from '../../shared/subgraph';
+import { hasRows } from '../../shared/db';
+import { subgraphTypeDefs, type SubgraphModule } from '../../shared/subgraph';
 import { entities } from './entities';
 import { createLoaders, type Loaders } from './loaders';
 import { CreateLand1764000000002 } from './migrations/1764000000002-CreateLand';
 import { LandWrites1766000000002 } from './migrations/1766000000002-LandWrites';
 import { resolvers } from './resolvers';
 import { subjectsOf } from './subjects';
-import { seedLandUseTypes } from './seed';
+import { insertLand, seedLandUseTypes, type LandRows } from './seed';
 
 /** Đất đai — land parcels and the holders of their land-use rights. */
 export const land: SubgraphModule<Loaders> = {
   name: 'land',
+  description: 'Đất đai — land parcels and the holders of their land-use rights',
   schema: 'land',
-  typeDefs: parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8')),
+  entrypoint: join(__dirname, 'index.ts'),
+  port: 4003,
+  /**
+   * Land records change through procedures that take days: 15 minutes. The land-use
+   * classification changes by law, and its import invalidates it: a day.
+   */
+  entityTypes: { LandParcel: 900, LandUseType: 86_400 },
+  typeDefs: subgraphTypeDefs(__dirname),
   resolvers,
   entities,
   migrations: [CreateLand1764000000002, LandWrites1766000000002],
@@ -25,5 +32,9 @@ export const land: SubgraphModule<Loaders> = {
   seedReference: async (db, bus) => {
     await seedLandUseTypes(db);
     await bus?.invalidate(['LandUseType']);
+  },
+  seed: {
+    insert: async (m, rows: LandRows) => ({ ...(await insertLand(m, rows)) }),
+    seeded: async (db) => hasRows(db, 'land.land_parcel'),
   },
 };

@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { Redis } from 'ioredis';
-import { ENTITY_TYPES } from '../../shared/config';
+import { entityTtls, entityTypes } from '../../hub';
 import { createEntityCaching, type EntityCaching } from '../../shared/cache/entityCache';
 
 /** The Redis the cache suites use (CI starts it; `TEST_REDIS_URL` overrides it). */
@@ -23,7 +23,7 @@ const usedPrefixes = new Map<string, Set<string>>();
 export function testCaching(options: { redisUrl?: string; prefix?: string } = {}): EntityCaching {
   const prefix = options.prefix ?? testPrefix();
   if (options.redisUrl) usedPrefixes.set(options.redisUrl, (usedPrefixes.get(options.redisUrl) ?? new Set()).add(prefix));
-  return createEntityCaching({ prefix, ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}) });
+  return createEntityCaching({ prefix, ttls: entityTtls(), ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}) });
 }
 
 /** Deletes every key this test file wrote in the run's Redis (entries expire; the versions hash would not). */
@@ -49,7 +49,7 @@ export async function dropTestKeys(): Promise<void> {
 
 /** Makes every cached entity unreachable: the next reads are cold (statement-count tests). */
 export function coldCache(cache: EntityCaching): Promise<void> {
-  return cache.bus.invalidate(ENTITY_TYPES);
+  return cache.bus.invalidate(entityTypes());
 }
 
 /**
@@ -88,14 +88,7 @@ export function redisServerInstalled(): boolean {
   return found;
 }
 
-/** A port nothing listens on yet. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort } from '../../hub/processes';
 
 /**
  * A Redis server of the test's own (no persistence) that can be stopped and started again on the

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { seedSynthetic } from '../../cli/seed';
+import { seedSynthetic } from '../../hub/seed';
 
 /** A commune and province the test data set fills densely (Phường Ba Đình, Hà Nội). */
 export const DENSE_COMMUNE = '00004';

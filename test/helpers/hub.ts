@@ -1,7 +1,7 @@
 import type { ApolloServer } from '@apollo/server';
 import type { DataSource } from 'typeorm';
 import { createDatabase, dropDatabase } from './postgres';
-import { openHubDatabase } from '../../gateway/hub';
+import { openHubDatabase } from '../../hub/database';
 import { createGatewayServer } from '../../gateway/server';
 import { readCommittedSupergraph } from '../../gateway/supergraph';
 import { newPersonalReads, type GatewayContext } from '../../gateway/context';
@@ -55,7 +55,7 @@ export async function openTestDatabase(options: TestDatabaseOptions = {}): Promi
     return { db, counter, kind: 'postgres', cache, close: () => db.destroy() };
   }
   const pglite = await openPglite();
-  const db = await openHubDatabase({ kind: 'pglite', pglite }, counter, cache.bus);
+  const db = await openHubDatabase({ kind: 'pglite', pglite }, { logger: counter, bus: cache.bus });
   await seedTestData(db);
   return {
     db,

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { urlVariable } from '../../shared/config';
-import { subgraphs } from '../../subgraphs';
-import { freePort } from './cache';
+import { noServersEnv, planSubgraphProcesses } from '../../hub/processes';
+import type { SubgraphModule } from '../../shared/subgraph';
+export { subgraphUrlEnv } from '../../hub/processes';
 
 const ROOT = join(__dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -89,22 +89,11 @@ export async function printedTokens(
 }
 
 /** No PostgreSQL server and no remote subgraphs: the gateway runs everything embedded, on PGlite. */
-export const NO_SERVERS: Record<string, string> = {
-  DATABASE_URL: '',
-  ADMINISTRATIVE_UNITS_URL: '',
-  POPULATION_URL: '',
-  LAND_URL: '',
-  ENTERPRISE_URL: '',
-};
+export const NO_SERVERS: Record<string, string> = noServersEnv();
 
 /** The environment of `npm start` on the embedded default, with its PGlite and development keys in `dir`. */
 export function embeddedDefaultEnv(dir: string, seedResidents: number): Record<string, string> {
   return { PGLITE_DIR: join(dir, 'pglite'), DEV_KEYS_DIR: join(dir, 'keys'), SEED_RESIDENTS: String(seedResidents), ...NO_SERVERS };
-}
-
-/** Every subgraph's URL variable (`POPULATION_URL` …) for `urls`, given in the registry's order. */
-export function subgraphUrlEnv(urls: readonly string[]): Record<string, string> {
-  return Object.fromEntries(subgraphs.map((s, i) => [urlVariable(s.name), urls[i]!]));
 }
 
 /**
@@ -115,13 +104,12 @@ export function subgraphUrlEnv(urls: readonly string[]): Record<string, string> 
 export async function startSubgraphs(
   env: Record<string, string>,
   envOf: (name: string) => Record<string, string> = () => ({}),
-): Promise<{ services: Service[]; urls: string[] }> {
-  const ports = await Promise.all(subgraphs.map(() => freePort()));
-  const urls = ports.map((port) => `http://127.0.0.1:${port}/graphql`);
+  subgraphs?: readonly SubgraphModule[],
+): Promise<{ services: Service[]; urls: string[]; urlEnv: Record<string, string>; byName: Record<string, Service> }> {
+  const { processes, urlEnv } = await planSubgraphProcesses(subgraphs);
   const services = await Promise.all(
-    subgraphs.map((s, i) =>
-      startService(`subgraphs/${s.name}/index.ts`, { ...subgraphUrlEnv(urls), ...env, PORT: String(ports[i]), ...envOf(s.name) }),
-    ),
+    processes.map((p) => startService(p.entry, { ...urlEnv, ...env, PORT: String(p.port), ...envOf(p.name) })),
   );
-  return { services, urls };
+  const byName = Object.fromEntries(processes.map((p, i) => [p.name, services[i]!]));
+  return { services, urls: processes.map((p) => p.url), urlEnv, byName };
 }

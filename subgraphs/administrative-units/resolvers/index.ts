@@ -1,4 +1,3 @@
-import { DateScalar, ProvinceCodeScalar } from '../../../shared/graphql/scalars';
 import { AdministrativeUnit } from './AdministrativeUnit';
 import { Commune } from './Commune';
 import { LegacyUnit } from './LegacyUnit';
@@ -7,8 +6,6 @@ import { Query } from './Query';
 import { UnitChange } from './UnitChange';
 
 export const resolvers = {
-  Date: DateScalar,
-  ProvinceCode: ProvinceCodeScalar,
   Query,
   AdministrativeUnit,
   Province,

@@ -1,4 +1,3 @@
-import { CitizenIdScalar, CommuneCodeScalar, DateScalar, ProvinceCodeScalar, TaxCodeScalar } from '../../../shared/graphql/scalars';
 import { Commune } from './Commune';
 import { Enterprise } from './Enterprise';
 import { EnterpriseChange, EnterpriseEvent, Mutation } from './Mutation';
@@ -6,11 +5,6 @@ import { Query } from './Query';
 import { Resident } from './Resident';
 
 export const resolvers = {
-  Date: DateScalar,
-  TaxCode: TaxCodeScalar,
-  ProvinceCode: ProvinceCodeScalar,
-  CommuneCode: CommuneCodeScalar,
-  CitizenId: CitizenIdScalar,
   Query,
   Mutation,
   EnterpriseChange,

@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { foldForSearch } from '../../../shared/graphql/text';
 
 /**
- * Bulk writer for the enterprise register, fed by the synthetic seeder (cli/seed). One multi-row
+ * Bulk writer for the enterprise register, fed by the synthetic seeder (hub/seed). One multi-row
  * INSERT per call; enterprises whose tax code already exists are skipped.
  */
 

@@ -1,4 +1,4 @@
-import { CitizenIdScalar, CommuneCodeScalar, LandUseCodeScalar, TaxCodeScalar } from '../../../shared/graphql/scalars';
+import { LandUseCodeScalar } from '../../../shared/graphql/scalars';
 import { Commune } from './Commune';
 import { Enterprise } from './Enterprise';
 import { LandHolder, LandParcel } from './LandParcel';
@@ -8,9 +8,6 @@ import { Query } from './Query';
 import { Resident } from './Resident';
 
 export const resolvers = {
-  CitizenId: CitizenIdScalar,
-  TaxCode: TaxCodeScalar,
-  CommuneCode: CommuneCodeScalar,
   LandUseCode: LandUseCodeScalar,
   Query,
   Mutation,

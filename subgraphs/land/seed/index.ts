@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 
 /**
  * Land reference data (land-use types, from land-use-types.json; provenance in README.md) and bulk
- * writers for parcels and their holders, fed by the synthetic seeder (cli/seed).
+ * writers for parcels and their holders, fed by the synthetic seeder (hub/seed).
  */
 
 export type LandUseCategory = 'AGRICULTURAL' | 'NON_AGRICULTURAL' | 'UNUSED';

@@ -1,4 +1,3 @@
-import { CitizenIdScalar, CommuneCodeScalar, DateScalar } from '../../../shared/graphql/scalars';
 import { Commune } from './Commune';
 import { DataAccess } from './DataAccess';
 import { Household } from './Household';
@@ -7,9 +6,6 @@ import { Query } from './Query';
 import { Resident } from './Resident';
 
 export const resolvers = {
-  Date: DateScalar,
-  CitizenId: CitizenIdScalar,
-  CommuneCode: CommuneCodeScalar,
   Query,
   Mutation,
   PopulationChange,

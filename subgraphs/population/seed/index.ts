@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { foldForSearch } from '../../../shared/graphql/text';
 
 /**
- * Bulk writers for households and residents, fed by the synthetic seeder (cli/seed). Each call
+ * Bulk writers for households and residents, fed by the synthetic seeder (hub/seed). Each call
  * sends one multi-row INSERT per table (`unnest` of column arrays) and skips rows whose key
  * already exists, so re-running a seed is idempotent and a larger seed only adds rows.
  */

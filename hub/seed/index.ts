@@ -1,7 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { insertPopulation } from '../../subgraphs/population/seed';
-import { insertLand, seedLandUseTypes } from '../../subgraphs/land/seed';
-import { insertEnterprises } from '../../subgraphs/enterprise/seed';
+import type { SubgraphModule } from '../../shared/subgraph';
+import { subgraphs as registry } from '../../subgraphs';
 import { generateWorld, type WorldBatch, type WorldTotals } from './world';
 
 export { generateWorld, loadReferenceData, REFERENCE_DATE, type WorldBatch, type WorldOptions, type WorldTotals } from './world';
@@ -19,6 +18,8 @@ export interface SeedOptions {
   communeCodes?: readonly string[];
   /** Called after each committed batch with residents done so far and the target. */
   onProgress?: (done: number, total: number) => void;
+  /** The subgraphs whose seed hooks receive the batches (default: the registry). */
+  subgraphs?: readonly SubgraphModule[];
 }
 
 export interface SeedCounts {
@@ -30,11 +31,12 @@ export interface SeedCounts {
 
 /** The size of the generated set, plus how many of its rows were new to the database. */
 export interface SeedResult extends SeedCounts {
-  inserted: SeedCounts & { parcelHolders: number };
+  /** Rows written, by table, as the subgraphs' seed hooks report them. */
+  inserted: Record<string, number>;
 }
 
 /**
- * Seeds the population, land and enterprise schemas with the synthetic world of `seed`
+ * Seeds every subgraph that has a seed hook with its rows of the synthetic world of `seed`
  * (see world.ts). Idempotent and prefix-stable: existing rows are skipped, so re-running adds
  * nothing and a larger `residents` only adds the extra households. Each batch is one transaction
  * that writes every table with one multi-row INSERT; while the database works on a batch the next
@@ -44,9 +46,11 @@ export async function seedSynthetic(db: DataSource, options: SeedOptions): Promi
   const { residents: target, seed, onProgress } = options;
   if (!Number.isSafeInteger(target) || target < 0) throw new Error(`residents must be a non-negative integer, got ${target}`);
   const concurrency = Math.max(1, options.concurrency ?? 2);
-  await seedLandUseTypes(db);
-
-  const inserted = { residents: 0, households: 0, parcels: 0, parcelHolders: 0, enterprises: 0 };
+  const seeded = (options.subgraphs ?? registry).filter((s) => s.seed);
+  // The reference data the seeded rows point at (land-use types): idempotent, and cheap when present.
+  for (const s of seeded) await s.seedReference?.(db);
+  const hooks = seeded.flatMap((s) => (s.seed ? [s.seed] : []));
+  const inserted: Record<string, number> = {};
   let done = 0;
   let failure: { error: unknown } | undefined;
   const inFlight = new Set<Promise<void>>();
@@ -55,14 +59,10 @@ export async function seedSynthetic(db: DataSource, options: SeedOptions): Promi
     await db.transaction(async (m) => {
       // A seed can always be re-run: trading durability of the last batches for speed is fine here.
       await m.query(`SET LOCAL synchronous_commit TO OFF`);
-      const population = await insertPopulation(m, batch);
-      const land = await insertLand(m, batch);
-      const enterprises = await insertEnterprises(m, batch.enterprises);
-      inserted.households += population.households;
-      inserted.residents += population.residents;
-      inserted.parcels += land.parcels;
-      inserted.parcelHolders += land.holders;
-      inserted.enterprises += enterprises;
+      // Every hook gets the whole batch and takes the rows it owns (its SeedHook's row type).
+      for (const hook of hooks) {
+        for (const [table, rows] of Object.entries(await hook.insert(m, batch))) inserted[table] = (inserted[table] ?? 0) + rows;
+      }
     });
     done += batch.residents.length;
     onProgress?.(Math.min(done, target), target);

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { buildExplorer, EXPLORER_DIST, explorerDifferences, readCommittedExplorer } from './bundle';
 
 /**
- * `npm run build:explorer` bundles the explorer into gateway/explorer/dist (commit the result);
+ * `npm run build:explorer` bundles the explorer into explorer/dist (commit the result);
  * `npm run check:explorer` fails when the committed bundle differs from what the sources and the
  * lockfile build today.
  */

@@ -1,3 +1,4 @@
+import { OPERATIONS } from '../../hub/operations';
 /** Who an example is written for; the role its token must carry (PUBLIC: no token at all). */
 export type Persona = 'COMMUNE_OFFICER' | 'PROVINCE_OFFICER' | 'CITIZEN' | 'PUBLIC';
 
@@ -36,37 +37,22 @@ export const PERSONAS: readonly PersonaInfo[] = [
 ];
 
 /**
- * The explorer's examples. The four operations of the foundation issue are copied verbatim (a test
- * compares them with test/helpers/operations.ts); the others show the citizen's and the public's view.
+ * The explorer's examples. The four operations of the foundation issue are hub/operations.ts's own
+ * (the same text the tests and the bench send); the others show the citizen's and the public's view.
  */
 export const EXAMPLES: readonly Example[] = [
   {
     name: 'CommuneResidents',
     persona: 'COMMUNE_OFFICER',
     description: 'Residents of a commune, their household, land and businesses, in one request.',
-    query: `query CommuneResidents($code: ID!) {
-  commune(code: $code) {
-    name
-    province { name }
-    residents(first: 50) {
-      totalCount
-      pageInfo { endCursor hasNextPage }
-      edges { node { citizenId fullName household { id } landParcels { id area } representedEnterprises { taxCode name } } }
-    }
-  }
-}`,
+    query: OPERATIONS.CommuneResidents,
     variables: { code: '00004' },
   },
   {
     name: 'ProvinceLand',
     persona: 'PROVINCE_OFFICER',
     description: 'Urban residential land (ODT) across a province, with its holders.',
-    query: `query ProvinceLand($province: ID!) {
-  landParcels(filter: { provinceCode: $province, landUseCode: "ODT" }, first: 100) {
-    totalCount
-    edges { node { id area commune { name } holders { __typename ... on Resident { fullName } ... on Enterprise { name } } } }
-  }
-}`,
+    query: OPERATIONS.ProvinceLand,
     variables: { province: '01' },
   },
   {
@@ -132,7 +118,7 @@ export const EXAMPLES: readonly Example[] = [
     name: 'Units',
     persona: 'PUBLIC',
     description: 'The 34 provinces and their number of communes.',
-    query: `query Units { provinces { code name communes(first: 3) { totalCount } } }`,
+    query: OPERATIONS.Units,
   },
   {
     name: 'SearchProvinces',
@@ -151,6 +137,6 @@ export const EXAMPLES: readonly Example[] = [
     name: 'Legacy',
     persona: 'PUBLIC',
     description: 'A pre-reform province code from an old document, and what it became.',
-    query: `query Legacy { legacyUnit(code: "02", level: PROVINCE) { name successors { code name } } }`,
+    query: OPERATIONS.Legacy,
   },
 ];

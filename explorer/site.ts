@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { StaticSite } from '../../shared/http/staticFiles';
+import type { StaticSite } from '../shared/http/staticFiles';
 
 /**
  * The committed build the gateway serves at /explorer (`npm run build:explorer` writes it,

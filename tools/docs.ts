@@ -1,4 +1,4 @@
-import { runGenerated, SCHEMA_DOCS_FILE } from './generated';
+import { runGenerated, SCHEMA_DOCS_FILE } from './artifacts';
 
 /**
  * `npm run docs` writes docs/schema.md from the committed supergraph; `npm run check:docs`

@@ -18,7 +18,7 @@ import {
   taxCodeCheckDigit,
 } from '../codes';
 import { generateWorld, loadReferenceData, type WorldBatch } from '../world';
-import { seedSynthetic } from '../index';
+import { seedSynthetic } from '..';
 
 type WorldRows = Omit<WorldBatch, 'firstHousehold'>;
 
@@ -374,7 +374,7 @@ describe('seedSynthetic on PGlite', () => {
     });
 
     const again = await seedSynthetic(db, { residents: 2_000, seed: 42 });
-    expect(again.inserted).toEqual({ residents: 0, households: 0, parcels: 0, parcelHolders: 0, enterprises: 0 });
+    expect(again.inserted).toEqual({ households: 0, residents: 0, parcels: 0, holders: 0, enterprises: 0 });
     expect(await counts()).toEqual(after);
 
     const grown = await seedSynthetic(db, { residents: 3_000, seed: 42 });

@@ -2,7 +2,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { subgraphs } from '../subgraphs';
 import { cacheHintsOf, DOCS_PATH, renderSchemaDocs } from './schemaDocs';
-import { composeSupergraph, SUPERGRAPH_PATH } from './supergraph';
+import { SUPERGRAPH_PATH } from '../gateway/supergraph';
+import { composeSupergraph } from './supergraph';
+import { withSubgraphTable } from './subgraphTable';
 
 /** The repository root: generated files are committed under it. */
 export const REPO_ROOT = join(__dirname, '..');
@@ -31,8 +33,18 @@ export const SCHEMA_DOCS_FILE: GeneratedFile = {
   render: (root) => renderSchemaDocs(readFileSync(join(root, SUPERGRAPH_FILE.name), 'utf8'), cacheHintsOf(subgraphs)),
 };
 
+/** README.md's subgraph table, rendered from the registry (the rest of README is written by hand). */
+export const README_TABLE_FILE: GeneratedFile = {
+  name: 'README.md',
+  command: 'npm run compose',
+  render: (root) => {
+    const path = existsSync(join(root, 'README.md')) ? join(root, 'README.md') : join(REPO_ROOT, 'README.md');
+    return withSubgraphTable(readFileSync(path, 'utf8'), subgraphs);
+  },
+};
+
 /** In dependency order: the reference is generated from the supergraph. */
-export const GENERATED_FILES: readonly GeneratedFile[] = [SUPERGRAPH_FILE, SCHEMA_DOCS_FILE];
+export const GENERATED_FILES: readonly GeneratedFile[] = [SUPERGRAPH_FILE, SCHEMA_DOCS_FILE, README_TABLE_FILE];
 
 /**
  * Writes the files (mode `write`) or checks that each one is what its sources generate today

@@ -1,0 +1,84 @@
+import { parseArgs } from 'node:util';
+
+/** Printed by `--help`. */
+export const HELP = `npm run bench -- [--residents N] [--duration S] [--warmup S] [--connections C] [--seed S]
+                    [--load-duration S] [--load-connections C] [--skip cache,scenarios,load] [--large N]
+
+Seeds (or reuses) a PostgreSQL data set of N residents (default 100000), then drives the gateway
+(embedded mode, production settings) with autocannon in three modes — caching off, cold, warm —
+and a bare node:http server answering the same bytes; then uncached scenarios (resident and
+legacy-code lookups, page sizes, a mixed workload of every persona) on one process, on separate
+processes and on a subgraph directly; then the load test (100 connections for 60 s, mixed workload,
+on the embedded PGlite default and on PostgreSQL); prints the tables and writes them to
+bench-results/<timestamp>.json, .md and .svg (a chart of the scenarios). --skip leaves parts out; --large N measures the lookups
+again on a second database of N residents (<DATABASE_URL>_large, seeded once: 1,000,000 takes
+about a minute and a half). Environment: DATABASE_URL (default
+postgres://postgres@127.0.0.1:5432/lienthong_bench, created if missing), REDIS_URL (default
+redis://127.0.0.1:6379). See bench/README.md.`;
+
+/** A part of the bench that `--skip` can leave out. */
+export type Part = 'cache' | 'scenarios' | 'load';
+
+/** The command line, validated, with the defaults of bench/README.md filled in. */
+export interface BenchOptions {
+  residents: number;
+  seed: number;
+  durationSeconds: number;
+  warmupSeconds: number;
+  connections: number;
+  loadSeconds: number;
+  loadConnections: number;
+  skip: Set<Part>;
+  large: number | null;
+}
+
+/**
+ * Parses the bench's flags; null when `--help` asks for the usage instead. Throws on an unknown
+ * flag, a number out of range or an unknown part in `--skip`, naming the offending value.
+ */
+export function parseCommandLine(argv: string[]): BenchOptions | null {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      residents: { type: 'string' },
+      seed: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      'load-duration': { type: 'string' },
+      'load-connections': { type: 'string' },
+      skip: { type: 'string' },
+      large: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (values.help) return null;
+  const int = (name: keyof typeof values, fallback: number, min: number) => {
+    const raw = values[name];
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got "${String(raw)}"`);
+    return n;
+  };
+  return {
+    residents: int('residents', 100_000, 1),
+    seed: int('seed', 1, 0),
+    durationSeconds: int('duration', 10, 1),
+    warmupSeconds: int('warmup', 2, 0),
+    connections: int('connections', 10, 1),
+    loadSeconds: int('load-duration', 60, 1),
+    loadConnections: int('load-connections', 100, 1),
+    large: values.large === undefined ? null : int('large', 1_000_000, 1),
+    skip: new Set(
+      (values.skip ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)
+        .map((p) => {
+          if (p !== 'cache' && p !== 'scenarios' && p !== 'load') throw new Error(`--skip takes cache, scenarios, load; got "${p}"`);
+          return p;
+        }),
+    ),
+  };
+}

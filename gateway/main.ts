@@ -1,0 +1,138 @@
+import { createAuditLog, type AuditLog } from '../shared/audit';
+import { groupCommit } from '../shared/audit/groupCommit';
+import { subgraphUrls } from '../shared/config';
+import { healthCheck } from '../shared/cache/entityCache';
+import { createHttpHandler, listen } from '../shared/http';
+import { createLogger } from '../shared/observability/logger';
+import { createMetrics, poolStats, recordResponses } from '../shared/observability/metrics';
+import { createReadiness } from '../shared/observability/readiness';
+import { shutdown } from '../shared/http/gracefulShutdown';
+import type { SubgraphModule } from '../shared/subgraph';
+import { demoTokens, loadHubConfig, openEmbeddedHub, type EmbeddedHub } from '../hub';
+import { explorerSite } from '../explorer/site';
+import { loadGatewayKeys } from './auth';
+import { createGatewayCaches } from './caches';
+import { contextFactory } from './context';
+import { MAX_BODY_BYTES } from './hardening';
+import { connectRateLimitRedis, createRateLimit } from './rateLimit';
+import { createResponseCache, keyValueCache } from './responseCache';
+import { createGatewayServer, type SubgraphTransport } from './server';
+import { readCommittedSupergraph } from './supergraph';
+
+/** A running gateway: where it listens, and how to stop it gracefully (what SIGTERM does). */
+export interface RunningGateway {
+  url: string;
+  stop(reason?: string): Promise<void>;
+}
+
+export interface GatewayStartOptions {
+  /** The subgraphs (default: the registry; a test may add one). */
+  subgraphs?: readonly SubgraphModule[];
+  /** The supergraph (default: the committed gateway/supergraph.graphql). */
+  supergraphSdl?: string;
+}
+
+/**
+ * The gateway of `npm start`, configured by `env`. With subgraph URLs configured, a gateway in
+ * front of separately deployed subgraphs; otherwise the embedded default: all subgraphs in this
+ * process on DATABASE_URL or, with nothing configured, on an embedded PGlite in .data/ that is
+ * migrated and seeded on first start. Prints its URL and, in development, tokens for each persona.
+ */
+export async function startGateway(env: Record<string, string | undefined>, options: GatewayStartOptions = {}): Promise<RunningGateway> {
+  const config = loadHubConfig(env, options.subgraphs);
+  const log = createLogger('gateway', config.LOG_LEVEL);
+  const urls = subgraphUrls(config);
+  const keys = await loadGatewayKeys(config);
+  const caches = createGatewayCaches(config, log);
+  let transport: SubgraphTransport;
+  let hub: EmbeddedHub | undefined;
+  let auditLog: AuditLog | null = null;
+  if (Object.keys(urls).length > 0) {
+    transport = { kind: 'remote', urls, keys: keys.internal };
+  } else {
+    hub = await openEmbeddedHub(config, {
+      log,
+      ...(caches ? { bus: caches.entity.bus } : {}),
+      ...(options.subgraphs ? { subgraphs: options.subgraphs } : {}),
+    });
+    auditLog = groupCommit(createAuditLog(hub.db));
+    transport = { kind: 'embedded', subgraphs: hub.subgraphs, db: hub.db, auditLog, ...(caches ? { cache: caches.entity } : {}) };
+  }
+  const db = hub?.db;
+  // Without an audit log of its own (remote mode), the gateway caches public responses only.
+  const responseCache = caches
+    ? createResponseCache({ caching: caches.response, authenticate: keys.authenticate, auditLog, log })
+    : undefined;
+  const subgraphNames = hub ? hub.subgraphs.map((s) => s.name) : Object.keys(urls);
+  const metrics = createMetrics({
+    service: 'gateway',
+    cache: caches?.metrics ?? null,
+    pools: () => poolStats(db),
+    processMetrics: true,
+    subgraphs: subgraphNames,
+  });
+  // Ready once the supergraph is loaded, while the embedded hub's database answers; Redis or a subgraph away is only "degraded".
+  const readiness = createReadiness({
+    ...(db ? { database: () => db.query('SELECT 1') } : {}),
+    caching: caches,
+    subgraphs: Object.fromEntries(subgraphNames.map((name) => [name, hub ? 'embedded' : new URL('/ready', urls[name])])),
+  });
+  const apollo = createGatewayServer({
+    supergraphSdl: options.supergraphSdl ?? readCommittedSupergraph(),
+    transport,
+    log,
+    introspection: config.NODE_ENV !== 'production',
+    ...(responseCache ? { responseCache } : {}),
+    ...(caches ? { persistedQueries: keyValueCache(caches.apq, 'apq') } : {}),
+    subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+    metrics,
+  });
+  await apollo.start();
+  readiness.started();
+  // Hardening (see HARDENING.md): per-client rate limit, shared through Redis when configured.
+  const redis = config.REDIS_URL ? connectRateLimitRedis(config.REDIS_URL, log) : undefined;
+  const rateLimit = createRateLimit({ points: config.RATE_LIMIT_POINTS, durationSeconds: config.RATE_LIMIT_DURATION_SECONDS, redis, log });
+  // Development tokens exist only on generated keys, which production refuses (auth.ts).
+  let tokens: Record<string, string> | null = null;
+  if (keys.dev && config.NODE_ENV !== 'production') tokens = await demoTokens(keys.dev, config, db, hub?.subgraphs);
+  const handler = createHttpHandler(apollo, {
+    context: contextFactory(keys.authenticate),
+    rateLimit,
+    maxBodyBytes: MAX_BODY_BYTES,
+    ...(responseCache ? { preflight: responseCache.preflight } : {}),
+    // 503 only when the database is down; "degraded" (still 200) while Redis is unreachable.
+    health: healthCheck(caches, db ? async () => (await db.query('SELECT 1')).length === 1 : undefined),
+    ready: readiness.check,
+    metrics: metrics.page,
+    onResponse: recordResponses(metrics, log),
+    static: config.EXPLORER_ENABLED ? [explorerSite(tokens)] : [],
+  });
+  const { server, url } = await listen(handler, config.PORT, config.HOST);
+  log.info({ url, mode: transport.kind }, 'gateway ready');
+  console.log(`\nLiên Thông gateway ready at ${url}`);
+  console.log(
+    `Public data needs no token: curl -s ${url} -H 'content-type: application/json' -d '{"query":"{ provinces { code name } }"}'`,
+  );
+  if (config.EXPLORER_ENABLED) console.log(`Explorer (schema, documentation, examples): ${new URL('/explorer/', url).toString()}`);
+  if (tokens) {
+    console.log(
+      '\nDevelopment tokens (valid 8 hours; send as "Authorization: Bearer <token>", and a purpose as "X-Purpose: <case reference>"):',
+    );
+    for (const [persona, token] of Object.entries(tokens)) console.log(`\n  ${persona}:\n  ${token}`);
+    console.log(`\nMint others with: npm run cli -- token --role ROLE (see npm run cli -- help)\n`);
+  }
+  const parts = {
+    http: server,
+    apollo,
+    ...(db ? { db } : {}),
+    log,
+    drain: readiness.drain,
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    extra: async () => {
+      redis?.disconnect();
+      await caches?.close();
+      if (hub?.target.kind === 'pglite') await hub.target.pglite.close();
+    },
+  };
+  return { url, stop: (reason) => shutdown(parts, reason) };
+}

@@ -1,0 +1,26 @@
+import { loadConfig, type Config, type EntityType } from '../shared/config';
+import type { SubgraphModule } from '../shared/subgraph';
+import { subgraphs as registry } from '../subgraphs';
+
+/**
+ * The configuration of a process that knows every subgraph (the gateway, the CLI, the bench):
+ * each registered subgraph's URL variable, and CACHE_TTLS checked against their entity types.
+ */
+export function loadHubConfig(env: Record<string, string | undefined>, subgraphs: readonly SubgraphModule[] = registry): Config {
+  return loadConfig(env, { subgraphs, complete: true });
+}
+
+/** Every entity type of the registered subgraphs, in registry order. */
+export function entityTypes(subgraphs: readonly SubgraphModule[] = registry): EntityType[] {
+  return subgraphs.flatMap((s) => Object.keys(s.entityTypes));
+}
+
+/** Every entity type's default cache TTL in seconds, as the subgraphs declare them. */
+export function entityTtls(subgraphs: readonly SubgraphModule[] = registry): Record<EntityType, number> {
+  return Object.assign({}, ...subgraphs.map((s) => s.entityTypes)) as Record<EntityType, number>;
+}
+
+/** The entity types whose records the synthetic seed writes: caches of them are stale after a seed. */
+export function seededEntityTypes(subgraphs: readonly SubgraphModule[] = registry): EntityType[] {
+  return entityTypes(subgraphs.filter((s) => s.seed));
+}

@@ -1,0 +1,50 @@
+import { mkdirSync } from 'node:fs';
+import type { DataSource, Logger as TypeOrmLogger } from 'typeorm';
+import { createDataSource, migrate, openPglite, type DatabaseTarget } from '../shared/db';
+import { auditMigrations } from '../shared/audit';
+import type { InvalidationBus } from '../shared/cache';
+import type { Config } from '../shared/config';
+import type { SubgraphModule } from '../shared/subgraph';
+import { subgraphs as registry } from '../subgraphs';
+
+/**
+ * The database target of a hub running its subgraphs in one process: the PostgreSQL server of
+ * DATABASE_URL, or else the embedded PGlite kept in PGLITE_DIR.
+ */
+export async function databaseTarget(config: Config): Promise<DatabaseTarget> {
+  if (config.DATABASE_URL) return { kind: 'postgres', url: config.DATABASE_URL };
+  mkdirSync(config.PGLITE_DIR, { recursive: true });
+  return { kind: 'pglite', pglite: await openPglite(config.PGLITE_DIR) };
+}
+
+export interface OpenOptions {
+  logger?: TypeOrmLogger;
+  /** Where the reference data's imports announce what they changed (the caches of every instance). */
+  bus?: InvalidationBus;
+  /** The subgraphs to open (default: the registry). */
+  subgraphs?: readonly SubgraphModule[];
+}
+
+/**
+ * Migrates every subgraph's schema and the audit log's, opens one DataSource over all of them
+ * (PGlite allows only one per instance) and runs what each subgraph needs at first start (its
+ * reference data: administrative units, land-use types), invalidating what it re-imported on `bus`.
+ */
+export async function openHubDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<DataSource> {
+  const modules = options.subgraphs ?? registry;
+  await migrate(target, [...modules, auditMigrations]);
+  const db = await createDataSource({
+    target,
+    entities: modules.flatMap((s) => s.entities),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  await db.initialize();
+  for (const s of modules) if (s.seedReference) await s.seedReference(db, options.bus);
+  return db;
+}
+
+/** True when a subgraph with synthetic data has none yet (the embedded default seeds it at first start). */
+export async function needsSeed(db: DataSource, subgraphs: readonly SubgraphModule[] = registry): Promise<boolean> {
+  for (const s of subgraphs) if (s.seed && !(await s.seed.seeded(db))) return true;
+  return false;
+}

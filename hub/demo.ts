@@ -1,0 +1,42 @@
+import type { DataSource } from 'typeorm';
+import type { Config } from '../shared/config';
+import { mintDevToken, type TokenClaims } from '../shared/auth/devTokens';
+import type { DevKeys } from '../shared/auth/keys';
+import type { SubgraphModule } from '../shared/subgraph';
+import { subgraphs as registry } from '../subgraphs';
+
+/** The officials of the demo banner: a commune (Phường Ba Đình), a province (Hà Nội), a ministry. */
+const OFFICIALS: [string, TokenClaims][] = [
+  [
+    'commune officer, Phường Ba Đình (00004)',
+    { role: 'COMMUNE_OFFICER', sub: 'officer-badinh-1', org: 'UBND phường Ba Đình', commune: '00004' },
+  ],
+  [
+    'provincial officer, Hà Nội (01)',
+    { role: 'PROVINCE_OFFICER', sub: 'land-office-hanoi-1', org: 'Văn phòng đăng ký đất đai Hà Nội', province: '01' },
+  ],
+  ['central / ministry', { role: 'CENTRAL', sub: 'ministry-1', org: 'Bộ Công an' }],
+];
+
+/**
+ * One ready-to-use token per persona, for the banner of `npm start`: the officials, each subject
+ * a subgraph offers from its data (a citizen), and the public.
+ */
+export async function demoTokens(
+  dev: DevKeys,
+  config: Config,
+  db: DataSource | undefined,
+  subgraphs: readonly SubgraphModule[] = registry,
+): Promise<Record<string, string>> {
+  const personas: [string, TokenClaims][] = [...OFFICIALS];
+  if (db) {
+    for (const s of subgraphs) {
+      const subject = await s.demoSubject?.(db);
+      if (subject) personas.push([subject.label, { role: subject.role, sub: subject.sub }]);
+    }
+  }
+  personas.push(['public / developer', { role: 'PUBLIC', sub: 'developer-1' }]);
+  const tokens: Record<string, string> = {};
+  for (const [label, claims] of personas) tokens[label] = await mintDevToken(dev.issuerPrivateJwk, config, claims);
+  return tokens;
+}

@@ -1,0 +1,229 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { startGateway, type RunningGateway } from '../gateway/main';
+import { REPO_ROOT } from '../hub/processes';
+import { urlVariable } from '../shared/config';
+import { writeKeyFiles } from '../shared/auth/keys';
+import { subgraphs } from '../subgraphs';
+import { composeSupergraph } from '../tools/supergraph';
+import { subgraphSummary } from '../tools/subgraphTable';
+import { createDatabase, dropDatabase } from './helpers/postgres';
+import { postGraphQL, startSubgraphs, type Service } from './helpers/processes';
+import { registryFixture } from './fixtures/registry-fixture/subgraph';
+
+/**
+ * Adding a subgraph is its folder and one registry line: a throwaway subgraph (test/fixtures)
+ * added to the registry's list — and nothing else — composes, answers `_entities` through the
+ * gateway embedded and as its own process, and shows in readiness and metrics.
+ */
+const postgresUrl = process.env.LT_TEST_DATABASE_URL;
+const extended = [...subgraphs, registryFixture];
+const NOTE_QUERY = `{ commune(code: "00004") { name fixtureNote { id text } } }`;
+const NOTE = { name: 'Ba Đình', fixtureNote: { id: 'n1', text: 'Ghi chú của phường Ba Đình' } };
+
+async function getJson(url: string): Promise<Record<string, unknown>> {
+  return (await (await fetch(url)).json()) as Record<string, unknown>;
+}
+
+describe('a subgraph added through the registry alone', () => {
+  const quiet = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  afterAll(() => quiet.mockRestore());
+
+  it('composes with the others, its SDL preamble given, its entity owned and its field on Commune contributed', () => {
+    const sdl = composeSupergraph(extended);
+    expect(sdl).toMatch(/type FixtureNote\b/);
+    expect(sdl).toMatch(/join__graph\(name: "registry-fixture", url: "http:\/\/registry-fixture:4099\/graphql"\)/);
+    expect(subgraphSummary(registryFixture)).toEqual({ owns: ['`FixtureNote` (key `id`)'], contributes: ['`Commune.fixtureNote`'] });
+  });
+
+  describe('embedded in the gateway (npm start’s mode)', () => {
+    let dir: string;
+    let gateway: RunningGateway;
+    let databaseUrl: string | null = null;
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'lien-thong-registry-'));
+      databaseUrl = postgresUrl ? await createDatabase('registry') : null;
+      gateway = await startGateway(
+        {
+          PORT: '0',
+          LOG_LEVEL: 'silent',
+          DEV_KEYS_DIR: join(dir, 'keys'),
+          SEED_RESIDENTS: '20',
+          ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { PGLITE_DIR: join(dir, 'pglite') }),
+        },
+        { subgraphs: extended, supergraphSdl: composeSupergraph(extended) },
+      );
+    }, 180_000);
+    afterAll(async () => {
+      await gateway?.stop();
+      if (databaseUrl) await dropDatabase(databaseUrl);
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('answers through the gateway: the commune from administrative-units, its note from the fixture (_entities)', async () => {
+      const { status, body } = await postGraphQL(gateway.url, NOTE_QUERY);
+      expect(status).toBe(200);
+      expect(body).toEqual({ data: { commune: NOTE } });
+    });
+
+    it('appears in readiness and in the metrics', async () => {
+      const origin = new URL(gateway.url).origin;
+      const ready = await getJson(`${origin}/ready`);
+      expect(ready).toMatchObject({ ready: true, subgraphs: { 'registry-fixture': 'embedded', population: 'embedded' } });
+      const metrics = await (await fetch(`${origin}/metrics`)).text();
+      expect(metrics).toMatch(/lienthong_subgraph_fetch_duration_seconds_count\{[^}]*subgraph="registry-fixture"/);
+    });
+  });
+
+  (postgresUrl ? describe : describe.skip)('as its own process, behind a gateway in front of separate processes', () => {
+    const services: Service[] = [];
+    let gateway: RunningGateway;
+    let fixture: Service;
+    let databaseUrl: string;
+    let keyDir: string;
+    beforeAll(async () => {
+      databaseUrl = await createDatabase('registry_processes');
+      keyDir = mkdtempSync(join(tmpdir(), 'lien-thong-keys-'));
+      const files = await writeKeyFiles(keyDir);
+      const started = await startSubgraphs(
+        {
+          DATABASE_URL: databaseUrl,
+          NODE_ENV: 'production',
+          CACHE_ENABLED: 'false',
+          INTERNAL_PUBLIC_KEY_FILE: files.internalPublic,
+          INTERNAL_SERVICE_PRIVATE_KEY_FILE: files.servicePrivate,
+          INTERNAL_SERVICE_PUBLIC_KEY_FILE: files.servicePublic,
+        },
+        undefined,
+        extended,
+      );
+      services.push(...started.services);
+      fixture = started.byName['registry-fixture']!;
+      gateway = await startGateway(
+        {
+          ...started.urlEnv,
+          PORT: '0',
+          LOG_LEVEL: 'silent',
+          NODE_ENV: 'production',
+          CACHE_ENABLED: 'false',
+          AUTH_JWKS_FILE: files.issuerJwks,
+          INTERNAL_PRIVATE_KEY_FILE: files.internalPrivate,
+          INTERNAL_PUBLIC_KEY_FILE: files.internalPublic,
+        },
+        { subgraphs: extended, supergraphSdl: composeSupergraph(extended) },
+      );
+    }, 180_000);
+    afterAll(async () => {
+      await gateway?.stop();
+      await Promise.all(services.map((s) => s.stop()));
+      await dropDatabase(databaseUrl);
+      rmSync(keyDir, { recursive: true, force: true });
+    });
+
+    it('answers _entities through the gateway over HTTP, signed; refuses a direct unsigned call (401)', async () => {
+      const { status, body } = await postGraphQL(gateway.url, NOTE_QUERY);
+      expect(status).toBe(200);
+      expect(body).toEqual({ data: { commune: NOTE } });
+      const direct = await postGraphQL(
+        fixture.url,
+        `{ _entities(representations: [{ __typename: "Commune", code: "00004" }]) { __typename } }`,
+      );
+      expect(direct.status).toBe(401);
+      expect(direct.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    });
+
+    it('appears in the gateway’s readiness (its /ready asked) and metrics, and serves its own', async () => {
+      const origin = new URL(gateway.url).origin;
+      expect(await getJson(`${origin}/ready`)).toMatchObject({ ready: true, status: 'ok', subgraphs: { 'registry-fixture': 'ok' } });
+      const metrics = await (await fetch(`${origin}/metrics`)).text();
+      expect(metrics).toMatch(/lienthong_subgraph_fetch_duration_seconds_count\{[^}]*subgraph="registry-fixture",outcome="ok"\} [1-9]/);
+      const own = new URL(fixture.url).origin;
+      expect(await getJson(`${own}/ready`)).toMatchObject({ ready: true, database: 'ok' });
+      expect(await (await fetch(`${own}/metrics`)).text()).toMatch(/service="registry-fixture"/);
+      // Stopped, it is reported unavailable and the gateway degraded, still ready (it answers without it).
+      await fixture.stop();
+      expect(await getJson(`${origin}/ready`)).toMatchObject({
+        ready: true,
+        status: 'degraded',
+        subgraphs: { 'registry-fixture': 'unavailable' },
+      });
+    });
+  });
+});
+
+describe('everything else is derived from the registry', () => {
+  const compose = parseYaml(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, { command?: string[]; environment?: Record<string, string>; depends_on?: Record<string, unknown> }>;
+  };
+
+  it.each(subgraphs.map((s) => [s.name, s] as const))('docker-compose.yml runs %s with its port and every subgraph URL', (_, s) => {
+    const service = compose.services[s.name];
+    expect(service).toBeDefined();
+    expect(service!.command?.join(' ')).toContain(relative(REPO_ROOT, s.entrypoint));
+    expect(service!.environment?.PORT).toBe(String(s.port));
+    for (const other of subgraphs)
+      expect(service!.environment?.[urlVariable(other.name)]).toBe(`http://${other.name}:${other.port}/graphql`);
+  });
+
+  it('docker-compose.yml gives the gateway every URL variable it expects and waits for every subgraph', () => {
+    const gateway = compose.services.gateway!;
+    const expected = Object.fromEntries(subgraphs.map((s) => [urlVariable(s.name), `http://${s.name}:${s.port}/graphql`]));
+    const given = Object.fromEntries(Object.entries(gateway.environment ?? {}).filter(([k]) => k.endsWith('_URL') && k !== 'REDIS_URL'));
+    expect(given).toEqual(expected);
+    expect(Object.keys(gateway.depends_on ?? {})).toEqual(expect.arrayContaining(subgraphs.map((s) => s.name)));
+  });
+
+  it('the registry has one line per subgraph folder, with distinct names, schemas and ports', () => {
+    const folders = readdirSync(join(REPO_ROOT, 'subgraphs'), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+    expect(subgraphs.map((s) => s.name).sort()).toEqual(folders.sort());
+    for (const key of ['name', 'schema', 'port'] as const) expect(new Set(subgraphs.map((s) => s[key])).size).toBe(subgraphs.length);
+    for (const s of subgraphs) expect(dirname(s.entrypoint)).toBe(join(REPO_ROOT, 'subgraphs', s.name));
+  });
+
+  it('the gateway names no subgraph, table or entity type (outside its generated supergraph)', () => {
+    const words = [...new Set(subgraphs.flatMap((s) => [s.name, s.schema, ...Object.keys(s.entityTypes)]))];
+    const pattern = new RegExp(`(^|[^A-Za-z0-9_-])(${words.join('|')})($|[^A-Za-z0-9_-])`);
+    const found: string[] = [];
+    for (const file of filesUnder(join(REPO_ROOT, 'gateway'))) {
+      if (file.endsWith('supergraph.graphql')) continue;
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (pattern.test(line)) found.push(`${relative(REPO_ROOT, file)}:${i + 1}: ${line.trim()}`);
+        });
+    }
+    expect(found).toEqual([]);
+  });
+
+  it('no import cycle between the top-level folders', () => {
+    const roots = ['shared', 'subgraphs', 'hub', 'gateway', 'explorer', 'tools', 'cli', 'bench', 'test'];
+    const edges = new Map<string, Set<string>>(roots.map((r) => [r, new Set()]));
+    for (const root of roots) {
+      for (const file of filesUnder(join(REPO_ROOT, root))) {
+        // Tests (a folder's __tests__) belong to the test layer, whatever folder holds them.
+        if (!/\.tsx?$/.test(file) || file.includes(`${sep}dist${sep}`) || file.includes(`${sep}__tests__${sep}`)) continue;
+        for (const [, spec] of readFileSync(file, 'utf8').matchAll(/from '(\.{1,2}\/[^']+)'/g)) {
+          const target = relative(REPO_ROOT, resolve(dirname(file), spec!)).split(sep)[0]!;
+          if (target !== root && edges.has(target)) edges.get(root)!.add(target);
+        }
+      }
+    }
+    const reaches = (from: string, to: string, seen = new Set<string>()): boolean =>
+      [...edges.get(from)!].some((next) => next === to || (!seen.has(next) && (seen.add(next), reaches(next, to, seen))));
+    const cycles = roots.filter((r) => reaches(r, r)).map((r) => `${r} → ${[...edges.get(r)!].join(', ')}`);
+    expect(cycles).toEqual([]);
+    // The layers: shared/ imports nothing; the bench no test helper.
+    expect([...edges.get('shared')!]).toEqual([]);
+    expect(edges.get('bench')!.has('test')).toBe(false);
+  });
+});
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? (e.name === 'node_modules' ? [] : filesUnder(join(dir, e.name))) : [join(dir, e.name)],
+  );
+}

@@ -1,0 +1,9 @@
+import { GENERATED_FILES, README_TABLE_FILE, runGenerated, SUPERGRAPH_FILE } from './artifacts';
+
+/**
+ * `npm run compose` writes gateway/supergraph.graphql, then docs/schema.md, which is generated
+ * from it, and README.md's subgraph table; `npm run check:supergraph` (`--check`) fails when the
+ * committed supergraph or the table differs from what the registry gives today.
+ */
+const check = process.argv.includes('--check');
+process.exitCode = check ? runGenerated([SUPERGRAPH_FILE, README_TABLE_FILE], 'check') : runGenerated(GENERATED_FILES, 'write');
