@@ -7,7 +7,7 @@ import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
-const SUBGRAPHS = ['administrative-units', 'population', 'land', 'enterprise'];
+const SUBGRAPHS = ['administrative-units', 'population', 'land', 'enterprise', 'public-services'];
 
 const restrict = (files, groups, message) => ({
   files,

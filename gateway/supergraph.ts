@@ -12,6 +12,7 @@ export const DEFAULT_SUBGRAPH_PORTS: Record<string, number> = {
   population: 4002,
   land: 4003,
   enterprise: 4004,
+  'public-services': 4005,
 };
 
 /** Composes the subgraphs' SDL into a supergraph; throws with every composition error. */

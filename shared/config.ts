@@ -16,6 +16,9 @@ export const ENTITY_TYPES = [
   'LandParcel',
   'Enterprise',
   'LandUseType',
+  'Procedure',
+  'Department',
+  'Dossier',
 ] as const;
 export type EntityType = (typeof ENTITY_TYPES)[number];
 
@@ -35,6 +38,9 @@ export const ENTITY_TTL_DEFAULTS: Readonly<Record<EntityType, number>> = {
   LandParcel: 900,
   Resident: 300,
   Household: 300,
+  Procedure: 86_400,
+  Department: 86_400,
+  Dossier: 60,
 };
 const url = z.url();
 
@@ -54,6 +60,7 @@ const settings = z.object({
   POPULATION_URL: url.optional(),
   LAND_URL: url.optional(),
   ENTERPRISE_URL: url.optional(),
+  PUBLIC_SERVICES_URL: url.optional(),
   SEED_RESIDENTS: z.coerce.number().int().min(0).default(10_000),
   SEED: z.coerce.number().int().min(0).default(1),
   /** Identity provider of users' tokens: issuer and audience they must carry, and its keys. */
@@ -169,6 +176,7 @@ export function subgraphUrlSettings(config: Config): Record<string, string | und
     population: config.POPULATION_URL,
     land: config.LAND_URL,
     enterprise: config.ENTERPRISE_URL,
+    'public-services': config.PUBLIC_SERVICES_URL,
   };
 }
 
