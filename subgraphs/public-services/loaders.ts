@@ -101,14 +101,15 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache:
       (d) => d.provinceCode,
       shared('departmentsOfProvince', ['Department']),
     ),
-    /** By number: the date in the number names the partition, so each lookup reads one. */
+    /** By number: the date in the number names the partition, so a batch reads only the partitions of its dates. */
     dossierByNumber: keyedLoader(
       (numbers: readonly string[]): Promise<DossierRow[]> => {
         const dates = numbers.map((n) => parseDossierNumber(n)?.receivedOn ?? '1970-01-01');
         const s = scope('d', 3);
         return db.query(
           `SELECT ${dossierColumns('d')} FROM public_services.dossier d
-           WHERE (d.number, d.received_on) IN (SELECT * FROM unnest($1::text[], $2::date[])) AND ${s.sql}`,
+           WHERE d.received_on = ANY($2::date[]) AND (d.number, d.received_on) IN (SELECT * FROM unnest($1::text[], $2::date[]))
+             AND ${s.sql}`,
           [numbers, dates, ...s.params],
         );
       },
