@@ -157,6 +157,7 @@ describe('the explorer in production', () => {
       POPULATION_URL: unreachable,
       LAND_URL: unreachable,
       ENTERPRISE_URL: unreachable,
+      PUBLIC_SERVICES_URL: unreachable,
       DATABASE_URL: '',
       REDIS_URL: '',
       ...env,
