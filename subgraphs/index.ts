@@ -3,9 +3,10 @@ import { administrativeUnits } from './administrative-units/subgraph';
 import { enterprise } from './enterprise/subgraph';
 import { land } from './land/subgraph';
 import { population } from './population/subgraph';
+import { publicServices } from './public-services/subgraph';
 
 /** The registry: one line per subgraph. Order matters only for seeding reference data. */
-export const subgraphs: readonly SubgraphModule[] = [administrativeUnits, population, land, enterprise];
+export const subgraphs: readonly SubgraphModule[] = [administrativeUnits, population, land, enterprise, publicServices];
 
 export function subgraphByName(name: string): SubgraphModule {
   const found = subgraphs.find((s) => s.name === name);

@@ -9,7 +9,8 @@ import { loadConfig } from '../shared/config';
 import { writeKeyFiles } from '../shared/auth/keys';
 import { openTestHub } from './helpers/hub';
 import { OPERATIONS } from '../hub/operations';
-import { embeddedDefaultEnv, postGraphQL, startService, type Service } from './helpers/processes';
+import { embeddedDefaultEnv, postGraphQL, startService, subgraphUrlEnv, type Service } from './helpers/processes';
+import { subgraphs } from '../subgraphs';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Flags for a closed network: without the background-networking ones Chromium keeps calling Google. */
@@ -153,10 +154,7 @@ describe('the explorer in production', () => {
       AUTH_JWKS_FILE: files.issuerJwks,
       INTERNAL_PRIVATE_KEY_FILE: files.internalPrivate,
       INTERNAL_PUBLIC_KEY_FILE: files.internalPublic,
-      ADMINISTRATIVE_UNITS_URL: unreachable,
-      POPULATION_URL: unreachable,
-      LAND_URL: unreachable,
-      ENTERPRISE_URL: unreachable,
+      ...subgraphUrlEnv(Object.fromEntries(subgraphs.map((s) => [s.name, unreachable]))),
       DATABASE_URL: '',
       REDIS_URL: '',
       ...env,

@@ -31,6 +31,8 @@ export const ErrorCode = {
   CONFLICT: 'CONFLICT',
   /** An idempotency key was sent again with a different request (another mutation or other arguments). */
   IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
+  /** A status change a record's legal workflow does not allow (a dossier's national 1–10 coding); nothing was written. */
+  ILLEGAL_TRANSITION: 'ILLEGAL_TRANSITION',
   /** A record a write refers to lives in another subgraph that could not be asked; nothing was written. */
   REFERENCE_CHECK_FAILED: 'REFERENCE_CHECK_FAILED',
   /**

@@ -1,0 +1,32 @@
+import { DateTimeScalar, DossierNumberScalar } from '../numbers';
+import { Commune } from './Commune';
+import { Department } from './Department';
+import { Applicant, Dossier } from './Dossier';
+import { Enterprise } from './Enterprise';
+import { Evaluation, Period } from './Evaluation';
+import { DossierChange, FeedbackChange, Mutation } from './Mutation';
+import { Procedure } from './Procedure';
+import { Province } from './Province';
+import { Query } from './Query';
+import { Resident } from './Resident';
+import { ServiceCentre } from './ServiceCentre';
+
+export const resolvers = {
+  DateTime: DateTimeScalar,
+  DossierNumber: DossierNumberScalar,
+  Query,
+  Mutation,
+  DossierChange,
+  FeedbackChange,
+  Dossier,
+  Applicant,
+  Procedure,
+  Department,
+  ServiceCentre,
+  Evaluation,
+  Period,
+  Resident,
+  Enterprise,
+  Commune,
+  Province,
+};

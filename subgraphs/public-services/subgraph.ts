@@ -1,0 +1,34 @@
+import { join } from 'node:path';
+import { subgraphTypeDefs, type SubgraphModule } from '../../shared/subgraph';
+import { entities } from './entities';
+import { createLoaders, type Loaders } from './loaders';
+import { CreatePublicServices1767000000005 } from './migrations/1767000000005-CreatePublicServices';
+import { resolvers } from './resolvers';
+import { subjectsOf } from './subjects';
+import { seedCatalogue } from './seed';
+
+/** Dịch vụ công — administrative procedures, dossiers and the Decision 766 evaluation of the units that receive them. */
+export const publicServices: SubgraphModule<Loaders> = {
+  name: 'public-services',
+  description: 'Dịch vụ công — administrative procedures, the dossiers of the one-stop systems, feedback, and the Decision 766 evaluation of the units that receive them',
+  schema: 'public_services',
+  entrypoint: join(__dirname, 'index.ts'),
+  port: 4005,
+  /**
+   * The procedure catalogue and the departments change by decision, and their import invalidates
+   * them: a day. Dossiers move several times a day and their officers watch them: a minute.
+   */
+  entityTypes: { Procedure: 86_400, Department: 86_400, Dossier: 60 },
+  typeDefs: subgraphTypeDefs(__dirname),
+  resolvers,
+  entities,
+  migrations: [CreatePublicServices1767000000005],
+  references: { Commune: 'administrative-units', Resident: 'population', Enterprise: 'enterprise' },
+  createLoaders,
+  subjectsOf,
+  /** Re-imports the procedure catalogue and departments, then makes every cached copy unreachable. */
+  seedReference: async (db, bus) => {
+    await seedCatalogue(db);
+    await bus?.invalidate(['Procedure', 'Department']);
+  },
+};
