@@ -6,6 +6,12 @@ import { generateWorld, type WorldBatch, type WorldTotals } from './world';
 export { generateWorld, loadReferenceData, REFERENCE_DATE, type WorldBatch, type WorldOptions, type WorldTotals } from './world';
 export { isValidCitizenId, isValidTaxCode, taxCodeCheckDigit, decodeCitizenId } from './codes';
 
+/**
+ * Dossiers per resident when none are asked for: about 30 million dossiers a year for 101 million
+ * people is 0.3 a year, and the synthetic dossiers span the half-year from 1 July 2025 (0.15).
+ */
+export const DOSSIERS_PER_RESIDENT = 0.15;
+
 export interface SeedOptions {
   /** Target number of residents (rounded up to a whole household). */
   residents: number;
@@ -16,6 +22,11 @@ export interface SeedOptions {
   concurrency?: number;
   /** Place households only in these communes (see WorldOptions.communeCodes); default all. */
   communeCodes?: readonly string[];
+  /**
+   * Dossiers of administrative procedures to make in all, spread over the residents (default
+   * {@link DOSSIERS_PER_RESIDENT} per resident): applicants are the batch's own residents and enterprises.
+   */
+  dossiers?: number;
   /** Called after each committed batch with residents done so far and the target. */
   onProgress?: (done: number, total: number) => void;
   /** The subgraphs whose seed hooks receive the batches (default: the registry). */
@@ -50,6 +61,7 @@ export async function seedSynthetic(db: DataSource, options: SeedOptions): Promi
   // The reference data the seeded rows point at (land-use types): idempotent, and cheap when present.
   for (const s of seeded) await s.seedReference?.(db);
   const hooks = seeded.flatMap((s) => (s.seed ? [s.seed] : []));
+  const dossiersPerResident = options.dossiers === undefined ? DOSSIERS_PER_RESIDENT : target > 0 ? options.dossiers / target : 0;
   const inserted: Record<string, number> = {};
   let done = 0;
   let failure: { error: unknown } | undefined;
@@ -60,8 +72,9 @@ export async function seedSynthetic(db: DataSource, options: SeedOptions): Promi
       // A seed can always be re-run: trading durability of the last batches for speed is fine here.
       await m.query(`SET LOCAL synchronous_commit TO OFF`);
       // Every hook gets the whole batch and takes the rows it owns (its SeedHook's row type).
+      const rows = { ...batch, seed, dossiersPerResident };
       for (const hook of hooks) {
-        for (const [table, rows] of Object.entries(await hook.insert(m, batch))) inserted[table] = (inserted[table] ?? 0) + rows;
+        for (const [table, count] of Object.entries(await hook.insert(m, rows))) inserted[table] = (inserted[table] ?? 0) + count;
       }
     });
     done += batch.residents.length;

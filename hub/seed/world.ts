@@ -175,6 +175,8 @@ interface Member {
 
 /** Rows produced for a range of households; every reference points at a row of the same batch. */
 export interface WorldBatch {
+  /** The batch's ordinal (0-based): parts of the world numbered per batch (dossiers) use it. */
+  index: number;
   /** Index of the first household of the batch (0-based; household ids are index + 1). */
   firstHousehold: number;
   households: HouseholdRow[];
@@ -212,8 +214,10 @@ export interface WorldTotals {
 export function* generateWorld(options: WorldOptions): Generator<WorldBatch, WorldTotals> {
   const world = new WorldGenerator(options.seed, options.communeCodes);
   const batchResidents = Math.max(1, options.batchResidents ?? 5_000);
+  let index = 0;
   while (world.residentCount < options.residents) {
     const batch: WorldBatch = {
+      index: index++,
       firstHousehold: world.householdCount,
       households: [],
       residents: [],

@@ -33,7 +33,8 @@ export function createRepository(db: DataSource) {
       const group = unit === 'NATION' ? `'VN'` : unit === 'PROVINCE' ? 'province_code' : 'unit_code';
       const where =
         unit === 'NATION'
-          ? 'TRUE'
+          ? // $4 is referenced in every form of the statement: the protocol refuses unused parameters.
+            `($4::text[] IS NULL OR TRUE)`
           : unit === 'PROVINCE'
             ? `($4::text[] IS NULL OR province_code = ANY($4))`
             : `unit_type = '${unit}' AND ($4::text[] IS NULL OR unit_code = ANY($4))`;

@@ -5,7 +5,8 @@ import { createLoaders, type Loaders } from './loaders';
 import { CreatePublicServices1767000000005 } from './migrations/1767000000005-CreatePublicServices';
 import { resolvers } from './resolvers';
 import { subjectsOf } from './subjects';
-import { seedCatalogue } from './seed';
+import { insertWorldDossiers, seedCatalogue, type WorldDossierRows } from './seed';
+import { hasRows } from '../../shared/db';
 
 /** Dịch vụ công — administrative procedures, dossiers and the Decision 766 evaluation of the units that receive them. */
 export const publicServices: SubgraphModule<Loaders> = {
@@ -30,5 +31,10 @@ export const publicServices: SubgraphModule<Loaders> = {
   seedReference: async (db, bus) => {
     await seedCatalogue(db);
     await bus?.invalidate(['Procedure', 'Department']);
+  },
+  /** Dossiers of the synthetic world's residents and enterprises (seed/README.md states the calibration). */
+  seed: {
+    insert: async (m, rows: WorldDossierRows) => ({ dossiers: await insertWorldDossiers(m, rows) }),
+    seeded: (db) => hasRows(db, 'public_services.dossier'),
   },
 };

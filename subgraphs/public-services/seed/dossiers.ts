@@ -1,10 +1,10 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { formatDossierNumber, dueFrom, vietnamDate } from '../numbers';
 import { insertDossiers, recordEvents, type NewDossier } from '../writes';
+import { departmentCode, generateCatalogue, type ProcedureRow } from './catalogue';
+import { hashString, normal, pick, rng } from './random';
 
 type EventRow = { number: string; at: Date; fromStatus: string | null; toStatus: string; note: string | null };
-import { departmentCode, generateCatalogue, type ProcedureRow } from './catalogue';
-import { normal, pick, rng } from './random';
 
 /** What the dossier seeder is given: the synthetic world's communes, residents and enterprises (read by the caller). */
 export interface DossierSeedOptions {
@@ -20,7 +20,17 @@ export interface DossierSeedOptions {
   asOf?: string;
   batchSize?: number;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * The part of a larger generation this call makes (the seeder's batch of households): its draws
+   * come from their own stream, and its sequences (`{unit}-{yymmdd}-{sequence}`) start at
+   * `part × 50`, so the parts never issue the same number (a unit-day with more than 50 dossiers
+   * in one part skips the rest). Province and commune profiles depend on `seed` only.
+   */
+  part?: number;
 }
+
+/** Dossiers per unit and day one part may number (see {@link DossierSeedOptions.part}). */
+const SEQUENCES_PER_PART = 50;
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -41,7 +51,10 @@ interface Profile {
  * consistent with `asOf`. Yields batches of rows with their history.
  */
 export function* generateDossiers(options: DossierSeedOptions): Generator<{ rows: NewDossier[]; events: EventRow[] }> {
-  const random = rng(options.seed * 7919 + 12);
+  const part = options.part ?? 0;
+  const random = rng(options.seed * 7919 + 12 + part * 104_729);
+  // Profiles are a function of the seed and the unit's code, so every part draws the same ones.
+  const profileStream = (code: string) => rng(options.seed * 7919 + hashString(code));
   const catalogue = generateCatalogue();
   const communeProcedures = catalogue.filter((p) => p.level === 'COMMUNE');
   const provincialProcedures = catalogue.filter((p) => p.level === 'PROVINCE' && p.publishedOn !== null);
@@ -52,20 +65,22 @@ export function* generateDossiers(options: DossierSeedOptions): Generator<{ rows
   const provinces = new Map<string, Profile>();
   const communeProfile = new Map<string, Profile>();
   for (const code of [...new Set(options.communes.map((c) => c.provinceCode))].sort()) {
+    const draw = profileStream(`P${code}`);
     provinces.set(code, {
-      onTime: clamp(normal(random, 0.915, 0.035), 0.78, 0.995),
-      online: clamp(normal(random, 0.6, 0.12), 0.2, 0.95),
-      digitised: clamp(normal(random, 0.8, 0.08), 0.4, 0.99),
-      reuse: clamp(normal(random, 0.5, 0.12), 0.1, 0.9),
-      stale: clamp(normal(random, 0.04, 0.03), 0, 0.2),
+      onTime: clamp(normal(draw, 0.915, 0.035), 0.78, 0.995),
+      online: clamp(normal(draw, 0.6, 0.12), 0.2, 0.95),
+      digitised: clamp(normal(draw, 0.8, 0.08), 0.4, 0.99),
+      reuse: clamp(normal(draw, 0.5, 0.12), 0.1, 0.9),
+      stale: clamp(normal(draw, 0.04, 0.03), 0, 0.2),
     });
   }
   for (const c of options.communes) {
     const p = provinces.get(c.provinceCode)!;
+    const draw = profileStream(`C${c.code}`);
     communeProfile.set(c.code, {
       ...p,
-      onTime: clamp(p.onTime + normal(random, 0, 0.03), 0.6, 1),
-      online: clamp(p.online + normal(random, 0, 0.08), 0.05, 1),
+      onTime: clamp(p.onTime + normal(draw, 0, 0.03), 0.6, 1),
+      online: clamp(p.online + normal(draw, 0, 0.08), 0.05, 1),
     });
   }
   const residentsOf = new Map<string, string[]>();
@@ -104,8 +119,10 @@ export function* generateDossiers(options: DossierSeedOptions): Generator<{ rows
     const channel = online ? 'ONLINE' : random() < 0.05 ? 'POSTAL' : 'IN_PERSON';
     const receivedOn = vietnamDate(receivedAt);
     const seqKey = `${unitCode}|${receivedOn}`;
-    const sequence = (sequences.get(seqKey) ?? 0) + 1;
-    sequences.set(seqKey, sequence);
+    const local = (sequences.get(seqKey) ?? 0) + 1;
+    sequences.set(seqKey, local);
+    if (local > SEQUENCES_PER_PART) continue;
+    const sequence = part * SEQUENCES_PER_PART + local;
     let dueAt = dueFrom(receivedAt, procedure.timeLimit, procedure.timeUnit);
     const span = dueAt.getTime() - receivedAt.getTime();
     const history: { at: Date; status: NewDossier['status']; note: string | null }[] = [{ at: receivedAt, status: 'RECEIVED', note: null }];
@@ -222,6 +239,49 @@ export async function insertSeedDossiers(db: DataSource, options: DossierSeedOpt
     });
     done += batch.rows.length;
     options.onProgress?.(done, options.count);
+  }
+  return inserted;
+}
+
+/** What the hub's seeder hands this subgraph for one batch of the synthetic world (see subgraph.ts). */
+export interface WorldDossierRows {
+  /** The batch's ordinal and the world's seed. */
+  index: number;
+  seed: number;
+  /** How many dossiers to make per resident of the batch (the seeder's `--dossiers` ÷ residents). */
+  dossiersPerResident: number;
+  residents: readonly { citizenId: string; permanentCommuneCode: string; permanentProvinceCode: string }[];
+  enterprises: readonly { taxCode: string; headOfficeProvinceCode: string }[];
+}
+
+/**
+ * The dossiers of one batch of the synthetic world, written in the seeder's transaction with their
+ * history and counters: applicants are the batch's own residents and enterprises, received by
+ * their communes and their provinces' departments. Deterministic for a seed and a batch; numbers
+ * already present are skipped. Returns how many were inserted.
+ */
+export async function insertWorldDossiers(m: EntityManager, rows: WorldDossierRows): Promise<number> {
+  const count = Math.round(rows.residents.length * rows.dossiersPerResident);
+  if (count === 0 || rows.residents.length === 0) return 0;
+  const communes = new Map(
+    rows.residents.map((r) => [r.permanentCommuneCode, { code: r.permanentCommuneCode, provinceCode: r.permanentProvinceCode }]),
+  );
+  let inserted = 0;
+  for (const batch of generateDossiers({
+    seed: rows.seed,
+    part: rows.index,
+    count,
+    batchSize: count,
+    communes: [...communes.values()],
+    residents: rows.residents.map((r) => ({ citizenId: r.citizenId, communeCode: r.permanentCommuneCode })),
+    enterprises: rows.enterprises.map((e) => ({ taxCode: e.taxCode, provinceCode: e.headOfficeProvinceCode })),
+  })) {
+    const fresh = await insertDossiers(m, batch.rows);
+    await recordEvents(
+      m,
+      batch.events.filter((e) => fresh.has(e.number)),
+    );
+    inserted += fresh.size;
   }
   return inserted;
 }

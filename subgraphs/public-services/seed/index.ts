@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { generateCatalogue, generateDepartments, loadProvinces } from './catalogue';
 
 export { generateCatalogue, generateDepartments, departmentCode, DEPARTMENTS } from './catalogue';
-export { generateDossiers, insertSeedDossiers, type DossierSeedOptions } from './dossiers';
+export { generateDossiers, insertSeedDossiers, insertWorldDossiers, type DossierSeedOptions, type WorldDossierRows } from './dossiers';
 
 /**
  * Loads the reference data of this subgraph (idempotent; rows are updated in place): the synthetic

@@ -20,3 +20,10 @@ export function normal(random: () => number, mean: number, sd: number): number {
 export function pick<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)]!;
 }
+
+/** FNV-1a of a string: a stable 32-bit number for a code (the same on every machine). */
+export function hashString(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
