@@ -11,13 +11,16 @@ import { CACHE_HELP, cacheCommand } from './cache';
 import { createCaching } from '../shared/cache';
 import { seedSynthetic } from '../hub/seed';
 import { IMPORT_UNITS_HELP, importUnitsCommand } from './importUnits';
+import { DOSSIERS_HELP, dossiersCommand } from './dossiers';
 import { GENERATED_FILES, runGenerated } from '../tools/artifacts';
 
 const HELP = `Liên Thông command line
 
-  npm run seed -- [--residents N] [--seed S]
+  npm run seed -- [--residents N] [--seed S] [--dossiers D]
       Migrates every subgraph's schema, loads the reference data (administrative units, land-use
-      types) and seeds N synthetic residents with their households, parcels and enterprises.
+      types, the procedure catalogue) and seeds N synthetic residents with their households,
+      parcels and enterprises, and D dossiers of administrative procedures among them (default
+      0.15 per resident: half a year of the national rate).
       Deterministic for a given seed; re-running adds only what is missing. Writes to DATABASE_URL,
       or to the embedded PGlite in PGLITE_DIR when DATABASE_URL is not set.
 
@@ -33,6 +36,7 @@ const HELP = `Liên Thông command line
 ${AUDIT_HELP}
 ${CACHE_HELP}
 ${IMPORT_UNITS_HELP}
+${DOSSIERS_HELP}
   npm run cli -- compose [--dir DIR]
       Composes the subgraphs' SDL into gateway/supergraph.graphql, then regenerates the schema
       reference docs/schema.md from it (commit both); under DIR instead of the repository to look
@@ -52,10 +56,15 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
 }
 
 async function seed(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { residents: { type: 'string' }, seed: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    args,
+    options: { residents: { type: 'string' }, seed: { type: 'string' }, dossiers: { type: 'string' } },
+    strict: true,
+  });
   const config = loadHubConfig(process.env);
   const residents = positiveInt('residents', values.residents, config.SEED_RESIDENTS);
   const seedNumber = positiveInt('seed', values.seed, config.SEED);
+  const dossiers = values.dossiers === undefined ? undefined : positiveInt('dossiers', values.dossiers, 0);
   const target = await databaseTarget(config);
   console.log(`Database: ${target.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.PGLITE_DIR}`}`);
   // Running hubs on the same database and Redis must stop serving what they cached before the seed.
@@ -75,7 +84,12 @@ async function seed(args: string[]): Promise<void> {
   const started = Date.now();
   bar.start(residents, 0);
   try {
-    const counts = await seedSynthetic(db, { residents, seed: seedNumber, onProgress: (done) => bar.update(done) });
+    const counts = await seedSynthetic(db, {
+      residents,
+      seed: seedNumber,
+      ...(dossiers !== undefined ? { dossiers } : {}),
+      onProgress: (done) => bar.update(done),
+    });
     bar.stop();
     const seconds = (Date.now() - started) / 1000;
     console.log(`Seeded in ${seconds.toFixed(1)} s (seed ${seedNumber}):`, counts);
@@ -156,6 +170,9 @@ async function main(argv: string[]): Promise<void> {
       return;
     case 'import-units':
       process.exitCode = await importUnitsCommand(rest, process.env);
+      return;
+    case 'dossiers':
+      process.exitCode = await dossiersCommand(rest, process.env);
       return;
     case 'compose':
     case 'check': {

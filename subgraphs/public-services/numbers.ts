@@ -107,7 +107,9 @@ export function parseInstant(value: unknown): Date | null {
   if (compact) {
     const [, y, mo, d, h, mi, s] = compact;
     const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}+07:00`);
-    return Number.isNaN(date.getTime()) || date.toISOString() === 'Invalid Date' ? null : date;
+    // Date rolls 30 February over to 2 March: a time that does not exist reads back differently.
+    const back = Number.isNaN(date.getTime()) ? '' : new Date(date.getTime() + VIETNAM_OFFSET_MS).toISOString();
+    return back === `${y}-${mo}-${d}T${h}:${mi}:${s}.000Z` ? date : null;
   }
   try {
     return checkInstant(value);

@@ -32,6 +32,8 @@ export interface Scorecard {
   score: number;
   groups: { group: GroupCode; points: number; maxPoints: number }[];
   indicators: IndicatorScore[];
+  /** False when the unit received no dossier in the period (see {@link rank}). */
+  evaluated: boolean;
   dossiersReceived: number;
   dossiersFinished: number;
   onTimeRate: number | null;
@@ -97,6 +99,7 @@ export function scorecard(
     score: round(groups.reduce((s, g) => s + g.points, 0)),
     groups,
     indicators,
+    evaluated: c.received > 0,
     dossiersReceived: c.received,
     dossiersFinished: c.finished,
     onTimeRate: judged > 0 ? round(c.finished_on_time / judged, 4) : null,
@@ -104,11 +107,19 @@ export function scorecard(
   };
 }
 
-/** Ranks by score, best first; ties share a rank (1, 2, 2, 4). */
-export function rank<T extends { score: number; unitCode: string }>(cards: readonly T[]): { rank: number; evaluation: T }[] {
-  const sorted = [...cards].sort((a, b) => b.score - a.score || a.unitCode.localeCompare(b.unitCode));
+/**
+ * Ranks by score, best first; ties share a rank (1, 2, 2, 4). Units that received no dossier in the
+ * period come after every evaluated unit (their score measures nothing they did), ranked among
+ * themselves the same way.
+ */
+export function rank<T extends { score: number; unitCode: string; evaluated: boolean }>(
+  cards: readonly T[],
+): { rank: number; evaluation: T }[] {
+  const sorted = [...cards].sort(
+    (a, b) => Number(b.evaluated) - Number(a.evaluated) || b.score - a.score || a.unitCode.localeCompare(b.unitCode),
+  );
   return sorted.map((evaluation, i) => ({
-    rank: sorted.findIndex((o) => o.score === evaluation.score) + 1 || i + 1,
+    rank: sorted.findIndex((o) => o.score === evaluation.score && o.evaluated === evaluation.evaluated) + 1 || i + 1,
     evaluation,
   }));
 }

@@ -1,0 +1,130 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openPglite } from '../../shared/db';
+import { departmentCode, generateCatalogue } from '../../subgraphs/public-services/seed';
+
+const ROOT = join(__dirname, '..', '..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+
+/**
+ * `npm run cli -- dossiers import` as a user runs it: a child process of cli/index.ts on an
+ * embedded PGlite in a folder of its own; communes are checked with the administrative-units
+ * subgraph in that process.
+ */
+describe('npm run cli -- dossiers import', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  const cli = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(TSX, [join(ROOT, 'cli', 'index.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once('error', reject);
+      child.once('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  const count = async () => {
+    const pglite = await openPglite(join(dir, 'pglite'));
+    try {
+      const { rows } = await pglite.query<{ dossiers: number; counters: number; synced: number }>(
+        `SELECT (SELECT count(*)::int FROM public_services.dossier) AS dossiers,
+           (SELECT coalesce(sum(received), 0)::int FROM public_services.evaluation_counter) AS counters,
+           (SELECT coalesce(sum(accepted_rows), 0)::int FROM public_services.sync_status) AS synced`,
+      );
+      return rows[0]!;
+    } finally {
+      await pglite.close();
+    }
+  };
+
+  const catalogue = generateCatalogue();
+  const commune = catalogue.find((p) => p.level === 'COMMUNE' && p.onlineLevel !== 'NONE')!;
+  const provincial = catalogue.find((p) => p.level === 'PROVINCE' && p.department !== null)!;
+  const rows = [
+    {
+      MaHoSo: '00004-250915-0001',
+      MaTTHC: commune.code,
+      KenhThucHien: 2,
+      SoDinhDanh: '001085012345',
+      NgayTiepNhan: '20250915081500',
+      TrangThaiHoSo: 2,
+      DaSoHoa: true,
+      XacThucVNeID: 1,
+    },
+    {
+      MaHoSo: '00004-250915-0002',
+      MaTTHC: commune.code,
+      KenhThucHien: '1',
+      SoDinhDanh: '001085012345',
+      NgayTiepNhan: '20250915090000',
+      NgayHenTra: '20250920170000',
+      NgayKetThucXuLy: '20250918100000',
+      NgayTra: '20250918150000',
+      TrangThaiHoSo: 10,
+      KetQuaDienTu: true,
+    },
+    {
+      MaHoSo: `${departmentCode(provincial.department!, '01')}-250916-0001`,
+      MaTTHC: provincial.code,
+      KenhThucHien: 1,
+      MaSoThue: '0100109106',
+      NgayTiepNhan: '2025-09-16T10:00:00+07:00',
+      TrangThaiHoSo: 4,
+    },
+  ];
+  const write = (name: string, lines: unknown[]) => {
+    const file = join(dir, name);
+    writeFileSync(file, lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n');
+    return file;
+  };
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lien-thong-dossiers-'));
+    env = {
+      PGLITE_DIR: join(dir, 'pglite'),
+      DEV_KEYS_DIR: join(dir, 'dev-keys'),
+      DATABASE_URL: '',
+      REDIS_URL: '',
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'silent',
+    };
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('help names the command; a dry run reports and writes nothing; a bad line applies nothing; a clean file applies once', async () => {
+    const help = await cli(['help']);
+    expect(help.stdout).toContain('npm run cli -- dossiers import FILE [--dry-run] [--system NAME]');
+    expect((await cli(['dossiers', 'export'])).code).toBe(2);
+
+    const clean = write('clean.ndjson', rows);
+    const dry = await cli(['dossiers', 'import', clean, '--dry-run']);
+    expect(dry.stderr).toMatch(/Checking \[.*\] 100% \| 3\/3 lines/);
+    expect(dry.stdout).toContain('Summary: 3 read, 3 new, 0 updated, 0 unchanged (duplicates), 0 stale');
+    expect(dry.stdout).toContain('Dry run: every line is valid; nothing was written.');
+    expect(dry.code).toBe(0);
+    expect(await count()).toEqual({ dossiers: 0, counters: 0, synced: 0 });
+
+    const bad = write('bad.ndjson', [rows[0], { ...rows[1], MaHoSo: '99999-250915-0002' }, 'not json', rows[2]]);
+    const refused = await cli(['dossiers', 'import', bad]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('line 2 (99999-250915-0002): unknown unit: no commune with code 99999 is in force');
+    expect(refused.stderr).toMatch(/line 3: malformed JSON/);
+    expect(refused.stderr).toContain('2 line(s) rejected: nothing was applied');
+    expect(await count()).toEqual({ dossiers: 0, counters: 0, synced: 0 });
+
+    const applied = await cli(['dossiers', 'import', clean]);
+    expect(applied.stderr).not.toContain('line ');
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toContain('Imported in one transaction: 3 dossier(s) written.');
+    expect(applied.stdout).toContain('REDIS_URL is not set');
+    expect(await count()).toEqual({ dossiers: 3, counters: 3, synced: 3 });
+
+    const again = await cli(['dossiers', 'import', clean]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('Summary: 3 read, 0 new, 0 updated, 3 unchanged (duplicates), 0 stale');
+    expect(await count()).toEqual({ dossiers: 3, counters: 3, synced: 6 });
+  });
+});
