@@ -155,7 +155,9 @@ describe('npm run cli', () => {
     expect(first.stdout).toMatch(/inserted: \{\s+households: [1-9]\d*,\s+residents: [1-9]\d*,/);
     const again = await cli(['seed', '--residents', '40']);
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/inserted: \{\s+households: 0,\s+residents: 0,\s+parcels: 0,\s+holders: 0,\s+enterprises: 0,\s+dossiers: 0\s+\}/);
+    expect(again.stdout).toMatch(
+      /inserted: \{\s+households: 0,\s+residents: 0,\s+parcels: 0,\s+holders: 0,\s+enterprises: 0,\s+dossiers: 0\s+\}/,
+    );
   });
 
   describe('import-units', () => {

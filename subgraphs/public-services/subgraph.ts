@@ -11,7 +11,8 @@ import { hasRows } from '../../shared/db';
 /** Dịch vụ công — administrative procedures, dossiers and the Decision 766 evaluation of the units that receive them. */
 export const publicServices: SubgraphModule<Loaders> = {
   name: 'public-services',
-  description: 'Dịch vụ công — administrative procedures, the dossiers of the one-stop systems, feedback, and the Decision 766 evaluation of the units that receive them',
+  description:
+    'Dịch vụ công — administrative procedures, the dossiers of the one-stop systems, feedback, and the Decision 766 evaluation of the units that receive them',
   schema: 'public_services',
   entrypoint: join(__dirname, 'index.ts'),
   port: 4005,
