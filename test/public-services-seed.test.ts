@@ -59,6 +59,12 @@ describe('seeding dossiers with the synthetic world', () => {
     )) as { n: number; numbers: number; units: number }[];
     expect(row).toMatchObject({ n: first.inserted.dossiers, numbers: first.inserted.dossiers });
     expect(row!.units).toBeGreaterThan(1_000);
+    // Each commune of the world has its service centre, beside each province's.
+    const centres = (await db.query(
+      `SELECT count(*) FILTER (WHERE level = 'COMMUNE')::int AS communes, count(*) FILTER (WHERE level = 'PROVINCE')::int AS provinces FROM public_services.service_centre`,
+    )) as { communes: number; provinces: number }[];
+    expect(centres[0]!.provinces).toBe(34);
+    expect(centres[0]!.communes).toBeGreaterThan(2_000);
     const again = await seedSynthetic(db, { residents: RESIDENTS, seed: 5, dossiers: DOSSIERS, batchSize: 1_000 });
     expect(again.inserted.dossiers).toBe(0);
   }, 300_000);

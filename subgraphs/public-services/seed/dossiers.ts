@@ -266,6 +266,13 @@ export async function insertWorldDossiers(m: EntityManager, rows: WorldDossierRo
   const communes = new Map(
     rows.residents.map((r) => [r.permanentCommuneCode, { code: r.permanentCommuneCode, provinceCode: r.permanentProvinceCode }]),
   );
+  // Every commune of the world has its public-administration service centre (more than 3,100 in 2025).
+  await m.query(
+    `INSERT INTO public_services.service_centre (code, name, level, province_code, commune_code)
+     SELECT 'TTPVHCC.' || c, 'Trung tâm Phục vụ hành chính công cấp xã (' || c || ')', 'COMMUNE', p, c
+     FROM unnest($1::text[], $2::text[]) AS u(c, p) ON CONFLICT (code) DO NOTHING`,
+    [[...communes.keys()], [...communes.values()].map((c) => c.provinceCode)],
+  );
   let inserted = 0;
   for (const batch of generateDossiers({
     seed: rows.seed,
