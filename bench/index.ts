@@ -3,8 +3,10 @@ import { cacheScenarios, cacheTargets, measureBareServer, measureCacheModes, typ
 import type { Dataset } from './dataset';
 import { createLifecycle, progressPrinter } from './lifecycle';
 import { HELP, parseCommandLine, type BenchOptions } from './options';
+import type { Row, Target } from './report';
 import { assembleReport, writeResults } from './results';
-import { runLargeDataset, runLoadTests, runScenarios, type ScenarioContext, type ScenarioRow } from './scenarios';
+import { runLargeDataset, runLoadTests, runScenarios, type LoadTestRow, type ScenarioContext, type ScenarioRow } from './scenarios';
+import { runServices } from './services';
 import {
   checkServices,
   gatewayEnvironment,
@@ -72,7 +74,7 @@ async function measureScenarios(context: ScenarioContext, options: BenchOptions)
   return rows;
 }
 
-/** The bench, part after part: set-up, cache modes and bare server, scenarios, load test, report. */
+/** The bench, part after part: set-up, cache modes and bare server, scenarios, load test, public services, report. */
 async function main(): Promise<void> {
   const options = parseCommandLine(process.argv.slice(2));
   if (!options) {
@@ -84,28 +86,58 @@ async function main(): Promise<void> {
   const loadAtStart = loadavg()[0] ?? 0;
 
   const redisVersion = await checkServices(services, lifecycle, progress);
-  const dataset = await prepareMainDataset(services.databaseUrl, options.residents, options.seed, progress);
   const pgVersion = await postgresVersion(services.databaseUrl);
-  const counting = await statementCounting(services.databaseUrl);
-  progress(`SQL statements counted with ${counting.method}`);
   const auth = await prepareAuth(lifecycle);
   const gatewayEnv = gatewayEnvironment(services, auth);
+  // The main data set serves the first three parts; the public-services part has data sets of its own.
+  const mainParts = !(['cache', 'scenarios', 'load'] as const).every((p) => options.skip.has(p));
+  const dataset = mainParts ? await prepareMainDataset(services.databaseUrl, options.residents, options.seed, progress) : null;
 
-  const plan = cacheScenarios(dataset);
-  const bench: CacheBench = { options, plan, headers: auth.headers, gatewayEnv, counting, lifecycle, progress };
-  const cache = await measureCacheModes(bench);
-  const rows = [...cache.rows, ...(await measureBareServer(bench, cache.captured))];
-  await counting.close();
+  let rows: Row[] = [];
+  let countersSeen = false;
+  let targets: Target[] = [];
+  let scenarios: ScenarioRow[] = [];
+  let loadTests: LoadTestRow[] = [];
+  let statementMethod = 'n/a';
+  if (dataset) {
+    const counting = await statementCounting(services.databaseUrl);
+    statementMethod = counting.method;
+    progress(`SQL statements counted with ${counting.method}`);
+    const plan = cacheScenarios(dataset);
+    const bench: CacheBench = { options, plan, headers: auth.headers, gatewayEnv, counting, lifecycle, progress };
+    if (!options.skip.has('cache')) {
+      const cache = await measureCacheModes(bench);
+      rows = [...cache.rows, ...(await measureBareServer(bench, cache.captured))];
+      countersSeen = cache.countersSeen;
+      targets = cacheTargets(rows, plan);
+    }
+    await counting.close();
 
-  const context = scenarioContext(options, services, dataset, auth, gatewayEnv);
-  const scenarios = await measureScenarios(context, options);
-  const loadTests = options.skip.has('load')
-    ? []
-    : await runLoadTests({ ...context, redisEnv: { REDIS_URL: services.redisUrl, CACHE_PREFIX: `${services.cachePrefix}load:` } });
+    const context = scenarioContext(options, services, dataset, auth, gatewayEnv);
+    scenarios = await measureScenarios(context, options);
+    loadTests = options.skip.has('load')
+      ? []
+      : await runLoadTests({ ...context, redisEnv: { REDIS_URL: services.redisUrl, CACHE_PREFIX: `${services.cachePrefix}load:` } });
+  }
+
+  const servicesReport = options.skip.has('services')
+    ? null
+    : await runServices({
+        databaseUrl: services.databaseUrl,
+        sizes: options.dossiers,
+        seed: options.seed,
+        headers: auth.headers,
+        gatewayEnv,
+        lifecycle,
+        progress,
+        connections: options.connections,
+        durationSeconds: options.durationSeconds,
+        warmupSeconds: options.warmupSeconds,
+      });
 
   const report = assembleReport(
-    { startedAt, began, loadAtStart, pgVersion, redisVersion, options, dataset, statementCounting: counting.method },
-    { rows, countersSeen: cache.countersSeen, targets: cacheTargets(rows, plan), scenarios, loadTests },
+    { startedAt, began, loadAtStart, pgVersion, redisVersion, options, dataset, statementCounting: statementMethod },
+    { rows, countersSeen, targets, scenarios, loadTests, services: servicesReport },
   );
   await writeResults(report, startedAt, progress);
 }

@@ -2,14 +2,17 @@ import { parseArgs } from 'node:util';
 
 /** Printed by `--help`. */
 export const HELP = `npm run bench -- [--residents N] [--duration S] [--warmup S] [--connections C] [--seed S]
-                    [--load-duration S] [--load-connections C] [--skip cache,scenarios,load] [--large N]
+                    [--load-duration S] [--load-connections C] [--skip cache,scenarios,load,services] [--large N]
+                    [--dossiers N,M]
 
 Seeds (or reuses) a PostgreSQL data set of N residents (default 100000), then drives the gateway
 (embedded mode, production settings) with autocannon in three modes — caching off, cold, warm —
 and a bare node:http server answering the same bytes; then uncached scenarios (resident and
 legacy-code lookups, page sizes, a mixed workload of every persona) on one process, on separate
 processes and on a subgraph directly; then the load test (100 connections for 60 s, mixed workload,
-on the embedded PGlite default and on PostgreSQL); prints the tables and writes them to
+on the embedded PGlite default and on PostgreSQL); then the public-services part (the evaluation's rankings
+and scorecard at each --dossiers size, default 1000000,10000000, each in <DATABASE_URL>_services_<size>,
+made once in bulk and reused; then sustained event ingest with score freshness); prints the tables and writes them to
 bench-results/<timestamp>.json, .md and .svg (a chart of the scenarios). --skip leaves parts out; --large N measures the lookups
 again on a second database of N residents (<DATABASE_URL>_large, seeded once: 1,000,000 takes
 about a minute and a half). Environment: DATABASE_URL (default
@@ -17,7 +20,9 @@ postgres://postgres@127.0.0.1:5432/lienthong_bench, created if missing), REDIS_U
 redis://127.0.0.1:6379). See bench/README.md.`;
 
 /** A part of the bench that `--skip` can leave out. */
-export type Part = 'cache' | 'scenarios' | 'load';
+export type Part = 'cache' | 'scenarios' | 'load' | 'services';
+
+const PARTS: readonly Part[] = ['cache', 'scenarios', 'load', 'services'];
 
 /** The command line, validated, with the defaults of bench/README.md filled in. */
 export interface BenchOptions {
@@ -30,6 +35,8 @@ export interface BenchOptions {
   loadConnections: number;
   skip: Set<Part>;
   large: number | null;
+  /** Sizes (dossiers) of the public-services part's data sets, smallest first. */
+  dossiers: number[];
 }
 
 /**
@@ -49,6 +56,7 @@ export function parseCommandLine(argv: string[]): BenchOptions | null {
       'load-connections': { type: 'string' },
       skip: { type: 'string' },
       large: { type: 'string' },
+      dossiers: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -70,14 +78,22 @@ export function parseCommandLine(argv: string[]): BenchOptions | null {
     loadSeconds: int('load-duration', 60, 1),
     loadConnections: int('load-connections', 100, 1),
     large: values.large === undefined ? null : int('large', 1_000_000, 1),
+    dossiers: (values.dossiers ?? '1000000,10000000')
+      .split(',')
+      .map((raw) => {
+        const n = Number(raw.trim());
+        if (!Number.isInteger(n) || n < 1_000) throw new Error(`--dossiers takes sizes ≥ 1000 separated by commas, got "${raw}"`);
+        return n;
+      })
+      .sort((a, b) => a - b),
     skip: new Set(
       (values.skip ?? '')
         .split(',')
         .map((p) => p.trim())
         .filter(Boolean)
         .map((p) => {
-          if (p !== 'cache' && p !== 'scenarios' && p !== 'load') throw new Error(`--skip takes cache, scenarios, load; got "${p}"`);
-          return p;
+          if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--skip takes ${PARTS.join(', ')}; got "${p}"`);
+          return p as Part;
         }),
     ),
   };

@@ -1,6 +1,7 @@
 import { formatHitRatio, type LayerLookups } from './cacheCounters';
 import type { LoadResult } from './load';
 import { MAX_RSS_GROWTH, type LoadTestRow, type ScenarioRow } from './scenarios';
+import { renderServices, type ServicesReport } from './services';
 
 export type Mode = 'off' | 'cold' | 'warm' | 'bare';
 
@@ -32,7 +33,7 @@ export interface Report {
   totalSeconds: number;
   environment: Record<string, string>;
   settings: { residents: number; connections: number; durationSeconds: number; warmupSeconds: number; pipelining: number };
-  dataset: { residents: number; reused: boolean; seedSeconds: number; denseCommune: { code: string; residents: number } };
+  dataset: { residents: number; reused: boolean; seedSeconds: number; denseCommune: { code: string; residents: number } } | null;
   statementCounting: string;
   cacheCounters: string;
   rows: Row[];
@@ -42,6 +43,8 @@ export interface Report {
   scenarios: ScenarioRow[];
   loadTests: LoadTestRow[];
   loadSettings: { connections: number; durationSeconds: number };
+  /** The public-services part (bench/services.ts); null when skipped. */
+  services: ServicesReport | null;
 }
 
 export const MODE_LABEL: Record<Mode, string> = {
@@ -178,7 +181,13 @@ function renderOperations(report: Report): string[] {
 
 /** The results table and the targets, in Markdown (also what the console shows). */
 export function renderMarkdown(report: Report): string {
-  if (report.rows.length === 0) return renderOperations(report).join('\n').trim();
+  const services = report.services ? renderServices(report.services) : [];
+  const environment = `Environment: ${Object.entries(report.environment)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(
+      ', ',
+    )}; ${report.settings.connections} connections, ${report.settings.warmupSeconds} s warm-up, ${report.settings.durationSeconds} s per measurement.`;
+  if (report.rows.length === 0 || !report.dataset) return [...renderOperations(report), ...services, '', environment].join('\n').trim();
   const lines = [
     `| ${HEADER.join(' | ')} |`,
     `|${HEADER.map((_h, i) => (i < 2 ? '---' : '---:')).join('|')}|`,
@@ -203,6 +212,7 @@ export function renderMarkdown(report: Report): string {
       '.',
     ...report.notes.map((n) => `Note: ${n}`),
     ...renderOperations(report),
+    ...services,
   ];
   return lines.join('\n');
 }

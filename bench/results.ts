@@ -7,6 +7,7 @@ import type { Progress } from './lifecycle';
 import type { BenchOptions } from './options';
 import { renderMarkdown, type Report, type Row, type Target } from './report';
 import type { LoadTestRow, ScenarioRow } from './scenarios';
+import type { ServicesReport } from './services';
 
 const ROOT = join(__dirname, '..');
 
@@ -20,7 +21,8 @@ export interface RunFacts {
   pgVersion: string;
   redisVersion: string;
   options: BenchOptions;
-  dataset: Dataset;
+  /** The main data set; null when only the public-services part ran (it has data sets of its own). */
+  dataset: Dataset | null;
   /** How SQL statements were counted (StatementCounting.method). */
   statementCounting: string;
 }
@@ -34,6 +36,8 @@ export interface Measurements {
   targets: Target[];
   scenarios: ScenarioRow[];
   loadTests: LoadTestRow[];
+  /** The public-services part; null when skipped. */
+  services: ServicesReport | null;
 }
 
 /** The report of a run: its environment, settings and every measurement. */
@@ -65,7 +69,9 @@ export function assembleReport(run: RunFacts, measured: Measurements): Report {
       warmupSeconds: options.warmupSeconds,
       pipelining: 1,
     },
-    dataset: { residents: dataset.residents, reused: dataset.reused, seedSeconds: dataset.seedSeconds, denseCommune: dataset.communes[0]! },
+    dataset: dataset
+      ? { residents: dataset.residents, reused: dataset.reused, seedSeconds: dataset.seedSeconds, denseCommune: dataset.communes[0]! }
+      : null,
     statementCounting: run.statementCounting,
     cacheCounters: measured.countersSeen
       ? "hits / (hits + misses) per cache layer, from the gateway's /health counters, over the measured window"
@@ -76,6 +82,7 @@ export function assembleReport(run: RunFacts, measured: Measurements): Report {
     scenarios: measured.scenarios,
     loadTests: measured.loadTests,
     loadSettings: { connections: options.loadConnections, durationSeconds: options.loadSeconds },
+    services: measured.services,
   };
 }
 
