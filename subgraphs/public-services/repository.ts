@@ -12,8 +12,9 @@ export type Catalogue = Record<'COMMUNE' | 'PROVINCE' | 'ALL', CatalogueStats>;
 
 /**
  * Reads of the evaluation's aggregates and of public lists. Nothing here reads a dossier: scores,
- * rankings and trends are sums of `evaluation_counter` rows (at most 12 months per unit), so their
- * cost does not grow with the number of dossiers.
+ * rankings and trends are sums of `evaluation_counter` rows (at most 12 months per unit) or, for
+ * provinces and the nation, of their roll-up `evaluation_counter_province`, so their cost does not
+ * grow with the number of dossiers.
  */
 export function createRepository(db: DataSource) {
   const sums = `${COUNTERS.map((c) => `coalesce(sum(${c}), 0)::float8 AS ${c}`).join(', ')}`;
@@ -30,17 +31,18 @@ export function createRepository(db: DataSource) {
      * statement. Unfinished dossiers count as overdue once their due month has ended before `now`.
      */
     async counters(unit: UnitScope, period: Period, now: Date, codes: readonly string[] | null): Promise<Map<string, PeriodCounters>> {
+      // Provinces and the nation read the province roll-up (a few rows per province and month);
+      // communes and departments their own rows.
+      const perUnit = unit === 'COMMUNE' || unit === 'DEPARTMENT';
+      const table = perUnit ? 'evaluation_counter' : 'evaluation_counter_province';
       const group = unit === 'NATION' ? `'VN'` : unit === 'PROVINCE' ? 'province_code' : 'unit_code';
-      const where =
-        unit === 'NATION'
-          ? // $4 is referenced in every form of the statement: the protocol refuses unused parameters.
-            `($4::text[] IS NULL OR TRUE)`
-          : unit === 'PROVINCE'
-            ? `($4::text[] IS NULL OR province_code = ANY($4))`
-            : `unit_type = '${unit}' AND ($4::text[] IS NULL OR unit_code = ANY($4))`;
+      const where = perUnit
+        ? `unit_type = '${unit}' AND ($4::text[] IS NULL OR unit_code = ANY($4))`
+        : // $4 is referenced in every form of the statement: the protocol refuses unused parameters.
+          `($4::text[] IS NULL OR ${unit === 'NATION' ? 'TRUE' : 'province_code = ANY($4)'})`;
       const rows = (await db.query(
         `SELECT ${group} AS code, ${sums}, coalesce(sum(unfinished) FILTER (WHERE month < $3::date), 0)::float8 AS unfinished_overdue
-         FROM public_services.evaluation_counter WHERE month BETWEEN $1::date AND $2::date AND ${where} GROUP BY 1`,
+         FROM public_services.${table} WHERE month BETWEEN $1::date AND $2::date AND ${where} GROUP BY 1`,
         [period.fromMonth, period.toMonth, vietnamMonth(now), codes ? [...codes] : null],
       )) as (Record<string, unknown> & { code: string })[];
       return new Map(rows.map((r) => [r.code, parse(r)]));
@@ -63,9 +65,10 @@ export function createRepository(db: DataSource) {
     /** One unit's counters per month of a year. */
     async monthly(unit: UnitScope, code: string, year: number, now: Date): Promise<Map<string, PeriodCounters>> {
       const where = unit === 'NATION' ? 'TRUE' : unit === 'PROVINCE' ? 'province_code = $4' : `unit_type = '${unit}' AND unit_code = $4`;
+      const table = unit === 'NATION' || unit === 'PROVINCE' ? 'evaluation_counter_province' : 'evaluation_counter';
       const rows = (await db.query(
         `SELECT to_char(month, 'YYYY-MM-DD') AS code, ${sums}, coalesce(sum(unfinished) FILTER (WHERE month < $3::date), 0)::float8 AS unfinished_overdue
-         FROM public_services.evaluation_counter WHERE month BETWEEN $1::date AND $2::date AND ${where} AND $4::text IS NOT NULL GROUP BY 1`,
+         FROM public_services.${table} WHERE month BETWEEN $1::date AND $2::date AND ${where} AND $4::text IS NOT NULL GROUP BY 1`,
         [`${year}-01-01`, `${year}-12-01`, vietnamMonth(now), code],
       )) as (Record<string, unknown> & { code: string })[];
       return new Map(rows.map((r) => [r.code, parse(r)]));

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { AccessRecorder } from '../../../shared/auth/personalData';
 import { createDataSource, migrate, openPglite } from '../../../shared/db';
 import type { MutationContext } from '../../../shared/subgraph/mutations';
-import { recomputeCounters, storedCounters } from '../evaluation/counters';
+import { provinceRollups, recomputeCounters, storedCounters } from '../evaluation/counters';
 import { formatDossierNumber, vietnamDate } from '../numbers';
 import { rng, pick } from '../seed/random';
 import { generateCatalogue, seedCatalogue, departmentCode } from '../seed';
@@ -159,6 +159,10 @@ describe('evaluation counters', () => {
     const [stored, recomputed] = await db.transaction(async (em) => [await storedCounters(em), await recomputeCounters(em)]);
     expect(stored.length).toBeGreaterThan(20);
     expect(stored).toEqual(recomputed);
+    // The province roll-up (what provinces and the nation read) equals the unit counters summed.
+    const rollups = await db.transaction((em) => provinceRollups(em));
+    expect(rollups.stored.length).toBeGreaterThan(5);
+    expect(rollups.stored).toEqual(rollups.fromUnits);
     const statuses = (await db.query(`SELECT status, count(*)::int AS n FROM public_services.dossier GROUP BY 1`)) as { status: string }[];
     expect(statuses.map((s) => s.status)).toEqual(expect.arrayContaining(['RETURNED', 'DONE', 'SUPPLEMENT_REQUESTED', 'WITHDRAWN']));
   });
@@ -172,5 +176,7 @@ describe('evaluation counters', () => {
     await db.transaction((em) => recomputeCounters(em, { replace: true }));
     const [repaired, again] = await db.transaction(async (em) => [await storedCounters(em), await recomputeCounters(em)]);
     expect(repaired).toEqual(again);
+    const rollups = await db.transaction((em) => provinceRollups(em));
+    expect(rollups.stored).toEqual(rollups.fromUnits);
   });
 });

@@ -167,7 +167,27 @@ export async function applyDeltas(em: EntityManager, deltas: readonly Delta[]): 
       ...columns,
     ],
   );
+  // The province roll-up (migration ProvinceCounters): the same deltas summed per province and
+  // month, added to this transaction's slot; provinces in a fixed order, as the units.
+  const provinces = new Map<string, { provinceCode: string; month: string; counters: Partial<Counters> }>();
+  for (const d of sorted) {
+    const k = `${d.provinceCode}|${d.month}`;
+    const sum = provinces.get(k) ?? { provinceCode: d.provinceCode, month: d.month, counters: {} };
+    for (const c of COUNTERS) sum.counters[c] = (sum.counters[c] ?? 0) + (d.counters[c] ?? 0);
+    provinces.set(k, sum);
+  }
+  const rollup = [...provinces.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, d]) => d);
+  await em.query(
+    `INSERT INTO public_services.evaluation_counter_province (province_code, month, slot, ${COUNTERS.join(', ')})
+     SELECT p, m, (txid_current() % ${PROVINCE_SLOTS})::smallint, ${COUNTERS.map((c) => c).join(', ')}
+     FROM unnest($1::text[], $2::date[], ${COUNTERS.map((_, i) => `$${i + 3}::bigint[]`).join(', ')}) AS u(p, m, ${COUNTERS.join(', ')})
+     ON CONFLICT (province_code, month, slot) DO UPDATE SET ${COUNTERS.map((c) => `${c} = evaluation_counter_province.${c} + EXCLUDED.${c}`).join(', ')}`,
+    [rollup.map((d) => d.provinceCode), rollup.map((d) => d.month), ...COUNTERS.map((c) => rollup.map((d) => d.counters[c] ?? 0))],
+  );
 }
+
+/** Rows per province and month of the roll-up: concurrent writes in a province spread over them. */
+export const PROVINCE_SLOTS = 8;
 
 /** The SQL of a dossier's facts, from table alias `d`. */
 export const FACT_COLUMNS = (
@@ -242,6 +262,7 @@ export async function recomputeCounters(
   }));
   if (options.replace) {
     await em.query(`DELETE FROM public_services.evaluation_counter`);
+    await em.query(`DELETE FROM public_services.evaluation_counter_province`);
     await applyDeltas(em, result);
   }
   return result;
@@ -283,4 +304,20 @@ export function feedbackContribution(
       },
     },
   ];
+}
+
+/**
+ * The province roll-up as stored, summed over its slots, and as the unit counters give it: the two
+ * must be equal (tests; `recomputeCounters({ replace: true })` rebuilds both).
+ */
+export async function provinceRollups(em: EntityManager): Promise<{ stored: string[]; fromUnits: string[] }> {
+  const read = async (table: string) =>
+    (
+      (await em.query(
+        `SELECT province_code || '|' || to_char(month, 'YYYY-MM-DD') || '|' || concat_ws(',', ${COUNTERS.map((c) => `sum(${c})`).join(', ')}) AS row
+         FROM public_services.${table} GROUP BY province_code, month
+         HAVING ${COUNTERS.map((c) => `sum(${c}) <> 0`).join(' OR ')} ORDER BY 1`,
+      )) as { row: string }[]
+    ).map((r) => r.row);
+  return { stored: await read('evaluation_counter_province'), fromUnits: await read('evaluation_counter') };
 }
