@@ -8,7 +8,8 @@ import { urlVariable } from '../shared/config';
 import { writeKeyFiles } from '../shared/auth/keys';
 import { subgraphs } from '../subgraphs';
 import { composeSupergraph } from '../tools/supergraph';
-import { subgraphSummary } from '../tools/subgraphTable';
+import { subgraphSummary, withSubgraphTable } from '../tools/subgraphTable';
+import { withComposeServices } from '../tools/dockerCompose';
 import { createDatabase, dropDatabase } from './helpers/postgres';
 import { postGraphQL, startSubgraphs, type Service } from './helpers/processes';
 import { registryFixture } from './fixtures/registry-fixture/subgraph';
@@ -36,6 +37,22 @@ describe('a subgraph added through the registry alone', () => {
     expect(sdl).toMatch(/type FixtureNote\b/);
     expect(sdl).toMatch(/join__graph\(name: "registry-fixture", url: "http:\/\/registry-fixture:4099\/graphql"\)/);
     expect(subgraphSummary(registryFixture)).toEqual({ owns: ['`FixtureNote` (key `id`)'], contributes: ['`Commune.fixtureNote`'] });
+  });
+
+  it('gets its docker-compose service, its URL everywhere, and its README row from the generators', () => {
+    const yaml = withComposeServices(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), extended, REPO_ROOT);
+    const services = (
+      parseYaml(yaml, { merge: true }) as { services: Record<string, { command?: string[]; environment?: Record<string, string> }> }
+    ).services;
+    expect(services['registry-fixture']?.command).toEqual(['npx', 'tsx', 'test/fixtures/registry-fixture/index.ts']);
+    expect(services['registry-fixture']?.environment?.PORT).toBe('4099');
+    for (const name of ['gateway', 'population', 'registry-fixture']) {
+      expect(services[name]?.environment?.REGISTRY_FIXTURE_URL).toBe('http://registry-fixture:4099/graphql');
+    }
+    const readme = withSubgraphTable(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8'), extended);
+    expect(readme).toContain(
+      '| `registry-fixture` | Thử nghiệm — a throwaway subgraph added through the registry alone: `FixtureNote` (key `id`) |',
+    );
   });
 
   describe('embedded in the gateway (npm start’s mode)', () => {

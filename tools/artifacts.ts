@@ -5,6 +5,7 @@ import { cacheHintsOf, DOCS_PATH, renderSchemaDocs } from './schemaDocs';
 import { SUPERGRAPH_PATH } from '../gateway/supergraph';
 import { composeSupergraph } from './supergraph';
 import { withSubgraphTable } from './subgraphTable';
+import { withComposeServices } from './dockerCompose';
 
 /** The repository root: generated files are committed under it. */
 export const REPO_ROOT = join(__dirname, '..');
@@ -43,8 +44,18 @@ export const README_TABLE_FILE: GeneratedFile = {
   },
 };
 
+/** docker-compose.yml's subgraph services and the anchors naming them, rendered from the registry. */
+export const COMPOSE_FILE: GeneratedFile = {
+  name: 'docker-compose.yml',
+  command: 'npm run compose',
+  render: (root) => {
+    const path = existsSync(join(root, 'docker-compose.yml')) ? join(root, 'docker-compose.yml') : join(REPO_ROOT, 'docker-compose.yml');
+    return withComposeServices(readFileSync(path, 'utf8'), subgraphs, REPO_ROOT);
+  },
+};
+
 /** In dependency order: the reference is generated from the supergraph. */
-export const GENERATED_FILES: readonly GeneratedFile[] = [SUPERGRAPH_FILE, SCHEMA_DOCS_FILE, README_TABLE_FILE];
+export const GENERATED_FILES: readonly GeneratedFile[] = [SUPERGRAPH_FILE, SCHEMA_DOCS_FILE, README_TABLE_FILE, COMPOSE_FILE];
 
 /**
  * Writes the files (mode `write`) or checks that each one is what its sources generate today
