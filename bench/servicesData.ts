@@ -233,7 +233,9 @@ export async function prepareServicesDataset(
     }
     progress(`public services: making ${dossiers.toLocaleString('en-US')} dossiers in ${redacted(url)}`);
     await seedSynthetic(db, { residents: WORLD_RESIDENTS, seed, dossiers: 0 });
-    await pg.query('TRUNCATE public_services.dossier, public_services.dossier_event, public_services.evaluation_counter, public_services.evaluation_counter_province');
+    await pg.query(
+      'TRUNCATE public_services.dossier, public_services.dossier_event, public_services.evaluation_counter, public_services.evaluation_counter_province',
+    );
     await pg.query('SET synchronous_commit TO OFF');
     // The planner misjudges the generated rows and would JIT-compile each chunk for nothing.
     await pg.query('SET jit TO off');

@@ -26,7 +26,8 @@ import { createDatabase, dropDatabase } from './helpers/postgres';
 const postgres = process.env.LT_TEST_DATABASE === 'postgres';
 
 /** Tables that grow with the dossiers (each quarter's partition of `dossier` included) or with units × months. */
-const BIG_TABLE = /^(dossier(_\d{4}q\d|_default)?|dossier_event|dossier_supplement|feedback|evaluation_counter|evaluation_counter_province)$/;
+const BIG_TABLE =
+  /^(dossier(_\d{4}q\d|_default)?|dossier_event|dossier_supplement|feedback|evaluation_counter|evaluation_counter_province)$/;
 
 interface PlanNode {
   'Node Type': string;
