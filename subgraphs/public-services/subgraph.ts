@@ -4,6 +4,7 @@ import { entities } from './entities';
 import { createLoaders, type Loaders } from './loaders';
 import { CreatePublicServices1767000000005 } from './migrations/1767000000005-CreatePublicServices';
 import { ProvinceCounters1767100000005 } from './migrations/1767100000005-ProvinceCounters';
+import { ProvinceUnitsIndex1767200000005 } from './migrations/1767200000005-ProvinceUnitsIndex';
 import { resolvers } from './resolvers';
 import { subjectsOf } from './subjects';
 import { insertWorldDossiers, seedCatalogue, type WorldDossierRows } from './seed';
@@ -25,7 +26,7 @@ export const publicServices: SubgraphModule<Loaders> = {
   typeDefs: subgraphTypeDefs(__dirname),
   resolvers,
   entities,
-  migrations: [CreatePublicServices1767000000005, ProvinceCounters1767100000005],
+  migrations: [CreatePublicServices1767000000005, ProvinceCounters1767100000005, ProvinceUnitsIndex1767200000005],
   references: { Commune: 'administrative-units', Resident: 'population', Enterprise: 'enterprise' },
   createLoaders,
   subjectsOf,
