@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
+import { measureImport, type ServicesImport } from './servicesImport';
 import { runLoad, type LoadResult } from './load';
 import type { Lifecycle, Progress } from './lifecycle';
 import type { ChildServer } from './processes';
@@ -76,6 +77,8 @@ export interface ServicesReport {
   datasets: Omit<ServicesDataset, 'url'>[];
   reads: ServicesReadRow[];
   ingest: ServicesIngest | null;
+  /** The NDJSON import's throughput (bench/servicesImport.ts). */
+  import: ServicesImport | null;
   notes: string[];
 }
 
@@ -94,6 +97,9 @@ export interface ServicesContext {
 }
 
 const body = (query: string, variables: Record<string, unknown>) => JSON.stringify({ query, variables });
+
+/** Rows of the import's generated file. */
+const IMPORT_ROWS = 100_000;
 
 const percentile = (sorted: number[], p: number) =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -327,7 +333,8 @@ export async function runServices(ctx: ServicesContext): Promise<ServicesReport>
       `ingest: ${ingest.eventsPerSecond.toFixed(1)} events/s, freshness p50 ${ingest.freshness.p50.toFixed(0)} ms, p99 ${ingest.freshness.p99.toFixed(0)} ms`,
     );
   }
-  return { datasets: datasets.map(({ url: _url, ...d }) => d), reads, ingest, notes: [] };
+  const imported = await measureImport(ctx.databaseUrl, IMPORT_ROWS, ctx.seed, ctx.progress);
+  return { datasets: datasets.map(({ url: _url, ...d }) => d), reads, ingest, import: imported, notes: [] };
 }
 
 const number = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -382,6 +389,15 @@ export function renderServices(report: ServicesReport): string[] {
       '',
       `- Score freshness p99: **${number(i.freshness.p99)} ms** (target ≤ ${FRESHNESS_P99_TARGET_MS} ms) — ${i.freshness.p99 <= FRESHNESS_P99_TARGET_MS ? 'PASS' : 'FAIL'}`,
       `- Freshness: from the gateway's answer accepting the probe's event to the first read through the gateway that shows it (${number(i.freshness.reads)} reads in all).${i.firstError ? ` First error: ${i.firstError}.` : ''}`,
+    );
+  }
+  const imp = report.import;
+  if (imp) {
+    lines.push(
+      '',
+      '| Import (`dossiers import`, NDJSON) | Rows | Dry run s | Dry run rows/s | Apply s | Apply rows/s | Created |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+      `| one file, one transaction (counters, history, sync status, audit) | ${number(imp.rows)} | ${number(imp.dryRun.seconds, 1)} | ${number(imp.dryRun.rowsPerSecond)} | ${number(imp.apply.seconds, 1)} | ${number(imp.apply.rowsPerSecond)} | ${number(imp.apply.created)} |`,
     );
   }
   lines.push(...report.notes.map((n) => `Note: ${n}`));
