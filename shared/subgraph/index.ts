@@ -13,6 +13,7 @@ import type { Identity, RequestMeta, Role } from '../auth/identity';
 import { SHARED_SCALARS } from '../graphql/scalars';
 import { jurisdictionOf, type Jurisdiction } from '../auth/jurisdiction';
 import { NO_REFERENCES, type References } from './references';
+import { NO_LIVE, type LivePublisher } from '../live';
 import { AccessRecorder, classify, recordPersonalFields, type Classification, type SubjectsOf } from '../auth/personalData';
 
 /**
@@ -36,6 +37,8 @@ export interface SubgraphContext<L> {
   changed: Set<string>;
   /** Existence checks of records owned by other subgraphs, for writes (see references.ts). */
   references: References;
+  /** Where writes publish their live events after the commit (shared/live). */
+  live: LivePublisher;
 }
 
 /**
@@ -128,6 +131,7 @@ export function createContext<L>(
   meta: RequestMeta,
   cache: EntityCaching,
   references: References = NO_REFERENCES,
+  live: LivePublisher = NO_LIVE,
 ): SubgraphContext<L> {
   const jurisdiction = jurisdictionOf(identity);
   return {
@@ -142,5 +146,6 @@ export function createContext<L>(
     bus: cache.bus,
     changed: new Set(),
     references,
+    live,
   };
 }
