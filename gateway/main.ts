@@ -8,7 +8,8 @@ import { createMetrics, poolStats, recordResponses } from '../shared/observabili
 import { createReadiness } from '../shared/observability/readiness';
 import { shutdown } from '../shared/http/gracefulShutdown';
 import type { SubgraphModule } from '../shared/subgraph';
-import { demoTokens, loadHubConfig, openEmbeddedHub, type EmbeddedHub } from '../hub';
+import { demoTokens, hubSubgraphs, loadHubConfig, openEmbeddedHub, type EmbeddedHub } from '../hub';
+import { OPEN_DATA_PATH, openDataRoute } from './openData';
 import { explorerSite } from '../explorer/site';
 import { dashboardSite } from '../dashboard/site';
 import { loadGatewayKeys } from './auth';
@@ -141,7 +142,16 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     onResponse: recordResponses(metrics, log),
     // The dashboard shows public aggregates (and an officer's dossiers with their own token): served in production too.
     static: [...(config.EXPLORER_ENABLED ? [explorerSite(tokens)] : []), dashboardSite()],
-    routes: [{ path: LIVE_PATH, handle: live.handle }],
+    routes: [
+      { path: LIVE_PATH, handle: live.handle },
+      {
+        path: OPEN_DATA_PATH,
+        handle: openDataRoute(
+          () => apollo,
+          hubSubgraphs(options.subgraphs).flatMap((s) => s.openData ?? []),
+        ),
+      },
+    ],
   });
   const { server, url } = await listen(handler, config.PORT, config.HOST);
   log.info({ url, mode: transport.kind }, 'gateway ready');

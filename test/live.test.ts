@@ -262,6 +262,34 @@ function subscribe(origin: string, query: string, headers: Record<string, string
     expect(unauthenticated.status).toBe(401);
   }, 60_000);
 
+  it('serves the evaluation as open data (CSV and JSON) through the graph as the public; bad input is a 400 with a code', async () => {
+    const vn = new Date(Date.now() + 7 * 3_600_000).toISOString();
+    const period = vn.slice(0, 7);
+    const json = await fetch(`${origin(a)}/open-data/evaluation/${period}.json?scope=commune&province=${province}`);
+    expect(json.status).toBe(200);
+    const body = (await json.json()) as { columns: string[]; rows: Record<string, unknown>[]; licence: string };
+    const row = body.rows.find((r) => r.unitCode === A);
+    expect(row).toMatchObject({ period, scope: 'COMMUNE', provinceCode: province, evaluated: true, rank: expect.any(Number) });
+    expect(Object.keys(row!).sort()).toEqual([...body.columns].sort());
+    expect(JSON.stringify(body)).not.toContain(resident);
+    const csv = await fetch(`${origin(a)}/open-data/evaluation/${vn.slice(0, 4)}.csv`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const lines = (await csv.text()).trim().split('\r\n');
+    expect(lines[0]).toBe(body.columns.join(','));
+    expect(lines.length).toBe(35); // the header and the 34 provinces
+    for (const [path, code] of [
+      ['/open-data/evaluation/2025-13.csv', 'BAD_USER_INPUT'],
+      ['/open-data/evaluation/2025.json?scope=commune', 'BAD_USER_INPUT'],
+      ['/open-data/evaluation/2025.json?scope=nation', 'BAD_USER_INPUT'],
+    ] as const) {
+      const response = await fetch(`${origin(a)}${path}`);
+      expect({ path, status: response.status }).toEqual({ path, status: 400 });
+      expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe(code);
+    }
+    expect((await fetch(`${origin(a)}/open-data/residents/2025.csv`)).status).toBe(404);
+  }, 60_000);
+
   it('limits subscriptions per caller (LIVE_CALLER_LIMIT, 429) and ends every stream with a final message on a graceful stop', async () => {
     const c = await startGateway({ ...env, LIVE_LIMIT_PER_CALLER: '2' });
     const headers = await bearer({ role: 'PROVINCE_OFFICER', province: '01' }, 'province-01');

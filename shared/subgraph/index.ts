@@ -60,6 +60,21 @@ export interface DemoSubject {
 }
 
 /**
+ * An open-data set a subgraph publishes (served by the gateway at
+ * `/open-data/{name}/{period}.csv|json`): a query it answers for the PUBLIC identity, so only what
+ * the public may read can be in it, and the flat rows made of its answer.
+ */
+export interface OpenDataSet {
+  /** The URL segment (`evaluation`). */
+  name: string;
+  /** The columns, in order (CSV header, JSON keys). */
+  columns: readonly string[];
+  /** The query and variables for a period and the URL's parameters; throws a PublicError (BAD_USER_INPUT) for bad ones. */
+  request(period: string, params: URLSearchParams): { query: string; variables: Record<string, unknown> };
+  rows(data: Record<string, unknown>): Record<string, string | number | boolean | null>[];
+}
+
+/**
  * The uniform contract of a subgraph: the gateway, the embedded mode, the tests and the
  * stand-alone entrypoint only ever use these members, so adding a subgraph means copying one
  * folder and adding one line to the registry (subgraphs/index.ts).
@@ -100,6 +115,8 @@ export interface SubgraphModule<L = unknown> extends MigrationSet, SubgraphDescr
   /** Synthetic data for development, tests and the bench (see {@link SeedHook}). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the rows are typed by the subgraph and the world generator
   seed?: SeedHook<any>;
+  /** Open-data sets it publishes (see {@link OpenDataSet}). */
+  openData?: readonly OpenDataSet[];
   /** A subject for the development tokens (e.g. the first resident as a CITIZEN), read from its data. */
   demoSubject?(db: DataSource): Promise<DemoSubject | null>;
 }

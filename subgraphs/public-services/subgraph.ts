@@ -5,6 +5,7 @@ import { createLoaders, type Loaders } from './loaders';
 import { CreatePublicServices1767000000005 } from './migrations/1767000000005-CreatePublicServices';
 import { resolvers } from './resolvers';
 import { subjectsOf } from './subjects';
+import { evaluationOpenData } from './openData';
 import { insertWorldDossiers, seedCatalogue, type WorldDossierRows } from './seed';
 import { hasRows } from '../../shared/db';
 
@@ -28,6 +29,7 @@ export const publicServices: SubgraphModule<Loaders> = {
   references: { Commune: 'administrative-units', Resident: 'population', Enterprise: 'enterprise' },
   createLoaders,
   subjectsOf,
+  openData: [evaluationOpenData],
   /** Re-imports the procedure catalogue and departments, then makes every cached copy unreachable. */
   seedReference: async (db, bus) => {
     await seedCatalogue(db);
