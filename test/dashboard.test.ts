@@ -349,6 +349,35 @@ interface RankRow {
       await shot('dashboard-live.png');
     });
 
+    test('a hub without the stream endpoint (404): the page stays static, ranked, and says live updates are unavailable', async () => {
+      const other = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+      const errors: string[] = [];
+      const streamCalls: string[] = [];
+      other.on('pageerror', (error) => errors.push(error.message));
+      await other.route('**/*', async (route) => {
+        const url = new URL(route.request().url());
+        if (!['127.0.0.1', 'localhost'].includes(url.hostname)) return route.abort('blockedbyclient');
+        if (url.pathname === '/graphql/stream') {
+          streamCalls.push(url.href);
+          return route.fulfill({ status: 404, contentType: 'text/plain', body: 'Not found' });
+        }
+        return route.continue();
+      });
+      try {
+        await other.goto(`${origin}/dashboard/?period=2025-12`);
+        await other.waitForSelector('[data-live-status="unavailable"]');
+        expect(await other.locator('table[data-ranking="province"] tbody tr').count()).toBe(34);
+        await expect(other.locator('[data-live-status]').textContent()).resolves.toContain('live updates unavailable');
+        // Not retried: a 404 means the hub has no stream, not that it is down.
+        await other.waitForTimeout(1500);
+        expect(streamCalls).toHaveLength(1);
+        expect(errors).toEqual([]);
+        await other.screenshot({ path: join(ARTIFACTS, 'dashboard-static.png') });
+      } finally {
+        await other.close();
+      }
+    });
+
     test('nothing was requested from outside this machine, and nothing broke (no CSP violation, no script error)', () => {
       expect(outside).toEqual([]);
       expect(requested.length).toBeGreaterThan(5);
