@@ -7,6 +7,7 @@
 //   hub/        the composition root: shared/ and subgraphs/
 //   gateway/    the runtime gateway: shared/; its entrypoint (main.ts, index.ts) also hub/ and explorer/site
 //   explorer/   the explorer page and its build: shared/ (and hub/operations for its examples' test)
+//   dashboard/  the dashboard page and its build: shared/ only; gateway/main.ts mounts dashboard/site
 //   tools/      build-time generators (supergraph, schema docs): shared/, subgraphs/, gateway/supergraph
 //   cli/        hub/, tools/, shared/, and subgraphs' seed/ data tools
 //   bench/      anything but test/ and cli/
@@ -30,7 +31,17 @@ const folders = (...names) => names.map((n) => `**/${n}/**`);
 const TESTS = ['**/__tests__/**'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', 'coverage/**', 'bench-results/**', 'test-artifacts/**', 'explorer/dist/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.data/**',
+      'coverage/**',
+      'bench-results/**',
+      'test-artifacts/**',
+      'explorer/dist/**',
+      'dashboard/dist/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
@@ -46,7 +57,7 @@ export default tseslint.config(
   { files: ['**/*.js'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } } },
   restrict(
     ['shared/**/*.ts'],
-    folders('gateway', 'subgraphs', 'cli', 'hub', 'tools', 'bench', 'explorer', 'test'),
+    folders('gateway', 'subgraphs', 'cli', 'hub', 'tools', 'bench', 'explorer', 'dashboard', 'test'),
     'shared/ is domain-free: it imports no other folder.',
     TESTS,
   ),
@@ -75,19 +86,32 @@ export default tseslint.config(
   ),
   restrict(
     ['gateway/**/*.ts'],
-    [...folders('subgraphs', 'cli', 'tools', 'bench', 'test'), '**/hub', '**/hub/**', '**/explorer/**'],
+    [...folders('subgraphs', 'cli', 'tools', 'bench', 'test'), '**/hub', '**/hub/**', '**/explorer/**', '**/dashboard/**'],
     'The runtime gateway knows no subgraph: it gets them from the composition root (hub/) in its entrypoint only.',
     ['gateway/index.ts', 'gateway/main.ts'],
   ),
   restrict(
     ['gateway/index.ts', 'gateway/main.ts'],
-    [...folders('subgraphs', 'cli', 'tools', 'bench', 'test'), '**/explorer/src/**', '**/explorer/build*', '**/explorer/bundle*'],
+    [
+      ...folders('subgraphs', 'cli', 'tools', 'bench', 'test'),
+      '**/explorer/src/**',
+      '**/explorer/build*',
+      '**/explorer/bundle*',
+      '**/dashboard/src/**',
+      '**/dashboard/build*',
+      '**/dashboard/bundle*',
+    ],
     'The gateway’s entrypoint composes through hub/; the explorer’s build tools stay out of the runtime.',
   ),
   restrict(
     ['explorer/**/*.ts', 'explorer/**/*.tsx'],
     [...folders('gateway', 'subgraphs', 'cli', 'tools', 'bench', 'test'), '**/hub/seed/**'],
     'The explorer imports shared/ only.',
+  ),
+  restrict(
+    ['dashboard/**/*.ts', 'dashboard/**/*.tsx'],
+    [...folders('gateway', 'subgraphs', 'cli', 'tools', 'bench', 'test', 'explorer'), '**/hub', '**/hub/**'],
+    'The dashboard imports shared/ only: it knows the graph through its GraphQL API.',
   ),
   restrict(
     ['tools/**/*.ts'],

@@ -6,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import type { AuditLog } from '../shared/audit';
 import type { EntityCaching } from '../shared/cache/entityCache';
 import { serviceIdentity, type Identity, type RequestMeta } from '../shared/auth/identity';
+import { NO_LIVE, type LivePublisher } from '../shared/live';
 import type { Logger } from '../shared/observability/logger';
 import { NO_REFERENCES, type ExecutionResult, type References } from '../shared/subgraph/references';
 import { createSubgraphServer } from '../shared/subgraph/server';
@@ -40,6 +41,7 @@ export class EmbeddedDataSource implements GraphQLDataSource<GatewayContext> {
     log: Logger,
     private readonly cache: EntityCaching,
     private readonly references: References = NO_REFERENCES,
+    private readonly live: LivePublisher = NO_LIVE,
   ) {
     this.server = createSubgraphServer(module, auditLog, log.child({ subgraph: module.name }));
   }
@@ -78,7 +80,7 @@ export class EmbeddedDataSource implements GraphQLDataSource<GatewayContext> {
   ) {
     this.started ??= this.server.start();
     await this.started;
-    const contextValue = createContext(this.module, this.db, identity, meta, this.cache, this.references);
+    const contextValue = createContext(this.module, this.db, identity, meta, this.cache, this.references, this.live);
     const response = await this.server.executeOperation(
       {
         query: request.query ?? '',

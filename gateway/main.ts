@@ -8,8 +8,10 @@ import { createMetrics, poolStats, recordResponses } from '../shared/observabili
 import { createReadiness } from '../shared/observability/readiness';
 import { shutdown } from '../shared/http/gracefulShutdown';
 import type { SubgraphModule } from '../shared/subgraph';
-import { demoTokens, loadHubConfig, openEmbeddedHub, type EmbeddedHub } from '../hub';
+import { demoTokens, hubSubgraphs, loadHubConfig, openEmbeddedHub, type EmbeddedHub } from '../hub';
+import { OPEN_DATA_PATH, openDataRoute } from './openData';
 import { explorerSite } from '../explorer/site';
+import { dashboardSite } from '../dashboard/site';
 import { loadGatewayKeys } from './auth';
 import { createGatewayCaches } from './caches';
 import { contextFactory } from './context';
@@ -17,7 +19,12 @@ import { MAX_BODY_BYTES } from './hardening';
 import { connectRateLimitRedis, createRateLimit } from './rateLimit';
 import { createResponseCache, keyValueCache } from './responseCache';
 import { createGatewayServer, type SubgraphTransport } from './server';
+import { createLive } from './live';
+import { createLiveBroker } from '../shared/live';
 import { readCommittedSupergraph } from './supergraph';
+
+/** Where the live subscriptions are served (GraphQL over Server-Sent Events). */
+export const LIVE_PATH = '/graphql/stream';
 
 /** A running gateway: where it listens, and how to stop it gracefully (what SIGTERM does). */
 export interface RunningGateway {
@@ -44,6 +51,18 @@ export async function startGateway(env: Record<string, string | undefined>, opti
   const urls = subgraphUrls(config);
   const keys = await loadGatewayKeys(config);
   const caches = createGatewayCaches(config, log);
+  // Live events: Redis Streams shared by every replica and subgraph process, or this process's memory.
+  let liveWarned = false;
+  const broker = createLiveBroker({
+    redisUrl: config.REDIS_URL,
+    prefix: config.CACHE_PREFIX,
+    retentionSeconds: config.LIVE_RETENTION_SECONDS,
+    onError: (error) => {
+      if (liveWarned) return;
+      liveWarned = true;
+      log.warn({ err: error }, 'Redis unreachable: live events wait until it returns');
+    },
+  });
   let transport: SubgraphTransport;
   let hub: EmbeddedHub | undefined;
   let auditLog: AuditLog | null = null;
@@ -56,7 +75,14 @@ export async function startGateway(env: Record<string, string | undefined>, opti
       ...(options.subgraphs ? { subgraphs: options.subgraphs } : {}),
     });
     auditLog = groupCommit(createAuditLog(hub.db));
-    transport = { kind: 'embedded', subgraphs: hub.subgraphs, db: hub.db, auditLog, ...(caches ? { cache: caches.entity } : {}) };
+    transport = {
+      kind: 'embedded',
+      subgraphs: hub.subgraphs,
+      db: hub.db,
+      auditLog,
+      live: broker,
+      ...(caches ? { cache: caches.entity } : {}),
+    };
   }
   const db = hub?.db;
   // Without an audit log of its own (remote mode), the gateway caches public responses only.
@@ -77,6 +103,14 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     caching: caches,
     subgraphs: Object.fromEntries(subgraphNames.map((name) => [name, hub ? 'embedded' : new URL('/ready', urls[name])])),
   });
+  const live = createLive({
+    // The server is created next, and the gateway loads its schema only once started.
+    apollo: () => apollo,
+    broker,
+    authenticate: keys.authenticate,
+    log,
+    limits: { perCaller: config.LIVE_LIMIT_PER_CALLER, perInstance: config.LIVE_LIMIT_PER_INSTANCE },
+  });
   const apollo = createGatewayServer({
     supergraphSdl: options.supergraphSdl ?? readCommittedSupergraph(),
     transport,
@@ -86,6 +120,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     ...(caches ? { persistedQueries: keyValueCache(caches.apq, 'apq') } : {}),
     subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
     metrics,
+    onSchema: (schema) => live.schemaChanged(schema),
   });
   await apollo.start();
   readiness.started();
@@ -105,7 +140,18 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     ready: readiness.check,
     metrics: metrics.page,
     onResponse: recordResponses(metrics, log),
-    static: config.EXPLORER_ENABLED ? [explorerSite(tokens)] : [],
+    // The dashboard shows public aggregates (and an officer's dossiers with their own token): served in production too.
+    static: [...(config.EXPLORER_ENABLED ? [explorerSite(tokens)] : []), dashboardSite()],
+    routes: [
+      { path: LIVE_PATH, handle: live.handle },
+      {
+        path: OPEN_DATA_PATH,
+        handle: openDataRoute(
+          () => apollo,
+          hubSubgraphs(options.subgraphs).flatMap((s) => s.openData ?? []),
+        ),
+      },
+    ],
   });
   const { server, url } = await listen(handler, config.PORT, config.HOST);
   log.info({ url, mode: transport.kind }, 'gateway ready');
@@ -114,6 +160,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     `Public data needs no token: curl -s ${url} -H 'content-type: application/json' -d '{"query":"{ provinces { code name } }"}'`,
   );
   if (config.EXPLORER_ENABLED) console.log(`Explorer (schema, documentation, examples): ${new URL('/explorer/', url).toString()}`);
+  console.log(`Dashboard (Decision 766 rankings, live): ${new URL('/dashboard/', url).toString()}`);
   if (tokens) {
     console.log(
       '\nDevelopment tokens (valid 8 hours; send as "Authorization: Bearer <token>", and a purpose as "X-Purpose: <case reference>"):',
@@ -127,8 +174,10 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     ...(db ? { db } : {}),
     log,
     drain: readiness.drain,
+    endStreams: () => live.close(),
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     extra: async () => {
+      await broker.close();
       redis?.disconnect();
       await caches?.close();
       if (hub?.target.kind === 'pglite') await hub.target.pglite.close();

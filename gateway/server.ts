@@ -1,6 +1,8 @@
 import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
+import type { GraphQLSchema } from 'graphql';
 import type { DataSource } from 'typeorm';
+import type { LivePublisher } from '../shared/live';
 import type { AuditLog } from '../shared/audit';
 import { disabledEntityCaching, type EntityCaching } from '../shared/cache/entityCache';
 import { maskError } from '../shared/graphql/errors';
@@ -30,6 +32,8 @@ export type SubgraphTransport =
       auditLog: AuditLog;
       /** The process's entity cache, read by every subgraph's loaders; none (every read from the database) when omitted. */
       cache?: EntityCaching;
+      /** Where the subgraphs' writes publish their live events. */
+      live?: LivePublisher;
     }
   | { kind: 'remote'; urls: Record<string, string>; keys: InternalKeys };
 
@@ -54,6 +58,8 @@ export interface GatewayOptions {
   subgraphTimeoutMs?: number;
   /** This process's metrics: requests by operation and outcome, subgraph fetches. */
   metrics?: ServiceMetrics;
+  /** Called with each schema the gateway loads (the first, then every reload): the live subscriptions follow it. */
+  onSchema?: (schema: { apiSchema: GraphQLSchema; coreSupergraphSdl: string }) => void;
 }
 
 /**
@@ -88,6 +94,7 @@ function dataSourceFor(
     log,
     transport.cache ?? disabledEntityCaching(),
     references,
+    transport.live,
   );
   embedded.set(name, source);
   return source;
@@ -111,6 +118,7 @@ export function createGatewayServer(options: GatewayOptions): ApolloServer<Gatew
       }),
     logger: options.log,
   });
+  if (options.onSchema) gateway.onSchemaLoadOrUpdate(options.onSchema);
   const introspection = options.introspection ?? true;
   // Limits, CSRF prevention, no batching, request ids, no suggestions outside development: hardening.ts.
   const hardening = hardenedApolloOptions({

@@ -13,6 +13,11 @@ export { entityTtls, entityTypes, loadHubConfig, seededEntityTypes } from './con
 export { databaseTarget, needsSeed, openHubDatabase } from './database';
 export { demoTokens } from './demo';
 
+/** The subgraphs a hub serves: `list` when given (a test adds one), else the registry. */
+export function hubSubgraphs(list?: readonly SubgraphModule[]): readonly SubgraphModule[] {
+  return list ?? registry;
+}
+
 /** Every subgraph in one process on one database: what the gateway's embedded mode serves. */
 export interface EmbeddedHub {
   subgraphs: readonly SubgraphModule[];

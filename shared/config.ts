@@ -106,6 +106,11 @@ const settings = z.object({
   /** Requests per client per window at the gateway (0 turns the limit off). */
   RATE_LIMIT_POINTS: z.coerce.number().int().min(0).default(300),
   RATE_LIMIT_DURATION_SECONDS: z.coerce.number().int().min(1).default(60),
+  /** Live subscriptions (gateway/live.ts): open at once per caller (token, or address without one), and per gateway instance; 0 for no limit. */
+  LIVE_LIMIT_PER_CALLER: z.coerce.number().int().min(0).default(20),
+  LIVE_LIMIT_PER_INSTANCE: z.coerce.number().int().min(0).default(20_000),
+  /** Seconds of live events kept for clients that reconnect with Last-Event-ID (Redis Streams, or memory). */
+  LIVE_RETENTION_SECONDS: z.coerce.number().int().min(10).max(86_400).default(600),
   /**
    * Milliseconds the gateway waits for each subgraph fetch: past it, the response goes out with
    * that subgraph's fields missing and a SUBGRAPH_UNAVAILABLE error naming it.

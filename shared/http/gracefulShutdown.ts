@@ -13,11 +13,14 @@ export interface ServiceParts {
   log: Logger;
   extra?: () => Promise<void>;
   drain?: () => void;
+  /** Ends long-lived responses (the live streams) with a final message: close() would otherwise wait for them. */
+  endStreams?: () => void;
   timeoutMs?: number;
 }
 
 /**
- * Stops a service without cutting a request: `/ready` turns 503 (`drain`), the server stops
+ * Stops a service without cutting a request: `/ready` turns 503 (`drain`), live streams end with a
+ * final message (`endStreams`), the server stops
  * accepting connections, idle keep-alive connections are closed as soon as they are idle,
  * in-flight requests finish (those still running after `timeoutMs` are cut), then Apollo stops and
  * the database and caches close.
@@ -26,6 +29,7 @@ export async function shutdown(parts: ServiceParts, reason = 'stop'): Promise<vo
   const timeoutMs = parts.timeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   parts.log.info({ signal: reason, timeoutMs }, 'shutting down: finishing in-flight requests');
   parts.drain?.();
+  parts.endStreams?.();
   const closed = new Promise<void>((resolve) => parts.http.close(() => resolve()));
   // A keep-alive connection whose request just finished would otherwise hold close() for its idle timeout.
   const idle = setInterval(() => parts.http.closeIdleConnections(), 50);

@@ -55,6 +55,16 @@ export interface ResponseRecord {
   traceId: string;
 }
 
+/**
+ * A route of its own beside `/graphql` (the gateway's live stream, its open data): rate-limited like
+ * `/graphql`, its POST body read within `maxBodyBytes`; it answers by itself.
+ */
+export interface Route {
+  /** The path (`/graphql/stream`), or a prefix of paths when it ends with `/`. */
+  path: string;
+  handle(req: IncomingMessage, res: ServerResponse, info: RequestInfo, body: string | null): Promise<void>;
+}
+
 export interface HttpOptions<C extends BaseContext> {
   /**
    * Builds the per-request context (per-request loaders live here); `body` is the parsed request
@@ -96,6 +106,8 @@ export interface HttpOptions<C extends BaseContext> {
    * traversal). Read when the handler is created; not rate-limited (nothing reaches a database).
    */
   static?: StaticSite[];
+  /** Routes served beside `/graphql` (see {@link Route}). */
+  routes?: Route[];
 }
 
 const GRAPHQL_PATH = '/graphql';
@@ -170,16 +182,30 @@ export function createHttpHandler<C extends BaseContext>(server: ApolloServer<C>
   const maxBody = options.maxBodyBytes ?? 1_000_000;
   const sites = (options.static ?? []).map(createStaticSite);
 
+  /** False (and the 429 sent) when the rate limit refuses the request. */
+  const admitted = async (req: IncomingMessage, res: ServerResponse, requestId: string): Promise<boolean> => {
+    if (!options.rateLimit) return true;
+    const decision = await options.rateLimit(req).catch((): RateLimitDecision => ({ allowed: true }));
+    if (decision.allowed) return true;
+    res.setHeader('retry-after', String(decision.retryAfterSeconds));
+    sendError(res, 429, 'RATE_LIMITED', `Too many requests: retry in ${decision.retryAfterSeconds} s`, requestId);
+    return false;
+  };
+
+  const serveRoute = async (route: Route, req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> => {
+    if (!(await admitted(req, res, info.requestId))) return;
+    let body: string | null = null;
+    if (req.method === 'POST') {
+      if (Number(req.headers['content-length']) > maxBody)
+        throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body larger than ${maxBody} bytes`);
+      body = await readBody(req, maxBody);
+    }
+    await route.handle(req, res, info, body);
+  };
+
   const serveGraphQL = async (req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> => {
     const { requestId } = info;
-    if (options.rateLimit) {
-      const decision = await options.rateLimit(req).catch((): RateLimitDecision => ({ allowed: true }));
-      if (!decision.allowed) {
-        res.setHeader('retry-after', String(decision.retryAfterSeconds));
-        sendError(res, 429, 'RATE_LIMITED', `Too many requests: retry in ${decision.retryAfterSeconds} s`, requestId);
-        return;
-      }
-    }
+    if (!(await admitted(req, res, requestId))) return;
     let body: unknown;
     if (req.method === 'POST') {
       const declared = Number(req.headers['content-length']);
@@ -252,12 +278,14 @@ export function createHttpHandler<C extends BaseContext>(server: ApolloServer<C>
       return;
     }
     for (const site of sites) if (await site(req, res, url)) return;
-    if (url.pathname !== GRAPHQL_PATH) {
+    const route = options.routes?.find((r) => (r.path.endsWith('/') ? url.pathname.startsWith(r.path) : url.pathname === r.path));
+    if (url.pathname !== GRAPHQL_PATH && !route) {
       sendError(res, 404, 'NOT_FOUND', 'Not found', info.requestId);
       return;
     }
     try {
-      await serveGraphQL(req, res, info);
+      if (route) await serveRoute(route, req, res, info);
+      else await serveGraphQL(req, res, info);
     } catch (error) {
       if (res.headersSent) {
         res.destroy();
@@ -271,7 +299,7 @@ export function createHttpHandler<C extends BaseContext>(server: ApolloServer<C>
     }
   };
 
-  const routes = new Set([GRAPHQL_PATH, '/health', '/ready', '/metrics']);
+  const routes = new Set([GRAPHQL_PATH, '/health', '/ready', '/metrics', ...(options.routes ?? []).map((r) => r.path)]);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const info: RequestInfo = {
       requestId: acceptRequestId(req.headers[REQUEST_ID_HEADER]) ?? randomUUID(),

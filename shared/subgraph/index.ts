@@ -13,6 +13,7 @@ import type { Identity, RequestMeta, Role } from '../auth/identity';
 import { SHARED_SCALARS } from '../graphql/scalars';
 import { jurisdictionOf, type Jurisdiction } from '../auth/jurisdiction';
 import { NO_REFERENCES, type References } from './references';
+import { NO_LIVE, type LivePublisher } from '../live';
 import { AccessRecorder, classify, recordPersonalFields, type Classification, type SubjectsOf } from '../auth/personalData';
 
 /**
@@ -36,6 +37,8 @@ export interface SubgraphContext<L> {
   changed: Set<string>;
   /** Existence checks of records owned by other subgraphs, for writes (see references.ts). */
   references: References;
+  /** Where writes publish their live events after the commit (shared/live). */
+  live: LivePublisher;
 }
 
 /**
@@ -54,6 +57,21 @@ export interface DemoSubject {
   label: string;
   role: Role;
   sub: string;
+}
+
+/**
+ * An open-data set a subgraph publishes (served by the gateway at
+ * `/open-data/{name}/{period}.csv|json`): a query it answers for the PUBLIC identity, so only what
+ * the public may read can be in it, and the flat rows made of its answer.
+ */
+export interface OpenDataSet {
+  /** The URL segment (`evaluation`). */
+  name: string;
+  /** The columns, in order (CSV header, JSON keys). */
+  columns: readonly string[];
+  /** The query and variables for a period and the URL's parameters; throws a PublicError (BAD_USER_INPUT) for bad ones. */
+  request(period: string, params: URLSearchParams): { query: string; variables: Record<string, unknown> };
+  rows(data: Record<string, unknown>): Record<string, string | number | boolean | null>[];
 }
 
 /**
@@ -97,6 +115,8 @@ export interface SubgraphModule<L = unknown> extends MigrationSet, SubgraphDescr
   /** Synthetic data for development, tests and the bench (see {@link SeedHook}). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the rows are typed by the subgraph and the world generator
   seed?: SeedHook<any>;
+  /** Open-data sets it publishes (see {@link OpenDataSet}). */
+  openData?: readonly OpenDataSet[];
   /** A subject for the development tokens (e.g. the first resident as a CITIZEN), read from its data. */
   demoSubject?(db: DataSource): Promise<DemoSubject | null>;
 }
@@ -128,6 +148,7 @@ export function createContext<L>(
   meta: RequestMeta,
   cache: EntityCaching,
   references: References = NO_REFERENCES,
+  live: LivePublisher = NO_LIVE,
 ): SubgraphContext<L> {
   const jurisdiction = jurisdictionOf(identity);
   return {
@@ -142,5 +163,6 @@ export function createContext<L>(
     bus: cache.bus,
     changed: new Set(),
     references,
+    live,
   };
 }

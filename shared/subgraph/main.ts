@@ -13,6 +13,7 @@ import { createReadiness } from '../observability/readiness';
 import { currentScope } from '../observability/requestScope';
 import { stopGracefully } from '../http/gracefulShutdown';
 import { createReferences, type ExecutionResult, type References } from './references';
+import { createLiveBroker, NO_LIVE, type LiveBroker } from '../live';
 import { createSubgraphServer } from './server';
 import { traceparent, TRACEPARENT_HEADER } from '../observability/trace';
 import { createContext, type SubgraphModule } from './';
@@ -103,6 +104,10 @@ export async function runSubgraph(module: SubgraphModule, env: Record<string, st
       log.warn({ err: error }, 'Redis unreachable: the entity cache reads as misses until it returns');
     },
   });
+  // Writes publish their live events for the gateways (Redis Streams; without Redis no gateway in another process could hear them).
+  const live = config.REDIS_URL
+    ? createLiveBroker({ redisUrl: config.REDIS_URL, prefix: config.CACHE_PREFIX, retentionSeconds: config.LIVE_RETENTION_SECONDS })
+    : NO_LIVE;
   const db = await createDataSource({ target, entities: module.entities, schema: module.schema });
   await db.initialize();
   if (module.seedReference) await module.seedReference(db, cache.bus);
@@ -122,7 +127,7 @@ export async function runSubgraph(module: SubgraphModule, env: Record<string, st
         Array.isArray(header) ? header[0] : header,
         bodyHash(query, variables),
       );
-      return createContext(module, db, identity, meta, cache, references);
+      return createContext(module, db, identity, meta, cache, references, live);
     },
     // 503 only when the database is down; "degraded" (still 200) while Redis is unreachable.
     health: healthCheck(cache, async () => (await db.query('SELECT 1')).length === 1),
@@ -138,7 +143,10 @@ export async function runSubgraph(module: SubgraphModule, env: Record<string, st
     apollo,
     db,
     log,
-    extra: () => cache.close(),
+    extra: async () => {
+      await cache.close();
+      if (live !== NO_LIVE) await (live as LiveBroker).close();
+    },
     drain: readiness.drain,
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   });

@@ -7,6 +7,7 @@ import { badInput, ErrorCode, PublicError } from '../graphql/errors';
 import type { Identity, RequestMeta } from '../auth/identity';
 import { withinJurisdiction, type Jurisdiction } from '../auth/jurisdiction';
 import type { AccessRecorder } from '../auth/personalData';
+import type { LiveEvent, LivePublisher } from '../live';
 
 /**
  * How every write of every subgraph runs, so the rules hold the same everywhere:
@@ -19,7 +20,8 @@ import type { AccessRecorder } from '../auth/personalData';
  *   is appended inside that transaction: a committed write always has its entry, a rolled back one
  *   has none;
  * - after the commit, every cache holding the changed entity types is invalidated (on every
- *   instance through the bus), so the next read through the gateway sees the change;
+ *   instance through the bus), so the next read through the gateway sees the change, and the
+ *   write's live events (keys only) are published for the subscriptions (shared/live);
  * - lost races come back as CONFLICT: a version that moved since the client read it, a unique key
  *   taken by a concurrent write, a deadlock or serialisation failure.
  */
@@ -37,6 +39,8 @@ export interface MutationContext {
   bus: InvalidationBus;
   /** Collects the entity types changed, for the gateway of a separate process (see server.ts). */
   changed: Set<string>;
+  /** Where the write's live events go after the commit. */
+  live: LivePublisher;
 }
 
 /** What a write did: the result to return (and to replay), and whose records it changed. */
@@ -45,6 +49,8 @@ export interface Change<R> {
   result: R;
   /** Data subjects (citizen IDs) whose records changed; may be empty (an enterprise's status). */
   subjects: string[];
+  /** Live events (channels and keys, no data), published once the transaction committed; none on a replay. */
+  events?: LiveEvent[];
 }
 
 export interface MutationSpec<R> {
@@ -172,6 +178,7 @@ export async function runMutation<R>(ctx: MutationContext, spec: MutationSpec<R>
   const hash = requestHash(spec.field, spec.input);
   const actor = ctx.identity.subject;
   let outcome: Outcome<R>;
+  let events: LiveEvent[] = [];
   try {
     outcome = await ctx.db.transaction(async (em): Promise<Outcome<R>> => {
       if (key !== null) {
@@ -197,6 +204,7 @@ export async function runMutation<R>(ctx: MutationContext, spec: MutationSpec<R>
         }
       }
       const change = await spec.apply(em);
+      events = change.events ?? [];
       if (key !== null) {
         await em.query(`UPDATE ${ctx.schema}.idempotency_key SET result = $3 WHERE actor = $1 AND key = $2`, [
           actor,
@@ -232,6 +240,7 @@ export async function runMutation<R>(ctx: MutationContext, spec: MutationSpec<R>
     // The bus retries a bump Redis could not take, and bypasses the caches until then.
     await ctx.bus.invalidate(spec.invalidates).catch(() => undefined);
     for (const type of spec.invalidates) ctx.changed.add(type);
+    await ctx.live.publish(events).catch(() => undefined);
   }
   return outcome;
 }

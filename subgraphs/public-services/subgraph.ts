@@ -7,6 +7,7 @@ import { ProvinceCounters1767100000005 } from './migrations/1767100000005-Provin
 import { ProvinceUnitsIndex1767200000005 } from './migrations/1767200000005-ProvinceUnitsIndex';
 import { resolvers } from './resolvers';
 import { subjectsOf } from './subjects';
+import { evaluationOpenData } from './openData';
 import { insertWorldDossiers, seedCatalogue, type WorldDossierRows } from './seed';
 import { hasRows } from '../../shared/db';
 
@@ -30,6 +31,7 @@ export const publicServices: SubgraphModule<Loaders> = {
   references: { Commune: 'administrative-units', Resident: 'population', Enterprise: 'enterprise' },
   createLoaders,
   subjectsOf,
+  openData: [evaluationOpenData],
   /** Re-imports the procedure catalogue and departments, then makes every cached copy unreachable. */
   seedReference: async (db, bus) => {
     await seedCatalogue(db);

@@ -10,6 +10,7 @@ import {
   type DossierFacts,
   type Unit,
 } from './evaluation/counters';
+import { dossierEvents, evaluationEvents } from './live';
 import { parseDossierNumber } from './numbers';
 import { isLegalTransition, type DossierStatus } from './status';
 
@@ -260,7 +261,11 @@ export async function receive(ctx: MutationContext, em: EntityManager, dossier: 
     rejected: 0,
     lastError: null,
   });
-  return { result: { number: dossier.number }, subjects: subjectsOf(dossier) };
+  return {
+    result: { number: dossier.number },
+    subjects: subjectsOf(dossier),
+    events: [...dossierEvents(dossier), ...evaluationEvents(contributionOf(dossier))],
+  };
 }
 
 /** A status change, and what else it sets. */
@@ -310,7 +315,11 @@ export async function transition(ctx: MutationContext, em: EntityManager, t: Tra
   await updateDossier(em, row, after, { status: t.to, last_event_at: t.at, ...t.set });
   await recordEvents(em, [{ number: t.number, at: t.at, fromStatus: row.status, toStatus: t.to, note: t.note }]);
   await touchSyncStatus(em, systemOf(ctx), row.provinceCode, { lastEventAt: t.at, accepted: 1, rejected: 0, lastError: null });
-  return { result: { number: t.number }, subjects: subjectsOf(row) };
+  return {
+    result: { number: t.number },
+    subjects: subjectsOf(row),
+    events: [...dossierEvents(row), ...evaluationEvents(difference(contributionOf(row), contributionOf(after)))],
+  };
 }
 
 /** Yêu cầu bổ sung: a new supplement round; the clock stops. */
@@ -416,6 +425,7 @@ export async function recordFeedback(
       f.satisfied,
     ],
   )) as [{ id: string }];
-  await applyDeltas(em, feedbackContribution(f));
-  return { result: { feedbackId: id }, subjects: [] };
+  const deltas = feedbackContribution(f);
+  await applyDeltas(em, deltas);
+  return { result: { feedbackId: id }, subjects: [], events: evaluationEvents(deltas) };
 }

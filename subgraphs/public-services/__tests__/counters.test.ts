@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { NO_LIVE } from '../../../shared/live';
 import { AccessRecorder } from '../../../shared/auth/personalData';
 import { createDataSource, migrate, openPglite } from '../../../shared/db';
 import type { MutationContext } from '../../../shared/subgraph/mutations';
@@ -28,6 +29,7 @@ describe('evaluation counters', () => {
     service: 'public-services',
     schema: 'public_services',
     bus: { invalidate: async () => undefined } as unknown as MutationContext['bus'],
+    live: NO_LIVE,
     changed: new Set(),
   });
 

@@ -10,7 +10,16 @@ const PROCEDURE_CODE = /^\d\.\d{6}$/;
 const SCOPES: readonly UnitScope[] = ['NATION', 'PROVINCE', 'DEPARTMENT', 'COMMUNE'];
 const UNIT_CODE: Record<UnitScope, RegExp> = { NATION: /^VN$/, PROVINCE: /^\d{2}$/, DEPARTMENT: DEPARTMENT_CODE, COMMUNE: /^\d{5}$/ };
 
+const MONTH = /^(20\d\d)-(0[1-9]|1[0-2])$/;
+
 export const Query = {
+  /** Echoes the keys of a live event (checked), for `EvaluationChange.evaluation` to resolve. */
+  evaluationChange: (_: unknown, args: { unitScope: 'COMMUNE' | 'DEPARTMENT'; unitCode: string; provinceCode: string; month: string }) => {
+    if (!UNIT_CODE[args.unitScope].test(args.unitCode))
+      throw badInput('unitCode', args.unitCode, `is not a ${args.unitScope.toLowerCase()} code`);
+    if (!MONTH.test(args.month)) throw badInput('month', args.month, 'must be YYYY-MM');
+    return { ...args };
+  },
   procedure: async (_: unknown, { code }: { code: string }, ctx: Context) => {
     if (!PROCEDURE_CODE.test(code)) throw badInput('code', code, 'a procedure code is a digit, a dot and 6 digits, e.g. 1.005129');
     return (await ctx.loaders.procedureByCode.load(code)) ?? Promise.reject(notFound('Procedure', 'code', code));

@@ -4,6 +4,7 @@ import { Department } from './Department';
 import { Applicant, Dossier } from './Dossier';
 import { Enterprise } from './Enterprise';
 import { Evaluation, Period } from './Evaluation';
+import { EvaluationChange } from './EvaluationChange';
 import { DossierChange, FeedbackChange, Mutation } from './Mutation';
 import { Procedure } from './Procedure';
 import { Province } from './Province';
@@ -24,6 +25,7 @@ export const resolvers = {
   Department,
   ServiceCentre,
   Evaluation,
+  EvaluationChange,
   Period,
   Resident,
   Enterprise,

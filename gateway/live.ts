@@ -1,0 +1,525 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApolloServer } from '@apollo/server';
+import {
+  GraphQLError,
+  Kind,
+  getNamedType,
+  getOperationAST,
+  isNonNullType,
+  parse,
+  print,
+  validate,
+  visit,
+  type DocumentNode,
+  type FieldNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type VariableDefinitionNode,
+  type TypeNode,
+  type GraphQLInputType,
+  type GraphQLArgument,
+} from 'graphql';
+import { getArgumentValues } from 'graphql/execution/values';
+import { createHandler, type ExecutionResult, type OperationArgs } from 'graphql-sse';
+import type { Identity, RequestMeta } from '../shared/auth/identity';
+import { parseEventId, type DeliveredEvent, type LiveBroker } from '../shared/live';
+import type { Logger } from '../shared/observability/logger';
+import type { RequestInfo } from '../shared/http';
+import type { Authenticate } from './auth';
+import { newPersonalReads, purposeFrom, type GatewayContext } from './context';
+
+/**
+ * Subscriptions over Server-Sent Events (the graphql-sse protocol, its "distinct connections"
+ * mode: one POST with `Accept: text/event-stream` per subscription) at `/graphql/stream`.
+ *
+ * `@apollo/gateway` executes no subscription, and need not: the supergraph says, on each
+ * Subscription field (`@live(channel:, query:)`, composed from the subgraph that owns the data),
+ * which channel its events come on and which Query field resolves one. An event carries keys
+ * only; every delivery runs the subscriber's selection set on that Query field through this
+ * gateway's ordinary execution, with the subscriber's identity and purpose — jurisdiction, the
+ * personal-data rules and the audit log apply as to any query, and a record the subscriber may not
+ * read is not delivered at all. Nothing here knows a subgraph, a type or a channel by name.
+ */
+
+/** What a Subscription field's `@live` says. */
+export interface LiveField {
+  channel: string;
+  query: string;
+}
+
+/** Limits of concurrent subscriptions (0: none). */
+export interface LiveLimits {
+  perCaller: number;
+  perInstance: number;
+}
+
+export interface LiveOptions {
+  /** The gateway's Apollo Server (a function: the two are built together). */
+  apollo: () => ApolloServer<GatewayContext>;
+  broker: LiveBroker;
+  authenticate: Authenticate;
+  log: Logger;
+  limits: LiveLimits;
+}
+
+/** The codes a client can meet on the stream, besides the usual GraphQL ones. */
+export const LiveCode = {
+  /** Too many subscriptions for one caller (token, or address without one): HTTP 429. */
+  CALLER_LIMIT: 'LIVE_CALLER_LIMIT',
+  /** This instance serves as many subscriptions as it may: HTTP 503, try again (another replica). */
+  INSTANCE_LIMIT: 'LIVE_INSTANCE_LIMIT',
+  /** The event source (Redis) cannot be read: HTTP 503 at subscription; on an open stream, a status message. */
+  SOURCE_UNAVAILABLE: 'LIVE_SOURCE_UNAVAILABLE',
+  /** The server stops (graceful shutdown): the stream's last message; reconnect with Last-Event-ID. */
+  SHUTTING_DOWN: 'SHUTTING_DOWN',
+  /** The schema was reloaded: the stream's last message; subscribe again (with Last-Event-ID). */
+  SCHEMA_RELOADED: 'SCHEMA_RELOADED',
+  /** Not a field with `@live`, or an unsupported use of the protocol. */
+  NOT_SUPPORTED: 'LIVE_NOT_SUPPORTED',
+} as const;
+
+/** Reads every Subscription field's `@live` from the supergraph SDL. */
+export function readLiveFields(supergraphSdl: string): Map<string, LiveField> {
+  const fields = new Map<string, LiveField>();
+  const document = parse(supergraphSdl);
+  let root = 'Subscription';
+  for (const def of document.definitions) {
+    if (def.kind === Kind.SCHEMA_DEFINITION)
+      for (const op of def.operationTypes) if (op.operation === 'subscription') root = op.type.name.value;
+  }
+  for (const def of document.definitions) {
+    if ((def.kind !== Kind.OBJECT_TYPE_DEFINITION && def.kind !== Kind.OBJECT_TYPE_EXTENSION) || def.name.value !== root) continue;
+    for (const field of def.fields ?? []) {
+      const live = field.directives?.find((d) => d.name.value === 'live');
+      if (!live) continue;
+      const arg = (name: string) => {
+        const value = live.arguments?.find((a) => a.name.value === name)?.value;
+        return value?.kind === Kind.STRING ? value.value : null;
+      };
+      const channel = arg('channel');
+      const query = arg('query');
+      if (channel && query) fields.set(field.name.value, { channel, query });
+    }
+  }
+  return fields;
+}
+
+const CHANNEL_VALUE = /^[A-Za-z0-9._-]{1,64}$/;
+const IDENTITY_VALUES: Record<string, (i: Identity) => string | null> = {
+  subject: (i) => (i.role === 'PUBLIC' ? null : i.subject),
+  citizenId: (i) => i.citizenId,
+  communeCode: (i) => i.communeCode,
+  provinceCode: (i) => i.provinceCode,
+};
+
+function liveError(message: string, code: string, extra: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...extra } });
+}
+
+/** The channel of a subscription: its arguments and the caller's identity put in the pattern. */
+export function channelOf(pattern: string, args: Record<string, unknown>, identity: Identity): string {
+  return pattern.replace(/\{(\$?)([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, fromIdentity: string, name: string) => {
+    if (fromIdentity) {
+      const value = IDENTITY_VALUES[name]?.(identity) ?? null;
+      if (value === null) throw liveError(`This subscription is for callers with a ${name}: yours has none`, 'FORBIDDEN');
+      return value;
+    }
+    const value = args[name];
+    if (value === undefined || value === null) return '*';
+    const text = String(value);
+    if (!CHANNEL_VALUE.test(text)) throw liveError(`Argument "${name}" is not a valid value`, 'BAD_USER_INPUT', { argument: name });
+    return text;
+  });
+}
+
+function typeNode(type: GraphQLInputType): TypeNode {
+  if (isNonNullType(type)) return { kind: Kind.NON_NULL_TYPE, type: typeNode(type.ofType) as never };
+  if ('ofType' in type) return { kind: Kind.LIST_TYPE, type: typeNode((type as { ofType: GraphQLInputType }).ofType) };
+  return { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: getNamedType(type).name } };
+}
+
+const variableOf = (arg: string) => `live_${arg}`;
+
+/**
+ * The query that resolves one event of a subscription: the subscriber's operation turned into a
+ * query whose one field is `queryField`, given the event's keys as variables, with the
+ * subscriber's selection set, alias, fragments and variables.
+ */
+export function resolutionDocument(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  field: FieldNode,
+  queryField: string,
+): { document: DocumentNode; args: readonly GraphQLArgument[] } {
+  const target = schema.getQueryType()?.getFields()[queryField];
+  if (!target) throw liveError(`The field resolving this subscription (${queryField}) is not in the schema`, LiveCode.NOT_SUPPORTED);
+  const variables: VariableDefinitionNode[] = target.args.map((a) => ({
+    kind: Kind.VARIABLE_DEFINITION,
+    variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: variableOf(a.name) } },
+    type: typeNode(a.type),
+  }));
+  const selectionSet: OperationDefinitionNode['selectionSet'] = {
+    kind: Kind.SELECTION_SET,
+    selections: [
+      {
+        ...field,
+        alias: { kind: Kind.NAME, value: (field.alias ?? field.name).value },
+        name: { kind: Kind.NAME, value: queryField },
+        arguments: target.args.map((a) => ({
+          kind: Kind.ARGUMENT,
+          name: { kind: Kind.NAME, value: a.name },
+          value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: variableOf(a.name) } },
+        })),
+      },
+    ],
+  };
+  // The subscriber's variables that only the subscription's own arguments used are not the query's.
+  const used = new Set<string>();
+  const collect = (node: unknown) =>
+    visit(node as DocumentNode, {
+      Variable: (v) => void used.add(v.name.value),
+    });
+  collect(selectionSet);
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) collect(d);
+  const query: OperationDefinitionNode = {
+    ...operation,
+    operation: 'query' as OperationDefinitionNode['operation'],
+    variableDefinitions: [...(operation.variableDefinitions ?? []).filter((v) => used.has(v.variable.name.value)), ...variables],
+    selectionSet,
+  };
+  return {
+    document: { ...document, definitions: document.definitions.map((d) => (d === operation ? query : d)) },
+    args: target.args,
+  };
+}
+
+/** A subscription's context: the caller as verified, the request's metadata, where to resume. */
+interface LiveContext extends Record<PropertyKey, unknown> {
+  identity: Identity;
+  meta: RequestMeta;
+  lastEventId: string | null;
+}
+
+/** Codes that say the subscriber may never receive this subscription's deliveries: sent once, then the stream ends. */
+const FINAL_CODES = new Set(['FORBIDDEN', 'PURPOSE_REQUIRED', 'UNAUTHENTICATED']);
+
+class Subscription implements AsyncIterableIterator<ExecutionResult> {
+  private readonly queue: ExecutionResult[] = [];
+  private waiting: ((r: IteratorResult<ExecutionResult>) => void) | null = null;
+  private done = false;
+  private stopListening: () => void = () => undefined;
+  private events: Promise<void> = Promise.resolve();
+
+  constructor(readonly onEnd: () => void) {}
+
+  listening(stop: () => void): void {
+    if (this.done) stop();
+    else this.stopListening = stop;
+  }
+
+  push(result: ExecutionResult): void {
+    if (this.done) return;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = null;
+      resolve({ value: result, done: false });
+    } else this.queue.push(result);
+  }
+
+  /** Resolves events one after another, so they are delivered in order. */
+  chain(task: () => Promise<void>): void {
+    this.events = this.events.then(task).catch(() => undefined);
+  }
+
+  /** Ends the stream after `last` (a final message), once what is queued is delivered. */
+  end(last?: ExecutionResult): void {
+    if (last) this.push(last);
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    this.stopListening();
+    this.onEnd();
+    if (this.waiting && this.queue.length === 0) {
+      const resolve = this.waiting;
+      this.waiting = null;
+      resolve({ value: undefined, done: true });
+    }
+  }
+
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    const value = this.queue.shift();
+    if (value) return Promise.resolve({ value, done: false });
+    if (this.done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+
+  return(): Promise<IteratorResult<ExecutionResult>> {
+    this.queue.length = 0;
+    this.finish();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<ExecutionResult> {
+    return this;
+  }
+}
+
+const json = (
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  requestId: string,
+  headers: Record<string, string> = {},
+) => {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify({ errors: [{ message, extensions: { code, requestId } }] }));
+};
+
+/** The live endpoint of one gateway: serve its route, follow schema reloads, end every stream on shutdown. */
+export interface Live {
+  /** The HTTP route (`/graphql/stream`). */
+  handle(req: IncomingMessage, res: ServerResponse, info: RequestInfo, body: string | null): Promise<void>;
+  /** A new supergraph: streams opened on the previous one end with SCHEMA_RELOADED. */
+  schemaChanged(schema: { apiSchema: GraphQLSchema; coreSupergraphSdl: string }): void;
+  /** Ends every stream with SHUTTING_DOWN and stops taking new ones. */
+  close(): void;
+  /** Subscriptions open now. */
+  count(): number;
+}
+
+export function createLive(options: LiveOptions): Live {
+  const { broker, log, limits } = options;
+  const apollo = () => options.apollo();
+  let schema: GraphQLSchema | null = null;
+  let fields = new Map<string, LiveField>();
+  let closing = false;
+  const open = new Set<Subscription>();
+  const perCaller = new Map<string, number>();
+
+  const endAll = (code: string, message: string) => {
+    for (const s of [...open]) s.end({ errors: [{ message, extensions: { code } }] as never });
+  };
+
+  broker.onStatus((status) => {
+    const live = { status: status === 'up' ? 'SOURCE_RESTORED' : LiveCode.SOURCE_UNAVAILABLE };
+    log.warn({ status, subscriptions: open.size }, 'live event source status');
+    for (const s of open) s.push({ extensions: { live } } as ExecutionResult);
+  });
+
+  /** Runs a query or mutation sent to the stream endpoint as /graphql would. */
+  const execute = async (args: OperationArgs<LiveContext>): Promise<ExecutionResult> => {
+    const response = await apollo().executeOperation(
+      {
+        query: print(args.document),
+        variables: (args.variableValues ?? {}) as Record<string, unknown>,
+        ...(args.operationName ? { operationName: args.operationName } : {}),
+      },
+      { contextValue: gatewayContext(args.contextValue) },
+    );
+    return response.body.kind === 'single' ? (response.body.singleResult as ExecutionResult) : { errors: [] };
+  };
+
+  const gatewayContext = (ctx: LiveContext, delivery?: string): GatewayContext => ({
+    identity: ctx.identity,
+    meta: { ...ctx.meta, ...(delivery ? { requestId: `${ctx.meta.requestId}:${delivery}` } : {}) },
+    personal: newPersonalReads(),
+  });
+
+  const subscribe = async (args: OperationArgs<LiveContext>): Promise<AsyncIterable<ExecutionResult> | ExecutionResult> => {
+    const ctx = args.contextValue;
+    const operation = getOperationAST(args.document, args.operationName);
+    const field = operation?.selectionSet.selections.find((s): s is FieldNode => s.kind === Kind.FIELD && s.name.value !== '__typename');
+    const definition = field && args.schema.getSubscriptionType()?.getFields()[field.name.value];
+    const live = field && fields.get(field.name.value);
+    if (!operation || !field || !definition || !live) {
+      return { errors: [liveError('This subscription field is not served live', LiveCode.NOT_SUPPORTED)] };
+    }
+    let channel: string;
+    let document: DocumentNode;
+    let targetArgs: readonly GraphQLArgument[];
+    try {
+      const values = getArgumentValues(definition, field, args.variableValues ?? undefined);
+      channel = channelOf(live.channel, values, ctx.identity);
+      ({ document, args: targetArgs } = resolutionDocument(args.schema, args.document, operation, field, live.query));
+      const errors = validate(args.schema, document);
+      if (errors.length > 0) return { errors: [liveError(errors[0]!.message, 'GRAPHQL_VALIDATION_FAILED')] };
+    } catch (error) {
+      return { errors: [error instanceof GraphQLError ? error : liveError('Bad subscription', 'BAD_USER_INPUT')] };
+    }
+    const query = print(document);
+    const subscription = new Subscription(() => open.delete(subscription));
+    open.add(subscription);
+    let seq = 0;
+    const deliver = (event: DeliveredEvent) =>
+      subscription.chain(async () => {
+        const variables: Record<string, unknown> = { ...(args.variableValues ?? {}) };
+        for (const a of targetArgs) variables[variableOf(a.name)] = event.keys[a.name] ?? null;
+        const response = await apollo().executeOperation(
+          { query, variables, ...(args.operationName ? { operationName: args.operationName } : {}) },
+          { contextValue: gatewayContext(ctx, `${++seq}`) },
+        );
+        if (response.body.kind !== 'single') return;
+        const { data, errors } = response.body.singleResult;
+        const name = (field.alias ?? field.name).value;
+        const value = data?.[name];
+        const codes = (errors ?? []).map((e) => e.extensions?.code);
+        const extensions = { eventId: event.id };
+        if (value !== null && value !== undefined) {
+          subscription.push({ data: { [name]: value }, ...(errors ? { errors } : {}), extensions } as ExecutionResult);
+        } else if (codes.some((c) => typeof c === 'string' && FINAL_CODES.has(c))) {
+          subscription.end({ errors, extensions } as unknown as ExecutionResult);
+        } else if (errors && !codes.every((c) => c === 'NOT_FOUND')) {
+          // Not a refusal: the subscriber learns that an event could not be resolved (a subgraph away).
+          subscription.push({ errors, extensions } as unknown as ExecutionResult);
+        }
+        // NOT_FOUND: the record is outside the subscriber's jurisdiction (or gone): nothing of it is sent.
+      });
+    try {
+      subscription.listening(await broker.listen(channel, deliver, ctx.lastEventId));
+    } catch {
+      subscription.end();
+      return { errors: [liveError('Live events are unavailable: try again shortly', LiveCode.SOURCE_UNAVAILABLE)] };
+    }
+    return subscription;
+  };
+
+  const handler = createHandler<IncomingMessage, { ctx: LiveContext }, LiveContext>({
+    schema: () => {
+      if (!schema) throw new Error('schema not loaded');
+      return schema;
+    },
+    context: (req) => req.context.ctx,
+    execute,
+    subscribe,
+  });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, info: RequestInfo, body: string | null): Promise<void> => {
+    const { requestId } = info;
+    if (closing) return json(res, 503, LiveCode.SHUTTING_DOWN, 'The server is shutting down: reconnect', requestId);
+    if (!schema) return json(res, 503, 'NOT_READY', 'The schema is not loaded yet', requestId);
+    if (req.method !== 'POST' && req.method !== 'GET') {
+      return json(
+        res,
+        405,
+        LiveCode.NOT_SUPPORTED,
+        'Use POST (or GET) with Accept: text/event-stream: one connection per subscription',
+        requestId,
+        {
+          allow: 'GET, POST',
+        },
+      );
+    }
+    if (req.headers['x-graphql-event-stream-token']) {
+      return json(res, 400, LiveCode.NOT_SUPPORTED, 'Only the distinct connections mode of graphql-sse is served', requestId);
+    }
+    let identity: Identity;
+    let purpose: string | null;
+    try {
+      identity = await options.authenticate(req.headers.authorization);
+      purpose = purposeFrom(req.headers['x-purpose']);
+    } catch (error) {
+      const e = error instanceof GraphQLError ? error : null;
+      const code = String(e?.extensions.code ?? 'UNAUTHENTICATED');
+      return json(res, code === 'UNAUTHENTICATED' ? 401 : 400, code, e?.message ?? 'Invalid request', requestId);
+    }
+    const header = req.headers['last-event-id'];
+    const rawLast = Array.isArray(header) ? header[0] : header;
+    const lastEventId = parseEventId(rawLast);
+    if (rawLast && !lastEventId)
+      return json(res, 400, 'BAD_USER_INPUT', 'Last-Event-ID must be an event id as sent (<ms>-<seq>)', requestId);
+    const accept = String(req.headers.accept ?? '');
+    const streaming = accept.includes('text/event-stream');
+    // Limits count open streams: one per subscription in this mode.
+    const caller = identity.role === 'PUBLIC' ? `address:${req.socket.remoteAddress ?? ''}` : `subject:${identity.subject}`;
+    if (streaming) {
+      if (limits.perInstance > 0 && open.size >= limits.perInstance) {
+        return json(
+          res,
+          503,
+          LiveCode.INSTANCE_LIMIT,
+          `This instance serves its maximum of ${limits.perInstance} subscriptions: retry later`,
+          requestId,
+          {
+            'retry-after': '5',
+          },
+        );
+      }
+      if (limits.perCaller > 0 && (perCaller.get(caller) ?? 0) >= limits.perCaller) {
+        return json(
+          res,
+          429,
+          LiveCode.CALLER_LIMIT,
+          `At most ${limits.perCaller} open subscriptions per caller: close one first`,
+          requestId,
+        );
+      }
+    }
+    const ctx: LiveContext = { identity, meta: { requestId, purpose }, lastEventId };
+    const [responseBody, init] = await handler({
+      method: req.method,
+      url: req.url ?? '/',
+      headers: {
+        get: (key) => {
+          const value = req.headers[key.toLowerCase()];
+          // graphql-sse compares the Accept header exactly.
+          if (key.toLowerCase() === 'accept' && streaming) return 'text/event-stream';
+          return Array.isArray(value) ? value.join(', ') : value;
+        },
+      },
+      body: () => {
+        if (req.method !== 'POST') return null;
+        try {
+          return body ? (JSON.parse(body) as Record<string, unknown>) : null;
+        } catch {
+          throw new Error('Unparsable JSON body');
+        }
+      },
+      raw: req,
+      context: { ctx },
+    });
+    if (typeof responseBody === 'string' || responseBody === null) {
+      res.writeHead(init.status, { ...init.headers, 'x-request-id': requestId });
+      res.end(responseBody ?? undefined);
+      return;
+    }
+    perCaller.set(caller, (perCaller.get(caller) ?? 0) + 1);
+    res.writeHead(init.status, { ...init.headers, 'x-request-id': requestId, 'x-accel-buffering': 'no' });
+    res.flushHeaders();
+    const stop = () => void responseBody.return(undefined);
+    res.once('close', stop);
+    try {
+      for await (const chunk of responseBody) {
+        // Each delivered event carries its stream id as the SSE `id:` field: a client that reconnects
+        // sends it back as Last-Event-ID and resumes after it.
+        const id = /"eventId":"(\d+-\d+)"/.exec(chunk)?.[1];
+        res.write(id && chunk.startsWith('event: next') ? `id: ${id}\n${chunk}` : chunk);
+      }
+    } finally {
+      const left = (perCaller.get(caller) ?? 1) - 1;
+      if (left > 0) perCaller.set(caller, left);
+      else perCaller.delete(caller);
+      res.off('close', stop);
+      res.end();
+    }
+  };
+
+  return {
+    handle,
+    schemaChanged: ({ apiSchema, coreSupergraphSdl }) => {
+      if (schema) endAll(LiveCode.SCHEMA_RELOADED, 'The schema was reloaded: subscribe again (send Last-Event-ID to miss nothing)');
+      schema = apiSchema;
+      fields = readLiveFields(coreSupergraphSdl);
+      log.info({ fields: [...fields.keys()] }, 'live subscriptions');
+    },
+    close: () => {
+      closing = true;
+      endAll(LiveCode.SHUTTING_DOWN, 'The server is shutting down: reconnect (with Last-Event-ID) to resume');
+    },
+    count: () => open.size,
+  };
+}
