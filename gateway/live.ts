@@ -22,6 +22,7 @@ import {
 import { getArgumentValues } from 'graphql/execution/values';
 import { createHandler, type ExecutionResult, type OperationArgs } from 'graphql-sse';
 import type { Identity, RequestMeta } from '../shared/auth/identity';
+import { classifyTypeDefs, personalFieldsOf, refusalFor, type Classification } from '../shared/auth/personalData';
 import { parseEventId, type DeliveredEvent, type LiveBroker } from '../shared/live';
 import type { Logger } from '../shared/observability/logger';
 import type { RequestInfo } from '../shared/http';
@@ -297,6 +298,8 @@ export function createLive(options: LiveOptions): Live {
   const apollo = () => options.apollo();
   let schema: GraphQLSchema | null = null;
   let fields = new Map<string, LiveField>();
+  /** The personal-data categories of the supergraph's fields (its API schema drops the directive). */
+  let classification: Classification = new Map();
   let closing = false;
   const open = new Set<Subscription>();
   const perCaller = new Map<string, number>();
@@ -348,6 +351,10 @@ export function createLive(options: LiveOptions): Live {
       ({ document, args: targetArgs } = resolutionDocument(args.schema, args.document, operation, field, live.query));
       const errors = validate(args.schema, document);
       if (errors.length > 0) return { errors: [liveError(errors[0]!.message, 'GRAPHQL_VALIDATION_FAILED')] };
+      // Refused now, as a query selecting the same personal fields would be, never at the first
+      // event: a refusal then would tell the caller that something happened in that commune.
+      const refusal = refusalFor(ctx.identity, ctx.meta, personalFieldsOf(args.schema, document, classification).values());
+      if (refusal) return { errors: [refusal] };
     } catch (error) {
       return { errors: [error instanceof GraphQLError ? error : liveError('Bad subscription', 'BAD_USER_INPUT')] };
     }
@@ -514,6 +521,7 @@ export function createLive(options: LiveOptions): Live {
       if (schema) endAll(LiveCode.SCHEMA_RELOADED, 'The schema was reloaded: subscribe again (send Last-Event-ID to miss nothing)');
       schema = apiSchema;
       fields = readLiveFields(coreSupergraphSdl);
+      classification = classifyTypeDefs(parse(coreSupergraphSdl));
       log.info({ fields: [...fields.keys()] }, 'live subscriptions');
     },
     close: () => {

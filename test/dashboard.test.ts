@@ -366,6 +366,8 @@ interface RankRow {
       try {
         await other.goto(`${origin}/dashboard/?period=2025-12`);
         await other.waitForSelector('[data-live-status="unavailable"]');
+        // The ranking is read on its own: the stream's 404 may be known before it is drawn.
+        await other.waitForSelector('table[data-ranking="province"] tbody tr:nth-child(34)');
         expect(await other.locator('table[data-ranking="province"] tbody tr').count()).toBe(34);
         await expect(other.locator('[data-live-status]').textContent()).resolves.toContain('live updates unavailable');
         // Not retried: a 404 means the hub has no stream, not that it is down.

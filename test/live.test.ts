@@ -227,6 +227,23 @@ function subscribe(origin: string, query: string, headers: Record<string, string
     for (const s of [officer, outsider, citizen, publicView, elsewhere]) s.dispose();
   }, 60_000);
 
+  it('refuses a subscription to personal data at once, as the same query would be: no token (FORBIDDEN), no purpose (PURPOSE_REQUIRED)', async () => {
+    const dossierQuery = `subscription ($c: CommuneCode!) { communeDossierChanged(communeCode: $c) { number status } }`;
+    const anonymous = subscribe(origin(b), dossierQuery, {}, { c: A });
+    const { authorization } = await bearer({ role: 'COMMUNE_OFFICER', commune: A }, 'officer-a');
+    const noPurpose = subscribe(origin(b), dossierQuery, { authorization }, { c: A });
+    const citizen = subscribe(origin(b), `subscription { myDossierChanged { number } }`, {});
+    // No event is written: the refusal must not wait for one (it would tell that something happened).
+    await waitFor(() => anonymous.ended() !== null && noPurpose.ended() !== null && citizen.ended() !== null, 5_000);
+    const codes = (s: ReturnType<typeof subscribe>) =>
+      JSON.stringify([s.results, String(s.ended())]).match(/FORBIDDEN|PURPOSE_REQUIRED/g) ?? [];
+    expect(codes(anonymous)).toContain('FORBIDDEN');
+    expect(codes(noPurpose)).toContain('PURPOSE_REQUIRED');
+    expect(codes(citizen)).toContain('FORBIDDEN');
+    expect(anonymous.data()).toEqual([]);
+    for (const s of [anonymous, noPurpose, citizen]) s.dispose();
+  }, 30_000);
+
   it('resumes after a reconnection from Last-Event-ID: the events missed meanwhile are delivered, in order', async () => {
     const query = `subscription { changed: communeDossierChanged(communeCode: "${A}") { number status } }`;
     const headers = await bearer({ role: 'COMMUNE_OFFICER', commune: A }, 'officer-a');

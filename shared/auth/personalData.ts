@@ -40,6 +40,23 @@ export function classify(schema: GraphQLSchema): Map<string, PersonalDataCategor
   return result;
 }
 
+/**
+ * The same classification read from type definitions (a supergraph's SDL, where composition keeps
+ * `@personalData` on every field that carries it): for a gateway, whose API schema drops it.
+ */
+export function classifyTypeDefs(document: DocumentNode): Map<string, PersonalDataCategory> {
+  const result = new Map<string, PersonalDataCategory>();
+  for (const def of document.definitions) {
+    if (def.kind !== Kind.OBJECT_TYPE_DEFINITION && def.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
+    for (const field of def.fields ?? []) {
+      const directive = field.directives?.find((d) => d.name.value === 'personalData');
+      const arg = directive?.arguments?.find((a) => a.name.value === 'category')?.value;
+      if (arg?.kind === Kind.ENUM) result.set(`${def.name.value}.${field.name.value}`, arg.value as PersonalDataCategory);
+    }
+  }
+  return result;
+}
+
 /** The data subjects (citizen IDs, or `household:<id>`) a resolved personal field is about. */
 export type SubjectsOf = (typeName: string, parent: unknown, value: unknown) => string[];
 
