@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { openPglite } from '../../shared/db';
+import { createDatabase, dropDatabase } from '../../test/helpers/postgres';
 import { departmentCode, generateCatalogue } from '../../subgraphs/public-services/seed';
 
 const ROOT = join(__dirname, '..', '..');
@@ -26,15 +28,25 @@ describe('npm run cli -- dossiers import', () => {
       child.once('error', reject);
       child.once('close', (code) => resolve({ code, stdout, stderr }));
     });
-  const count = async () => {
+  // On the run's PostgreSQL server when there is one (a database of this suite's own: each command
+  // opens it in a few seconds), else on an embedded PGlite folder, as a newcomer's machine would.
+  let databaseUrl: string | null = null;
+  const COUNTS = `SELECT (SELECT count(*)::int FROM public_services.dossier) AS dossiers,
+     (SELECT coalesce(sum(received), 0)::int FROM public_services.evaluation_counter) AS counters,
+     (SELECT coalesce(sum(accepted_rows), 0)::int FROM public_services.sync_status) AS synced`;
+  const count = async (): Promise<{ dossiers: number; counters: number; synced: number }> => {
+    if (databaseUrl) {
+      const client = new Client({ connectionString: databaseUrl });
+      await client.connect();
+      try {
+        return (await client.query<{ dossiers: number; counters: number; synced: number }>(COUNTS)).rows[0]!;
+      } finally {
+        await client.end();
+      }
+    }
     const pglite = await openPglite(join(dir, 'pglite'));
     try {
-      const { rows } = await pglite.query<{ dossiers: number; counters: number; synced: number }>(
-        `SELECT (SELECT count(*)::int FROM public_services.dossier) AS dossiers,
-           (SELECT coalesce(sum(received), 0)::int FROM public_services.evaluation_counter) AS counters,
-           (SELECT coalesce(sum(accepted_rows), 0)::int FROM public_services.sync_status) AS synced`,
-      );
-      return rows[0]!;
+      return (await pglite.query<{ dossiers: number; counters: number; synced: number }>(COUNTS)).rows[0]!;
     } finally {
       await pglite.close();
     }
@@ -81,18 +93,22 @@ describe('npm run cli -- dossiers import', () => {
     return file;
   };
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lien-thong-dossiers-'));
+    databaseUrl = process.env.LT_TEST_DATABASE_URL ? await createDatabase('cli_dossiers') : null;
     env = {
       PGLITE_DIR: join(dir, 'pglite'),
       DEV_KEYS_DIR: join(dir, 'dev-keys'),
-      DATABASE_URL: '',
+      DATABASE_URL: databaseUrl ?? '',
       REDIS_URL: '',
       NODE_ENV: 'development',
       LOG_LEVEL: 'silent',
     };
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    if (databaseUrl) await dropDatabase(databaseUrl);
+  });
 
   test('help names the command; a dry run reports and writes nothing; a bad line applies nothing; a clean file applies once', async () => {
     const help = await cli(['help']);
