@@ -2,6 +2,7 @@ import { loadavg } from 'node:os';
 import { cacheScenarios, cacheTargets, measureBareServer, measureCacheModes, type CacheBench } from './cacheModes';
 import type { Dataset } from './dataset';
 import { createLifecycle, progressPrinter } from './lifecycle';
+import { runLive } from './live';
 import { HELP, parseCommandLine, type BenchOptions } from './options';
 import type { Row, Target } from './report';
 import { assembleReport, writeResults } from './results';
@@ -74,7 +75,7 @@ async function measureScenarios(context: ScenarioContext, options: BenchOptions)
   return rows;
 }
 
-/** The bench, part after part: set-up, cache modes and bare server, scenarios, load test, public services, report. */
+/** The bench, part after part: set-up, cache modes and bare server, scenarios, load test, public services, live subscribers, report. */
 async function main(): Promise<void> {
   const options = parseCommandLine(process.argv.slice(2));
   if (!options) {
@@ -135,9 +136,23 @@ async function main(): Promise<void> {
         warmupSeconds: options.warmupSeconds,
       });
 
+  const liveReport = options.skip.has('live')
+    ? null
+    : await runLive({
+        databaseUrl: services.databaseUrl,
+        seed: options.seed,
+        cachePrefix: services.cachePrefix,
+        headers: auth.headers,
+        gatewayEnv,
+        lifecycle,
+        progress,
+        subscribers: options.subscribers,
+        durationSeconds: options.durationSeconds,
+      });
+
   const report = assembleReport(
     { startedAt, began, loadAtStart, pgVersion, redisVersion, options, dataset, statementCounting: statementMethod },
-    { rows, countersSeen, targets, scenarios, loadTests, services: servicesReport },
+    { rows, countersSeen, targets, scenarios, loadTests, services: servicesReport, live: liveReport },
   );
   await writeResults(report, startedAt, progress);
 }

@@ -2,8 +2,8 @@ import { parseArgs } from 'node:util';
 
 /** Printed by `--help`. */
 export const HELP = `npm run bench -- [--residents N] [--duration S] [--warmup S] [--connections C] [--seed S]
-                    [--load-duration S] [--load-connections C] [--skip cache,scenarios,load,services] [--large N]
-                    [--dossiers N,M]
+                    [--load-duration S] [--load-connections C] [--skip cache,scenarios,load,services,live] [--large N]
+                    [--dossiers N,M] [--subscribers N]
 
 Seeds (or reuses) a PostgreSQL data set of N residents (default 100000), then drives the gateway
 (embedded mode, production settings) with autocannon in three modes — caching off, cold, warm —
@@ -12,7 +12,9 @@ legacy-code lookups, page sizes, a mixed workload of every persona) on one proce
 processes and on a subgraph directly; then the load test (100 connections for 60 s, mixed workload,
 on the embedded PGlite default and on PostgreSQL); then the public-services part (the evaluation's rankings
 and scorecard at each --dossiers size, default 1000000,10000000, each in <DATABASE_URL>_services_<size>,
-made once in bulk and reused; then sustained event ingest with score freshness); prints the tables and writes them to
+made once in bulk and reused; then sustained event ingest with score freshness); then the live part
+(--subscribers N concurrent SSE subscriptions, default 10000, on one gateway: RSS and event-to-delivery
+latency); prints the tables and writes them to
 bench-results/<timestamp>.json, .md and .svg (a chart of the scenarios). --skip leaves parts out; --large N measures the lookups
 again on a second database of N residents (<DATABASE_URL>_large, seeded once: 1,000,000 takes
 about a minute and a half). Environment: DATABASE_URL (default
@@ -20,9 +22,9 @@ postgres://postgres@127.0.0.1:5432/lienthong_bench, created if missing), REDIS_U
 redis://127.0.0.1:6379). See bench/README.md.`;
 
 /** A part of the bench that `--skip` can leave out. */
-export type Part = 'cache' | 'scenarios' | 'load' | 'services';
+export type Part = 'cache' | 'scenarios' | 'load' | 'services' | 'live';
 
-const PARTS: readonly Part[] = ['cache', 'scenarios', 'load', 'services'];
+const PARTS: readonly Part[] = ['cache', 'scenarios', 'load', 'services', 'live'];
 
 /** The command line, validated, with the defaults of bench/README.md filled in. */
 export interface BenchOptions {
@@ -37,6 +39,8 @@ export interface BenchOptions {
   large: number | null;
   /** Sizes (dossiers) of the public-services part's data sets, smallest first. */
   dossiers: number[];
+  /** Concurrent subscribers of the live part. */
+  subscribers: number;
 }
 
 /**
@@ -57,6 +61,7 @@ export function parseCommandLine(argv: string[]): BenchOptions | null {
       skip: { type: 'string' },
       large: { type: 'string' },
       dossiers: { type: 'string' },
+      subscribers: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -77,6 +82,7 @@ export function parseCommandLine(argv: string[]): BenchOptions | null {
     connections: int('connections', 10, 1),
     loadSeconds: int('load-duration', 60, 1),
     loadConnections: int('load-connections', 100, 1),
+    subscribers: int('subscribers', 10_000, 1),
     large: values.large === undefined ? null : int('large', 1_000_000, 1),
     dossiers: (values.dossiers ?? '1000000,10000000')
       .split(',')

@@ -1,6 +1,7 @@
 import { formatHitRatio, type LayerLookups } from './cacheCounters';
 import type { LoadResult } from './load';
 import { MAX_RSS_GROWTH, type LoadTestRow, type ScenarioRow } from './scenarios';
+import { renderLive, type LiveReport } from './live';
 import { renderServices, type ServicesReport } from './services';
 
 export type Mode = 'off' | 'cold' | 'warm' | 'bare';
@@ -45,6 +46,8 @@ export interface Report {
   loadSettings: { connections: number; durationSeconds: number };
   /** The public-services part (bench/services.ts); null when skipped. */
   services: ServicesReport | null;
+  /** The live part (bench/live.ts); null when skipped. */
+  live: LiveReport | null;
 }
 
 export const MODE_LABEL: Record<Mode, string> = {
@@ -181,7 +184,7 @@ function renderOperations(report: Report): string[] {
 
 /** The results table and the targets, in Markdown (also what the console shows). */
 export function renderMarkdown(report: Report): string {
-  const services = report.services ? renderServices(report.services) : [];
+  const services = [...(report.services ? renderServices(report.services) : []), ...(report.live ? renderLive(report.live) : [])];
   const environment = `Environment: ${Object.entries(report.environment)
     .map(([k, v]) => `${k} ${v}`)
     .join(

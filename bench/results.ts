@@ -7,6 +7,7 @@ import type { Progress } from './lifecycle';
 import type { BenchOptions } from './options';
 import { renderMarkdown, type Report, type Row, type Target } from './report';
 import type { LoadTestRow, ScenarioRow } from './scenarios';
+import type { LiveReport } from './live';
 import type { ServicesReport } from './services';
 
 const ROOT = join(__dirname, '..');
@@ -38,6 +39,8 @@ export interface Measurements {
   loadTests: LoadTestRow[];
   /** The public-services part; null when skipped. */
   services: ServicesReport | null;
+  /** The live part (bench/live.ts); null when skipped. */
+  live: LiveReport | null;
 }
 
 /** The report of a run: its environment, settings and every measurement. */
@@ -83,6 +86,7 @@ export function assembleReport(run: RunFacts, measured: Measurements): Report {
     loadTests: measured.loadTests,
     loadSettings: { connections: options.loadConnections, durationSeconds: options.loadSeconds },
     services: measured.services,
+    live: measured.live,
   };
 }
 

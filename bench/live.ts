@@ -1,0 +1,397 @@
+import { randomUUID } from 'node:crypto';
+import { Agent, request, type ClientRequest } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import { ensureDatabase, prepareDataset } from './dataset';
+import type { Lifecycle, Progress } from './lifecycle';
+import { askStats, type ChildServer } from './processes';
+import type { GatewayEnv } from './setup';
+
+/**
+ * The live part (issue 13): N concurrent subscribers on one gateway instance, each with its own
+ * Server-Sent Events connection (graphql-sse, distinct connections) to the public
+ * `evaluationChanged(provinceCode:)` spread over the 34 provinces; then dossiers received at a
+ * steady rate through the same gateway, and for every delivery the time from the mutation's
+ * answer to the subscriber's `next` message. Printed: the gateway's RSS, latency p50/p99, and
+ * the deliveries expected vs received.
+ */
+
+/** Targets of issue 13 at 10,000 subscribers. */
+export const LIVE_RSS_TARGET_MB = 300;
+export const LIVE_P99_TARGET_MS = 1_000;
+
+/** Residents of the part's own small data set (`<DATABASE_URL>_live`): only the reference data and a few applicants matter. */
+const RESIDENTS = 2_000;
+/** Events (dossiers received) per second, each in a province of its own in turn. */
+const EVENTS_PER_SECOND = 2;
+/** Subscriptions opened at once while the N are being opened. */
+const OPENING_CONCURRENCY = 200;
+/** Seconds the gateway is left alone before its RSS is read ("settled"). */
+const SETTLE_SECONDS = 5;
+/** After the last event, how long deliveries are awaited at most. */
+const DRAIN_MS = 20_000;
+
+/** What each subscriber selects: the keys of the change, as the dashboard does (it then reads what it shows). */
+const SELECTION = 'unitScope unitCode provinceCode month';
+const SUBSCRIPTION = (province: string) => `subscription { evaluationChanged(provinceCode: "${province}") { ${SELECTION} } }`;
+const RECEIVE = `mutation Receive($input: ReceiveDossierInput!) { receiveDossier(input: $input) { dossier { number } } }`;
+
+export interface LiveContext {
+  databaseUrl: string;
+  seed: number;
+  /** The run's cache key prefix: the part adds `live:` (its event streams live there too, deleted at the end). */
+  cachePrefix: string;
+  headers: Record<string, string>;
+  gatewayEnv: GatewayEnv;
+  lifecycle: Lifecycle;
+  progress: Progress;
+  subscribers: number;
+  durationSeconds: number;
+}
+
+export interface LiveReport {
+  subscribers: number;
+  /** Subscriptions the gateway accepted (200, event stream), and refused or failed. */
+  opened: number;
+  openFailed: number;
+  openSeconds: number;
+  /** Events written (dossiers received) and mutations that failed. */
+  events: number;
+  eventsFailed: number;
+  eventsPerSecond: number;
+  /** Deliveries: one per event per open subscriber of its province. */
+  expected: number;
+  received: number;
+  /** Deliveries that arrived before the mutation's answer did. */
+  beforeAnswer: number;
+  /** Streams that ended or failed while they should have stayed open. */
+  streamsLost: number;
+  /** Event → delivery: the event's Redis Stream id (the ms Redis took it in) → the subscriber's `next` message (ms resolution). */
+  latencyMs: { p50: number; p99: number; max: number };
+  /** Mutation sent → subscriber's `next` message (an upper bound: includes the write itself). */
+  fromSendMs: { p50: number; p99: number };
+  /** Mutation's answer → subscriber's `next` message, 0 when the delivery came first (the event is published at the commit, before the answer). */
+  fromAnswerMs: { p50: number; p99: number };
+  /** The mutations' own latency (sent → answered). */
+  mutationMs: { p50: number; p99: number };
+  /** The gateway's RSS: before any subscriber, with all N open and idle, after the events (each settled 5 s), and its highest. */
+  rssMb: { baseline: number; open: number; afterEvents: number; peak: number };
+  rssPass: boolean;
+  latencyPass: boolean;
+  firstError: string | null;
+  dataset: string;
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One written event, found again by the commune it concerns (each event a commune of its own). */
+interface Written {
+  province: string;
+  sentAt: number;
+  answeredAt: number | null;
+  expected: number;
+  received: number;
+}
+
+/** Communes (a few per province), an applicant and a commune-level procedure of the part's data set. */
+async function eventPool(url: string, perProvince: number) {
+  const pg = new Client({ connectionString: url });
+  await pg.connect();
+  try {
+    const communes = (
+      await pg.query<{ code: string; province: string }>(
+        `SELECT code, province_code AS province FROM (
+           SELECT code, province_code, row_number() OVER (PARTITION BY province_code ORDER BY code) AS n FROM administrative_units.commune
+         ) c WHERE n <= $1 ORDER BY n, province_code`,
+        [perProvince],
+      )
+    ).rows;
+    const applicant = (await pg.query<{ id: string }>(`SELECT citizen_id AS id FROM population.resident ORDER BY citizen_id LIMIT 1`))
+      .rows[0]!.id;
+    const procedure = (
+      await pg.query<{ code: string }>(`SELECT code FROM public_services.procedure WHERE level = 'COMMUNE' ORDER BY code LIMIT 1`)
+    ).rows[0]!.code;
+    return { communes, applicant, procedure };
+  } finally {
+    await pg.end();
+  }
+}
+
+/** One SSE subscriber over node:http: counts its `next` messages as they come. */
+interface Subscriber {
+  province: string;
+  open: boolean;
+  request: ClientRequest | null;
+}
+
+/** The part: its data set, one gateway, N subscribers, events at a steady rate, the figures. */
+export async function runLive(ctx: LiveContext): Promise<LiveReport> {
+  const url = ctx.databaseUrl.replace(/\/([^/?]+)(\?|$)/, '/$1_live$2');
+  await ensureDatabase(url);
+  const dataset = await prepareDataset(url, { residents: RESIDENTS, seed: ctx.seed, onProgress: () => undefined });
+  ctx.progress(`live: data set ${dataset.residents.toLocaleString('en-US')} residents ${dataset.reused ? '(reused)' : '(seeded)'}`);
+  const events = Math.max(1, ctx.durationSeconds * EVENTS_PER_SECOND);
+  const provinces = dataset.provinces;
+  const pool = await eventPool(url, Math.ceil(events / provinces.length));
+
+  const env: Record<string, string> = {
+    ...ctx.gatewayEnv('warm'),
+    DATABASE_URL: url,
+    CACHE_PREFIX: `${ctx.cachePrefix}live:`,
+    // No limit per caller (every subscriber is PUBLIC from 127.0.0.1) nor per instance (0: none).
+    LIVE_LIMIT_PER_CALLER: '0',
+    LIVE_LIMIT_PER_INSTANCE: '0',
+  };
+  const gateway: ChildServer = await ctx.lifecycle.start('bench/gatewayProcess.ts', env);
+  const origin = new URL(gateway.url).origin;
+  const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
+  const subscribers: Subscriber[] = [];
+  let firstError: string | null = null;
+  let streamsLost = 0;
+  let beforeAnswer = 0;
+  let measuring = false;
+  const latencies: number[] = [];
+  const fromSend: number[] = [];
+  const fromAnswer: number[] = [];
+  const mutationMs: number[] = [];
+  const written = new Map<string, Written>();
+  let received = 0;
+
+  const onMessage = (message: string) => {
+    if (!/^(id: [^\n]*\n)?event: next\n/.test(message)) return;
+    const at = performance.now();
+    const wall = Date.now();
+    const data = /\ndata: ([^\n]*)/.exec(message)?.[1];
+    let delivery: { data?: { evaluationChanged?: { unitCode?: string } }; extensions?: { eventId?: string } } = {};
+    try {
+      delivery = JSON.parse(data ?? '{}') as typeof delivery;
+    } catch {
+      firstError ??= `unparsable delivery: ${message.slice(0, 200)}`;
+    }
+    const unit = delivery.data?.evaluationChanged?.unitCode;
+    const event = unit ? written.get(unit) : undefined;
+    if (!event) return;
+    event.received += 1;
+    received += 1;
+    // The event's id is its Redis Stream id, `<ms>-<seq>`: the time Redis (on this machine's clock) took it in.
+    const eventMs = Number(/^(\d+)-/.exec(delivery.extensions?.eventId ?? '')?.[1] ?? Number.NaN);
+    if (Number.isFinite(eventMs)) latencies.push(Math.max(0, wall - eventMs));
+    fromSend.push(at - event.sentAt);
+    if (event.answeredAt === null || at < event.answeredAt) {
+      beforeAnswer += 1;
+      fromAnswer.push(0);
+    } else fromAnswer.push(at - event.answeredAt);
+  };
+
+  /** Opens one subscription; resolves true once the gateway answers 200 with an event stream. */
+  const subscribe = (subscriber: Subscriber) =>
+    new Promise<boolean>((resolve) => {
+      const body = JSON.stringify({ query: SUBSCRIPTION(subscriber.province) });
+      const req = request(
+        `${origin}/graphql/stream`,
+        {
+          method: 'POST',
+          agent,
+          headers: { accept: 'text/event-stream', 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          if (res.statusCode !== 200) {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => (text += c));
+            res.on('end', () => {
+              firstError ??= `subscribe: HTTP ${res.statusCode}: ${text.slice(0, 200)}`;
+              resolve(false);
+            });
+            return;
+          }
+          subscriber.open = true;
+          subscriber.request = req;
+          let buffer = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            buffer += chunk;
+            let end: number;
+            while ((end = buffer.indexOf('\n\n')) >= 0) {
+              onMessage(buffer.slice(0, end));
+              buffer = buffer.slice(end + 2);
+            }
+          });
+          const lost = () => {
+            if (!subscriber.open) return;
+            subscriber.open = false;
+            if (measuring) {
+              streamsLost += 1;
+              firstError ??= `a stream ended: ${buffer.slice(0, 200)}`;
+            }
+          };
+          res.on('end', lost);
+          res.on('error', lost);
+          resolve(true);
+        },
+      );
+      req.on('error', (error) => {
+        if (subscriber.open) {
+          subscriber.open = false;
+          if (measuring) streamsLost += 1;
+        } else {
+          firstError ??= `subscribe: ${error.message}`;
+          resolve(false);
+        }
+      });
+      req.end(body);
+    });
+
+  try {
+    const baseline = await askStats(gateway);
+    ctx.progress(
+      `live: opening ${ctx.subscribers.toLocaleString('en-US')} subscriptions (evaluationChanged over ${provinces.length} provinces)`,
+    );
+    const openStarted = performance.now();
+    for (let i = 0; i < ctx.subscribers; i++) subscribers.push({ province: provinces[i % provinces.length]!, open: false, request: null });
+    let next = 0;
+    let opened = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(OPENING_CONCURRENCY, subscribers.length) }, async () => {
+        while (next < subscribers.length) {
+          const subscriber = subscribers[next++]!;
+          if (await subscribe(subscriber)) opened += 1;
+        }
+      }),
+    );
+    const openSeconds = (performance.now() - openStarted) / 1000;
+    ctx.progress(`live: ${opened.toLocaleString('en-US')} open in ${openSeconds.toFixed(1)} s; settling ${SETTLE_SECONDS} s`);
+    // The broker's reader picks a new channel up within a second; then the gateway is left alone.
+    await sleep(SETTLE_SECONDS * 1000);
+    const open = await askStats(gateway);
+    ctx.progress(
+      `live: gateway RSS ${mb(open.rssBytes)} MB with ${opened.toLocaleString('en-US')} open (${mb(baseline.rssBytes)} MB before)`,
+    );
+
+    measuring = true;
+    const openOf = (province: string) => subscribers.filter((s) => s.open && s.province === province).length;
+    const now = new Date(Date.now() - 3_600_000);
+    const vnDate = new Date(now.getTime() + 7 * 3_600_000).toISOString();
+    const yymmdd = `${vnDate.slice(2, 4)}${vnDate.slice(5, 7)}${vnDate.slice(8, 10)}`;
+    // Numbers unique across runs of the same day: the second of the day the run began, then the event's turn in its commune.
+    const secondOfDay = Math.floor((Date.now() / 1000) % 86_400);
+    let eventsFailed = 0;
+    const sends: Promise<void>[] = [];
+    const started = performance.now();
+    ctx.progress(`live: ${events} events at ${EVENTS_PER_SECOND}/s (receiveDossier as CENTRAL, a commune of another province each)`);
+    for (let i = 0; i < events; i++) {
+      const wait = started + (i * 1000) / EVENTS_PER_SECOND - performance.now();
+      if (wait > 0) await sleep(wait);
+      const commune = pool.communes[i % pool.communes.length]!;
+      const turn = Math.floor(i / pool.communes.length);
+      const event: Written = { province: commune.province, sentAt: performance.now(), answeredAt: null, expected: 0, received: 0 };
+      event.expected = openOf(commune.province);
+      written.set(commune.code, event);
+      const number = `${commune.code}-${yymmdd}-${String(100_000 + secondOfDay * 10 + turn).slice(-6)}`;
+      sends.push(
+        fetch(gateway.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...ctx.headers },
+          body: JSON.stringify({
+            query: RECEIVE,
+            variables: {
+              input: {
+                idempotencyKey: randomUUID(),
+                number,
+                procedureCode: pool.procedure,
+                communeCode: commune.code,
+                applicant: { citizenId: pool.applicant },
+                channel: 'IN_PERSON',
+                receivedAt: now.toISOString(),
+              },
+            },
+          }),
+        })
+          .then(async (response) => {
+            const answer = (await response.json()) as { data?: unknown; errors?: { message: string }[] };
+            event.answeredAt = performance.now();
+            mutationMs.push(event.answeredAt - event.sentAt);
+            if (answer.errors?.length || !answer.data) throw new Error(answer.errors?.[0]?.message ?? `HTTP ${response.status}`);
+          })
+          .catch((error: unknown) => {
+            eventsFailed += 1;
+            event.expected = 0;
+            firstError ??= `receiveDossier ${number}: ${(error as Error).message}`;
+          }),
+      );
+    }
+    await Promise.all(sends);
+    const seconds = (performance.now() - started) / 1000;
+    const expectedOf = () => [...written.values()].reduce((n, e) => n + e.expected, 0);
+    const drainUntil = performance.now() + DRAIN_MS;
+    while (received < expectedOf() && performance.now() < drainUntil) await sleep(100);
+    ctx.progress(
+      `live: ${received.toLocaleString('en-US')} / ${expectedOf().toLocaleString('en-US')} deliveries; settling ${SETTLE_SECONDS} s`,
+    );
+    await sleep(SETTLE_SECONDS * 1000);
+    const after = await askStats(gateway);
+    measuring = false;
+    latencies.sort((a, b) => a - b);
+    fromSend.sort((a, b) => a - b);
+    fromAnswer.sort((a, b) => a - b);
+    mutationMs.sort((a, b) => a - b);
+    const peak = mb(after.maxRssBytes);
+    const p99 = percentile(latencies, 99);
+    const expected = expectedOf();
+    return {
+      subscribers: ctx.subscribers,
+      opened,
+      openFailed: ctx.subscribers - opened,
+      openSeconds,
+      events: events - eventsFailed,
+      eventsFailed,
+      eventsPerSecond: events / seconds,
+      expected,
+      received,
+      beforeAnswer,
+      streamsLost,
+      latencyMs: { p50: percentile(latencies, 50), p99, max: latencies.at(-1) ?? Number.NaN },
+      fromSendMs: { p50: percentile(fromSend, 50), p99: percentile(fromSend, 99) },
+      fromAnswerMs: { p50: percentile(fromAnswer, 50), p99: percentile(fromAnswer, 99) },
+      mutationMs: { p50: percentile(mutationMs, 50), p99: percentile(mutationMs, 99) },
+      rssMb: { baseline: mb(baseline.rssBytes), open: mb(open.rssBytes), afterEvents: mb(after.rssBytes), peak },
+      // Every subscriber open and every expected delivery received, besides the figures themselves.
+      rssPass: peak < LIVE_RSS_TARGET_MB && opened === ctx.subscribers,
+      latencyPass: p99 < LIVE_P99_TARGET_MS && received >= expected && expected > 0,
+      firstError,
+      dataset: `${dataset.residents.toLocaleString('en-US')} residents, ${provinces.length} provinces`,
+    };
+  } finally {
+    measuring = false;
+    for (const s of subscribers) s.request?.destroy();
+    agent.destroy();
+    await ctx.lifecycle.stop(gateway);
+  }
+}
+
+const number = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const ms = (n: number) => (Number.isNaN(n) ? '—' : n < 1 ? '< 1' : number(n));
+
+/** The part's table and targets, in Markdown. */
+export function renderLive(r: LiveReport): string[] {
+  return [
+    '',
+    '### Live: concurrent subscribers on one gateway (SSE)',
+    '',
+    '| Subscribers | Open | Opened in s | Events | events/s | mutation p50 ms | Deliveries expected | Received | Streams lost | event → delivery p50 ms | p99 ms | max ms | send → delivery p50 ms | p99 ms | answer → delivery p99 ms | RSS before MB | RSS open MB | RSS after events MB | RSS peak MB |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| ${number(r.subscribers)} | ${number(r.opened)} | ${number(r.openSeconds, 1)} | ${number(r.events)}${r.eventsFailed ? ` (**${r.eventsFailed} failed**)` : ''} | ${number(r.eventsPerSecond, 1)} | ${ms(r.mutationMs.p50)} | ${number(r.expected)} | ${r.received >= r.expected ? number(r.received) : `**${number(r.received)}**`} | ${r.streamsLost ? `**${number(r.streamsLost)}**` : '0'} | ${ms(r.latencyMs.p50)} | ${ms(r.latencyMs.p99)} | ${ms(r.latencyMs.max)} | ${ms(r.fromSendMs.p50)} | ${ms(r.fromSendMs.p99)} | ${ms(r.fromAnswerMs.p99)} | ${r.rssMb.baseline} | ${r.rssMb.open} | ${r.rssMb.afterEvents} | ${r.rssMb.peak} |`,
+    '',
+    `- Gateway RSS peak with ${number(r.opened)} subscribers: **${r.rssMb.peak} MB** (target < ${LIVE_RSS_TARGET_MB} MB) — ${r.rssPass ? 'PASS' : 'FAIL'}`,
+    `- Event-to-delivery p99: **${ms(r.latencyMs.p99)} ms** (target < ${number(LIVE_P99_TARGET_MS)} ms, every expected delivery received) — ${r.latencyPass ? 'PASS' : 'FAIL'}`,
+    `- Each subscriber: its own SSE connection (graphql-sse, distinct connections), PUBLIC, \`evaluationChanged(provinceCode:)\` selecting \`{ ${SELECTION} }\`, provinces in turn; ` +
+      `events: \`receiveDossier\` as CENTRAL, one commune each, provinces in turn, so each event is delivered to its province's subscribers. ` +
+      `Event → delivery: from the event's Redis Stream id (the millisecond Redis took the event in, same clock) to the subscriber's \`next\` message; ` +
+      `send → delivery includes the write itself; answer → delivery counts 0 for the ${number(r.beforeAnswer)} of ${number(r.received)} deliveries that came before the mutation's answer (the event is published at the commit). ` +
+      `RSS settled ${SETTLE_SECONDS} s; peak = the process's maxRSS. Gateway: embedded on PostgreSQL (${r.dataset}), Redis Streams, caches on, live limits off.` +
+      (r.firstError ? ` First error: ${r.firstError}.` : ''),
+  ];
+}
