@@ -22,6 +22,7 @@ import {
 import { getArgumentValues } from 'graphql/execution/values';
 import { createHandler, type ExecutionResult, type OperationArgs } from 'graphql-sse';
 import type { Identity, RequestMeta } from '../shared/auth/identity';
+import { scopeKeyOf } from '../shared/auth/jurisdiction';
 import { classifyTypeDefs, personalFieldsOf, refusalFor, type Classification } from '../shared/auth/personalData';
 import { parseEventId, type DeliveredEvent, type LiveBroker } from '../shared/live';
 import type { Logger } from '../shared/observability/logger';
@@ -203,6 +204,9 @@ interface LiveContext extends Record<PropertyKey, unknown> {
 }
 
 /** Codes that say the subscriber may never receive this subscription's deliveries: sent once, then the stream ends. */
+/** How long a shared resolution of an event stays available to the subscribers still reaching it. */
+const SHARED_RESOLUTION_MS = 5_000;
+
 const FINAL_CODES = new Set(['FORBIDDEN', 'PURPOSE_REQUIRED', 'UNAUTHENTICATED']);
 
 class Subscription implements AsyncIterableIterator<ExecutionResult> {
@@ -298,6 +302,24 @@ export function createLive(options: LiveOptions): Live {
   const apollo = () => options.apollo();
   let schema: GraphQLSchema | null = null;
   let fields = new Map<string, LiveField>();
+  /**
+   * Resolutions of one event shared by subscribers with the same query and scope (no personal
+   * data), kept until the event's deliveries are done with them.
+   */
+  const inFlight = new Map<string, Promise<Awaited<ReturnType<ApolloServer<GatewayContext>['executeOperation']>>>>();
+  const shared = <T extends Awaited<ReturnType<ApolloServer<GatewayContext>['executeOperation']>>>(
+    key: string,
+    run: () => Promise<T>,
+  ): Promise<T> => {
+    let pending = inFlight.get(key) as Promise<T> | undefined;
+    if (!pending) {
+      pending = run();
+      inFlight.set(key, pending);
+      const forget = () => setTimeout(() => inFlight.delete(key), SHARED_RESOLUTION_MS).unref();
+      pending.then(forget, forget);
+    }
+    return pending;
+  };
   /** The personal-data categories of the supergraph's fields (its API schema drops the directive). */
   let classification: Classification = new Map();
   let closing = false;
@@ -345,6 +367,7 @@ export function createLive(options: LiveOptions): Live {
     let channel: string;
     let document: DocumentNode;
     let targetArgs: readonly GraphQLArgument[];
+    let personal = true;
     try {
       const values = getArgumentValues(definition, field, args.variableValues ?? undefined);
       channel = channelOf(live.channel, values, ctx.identity);
@@ -353,8 +376,10 @@ export function createLive(options: LiveOptions): Live {
       if (errors.length > 0) return { errors: [liveError(errors[0]!.message, 'GRAPHQL_VALIDATION_FAILED')] };
       // Refused now, as a query selecting the same personal fields would be, never at the first
       // event: a refusal then would tell the caller that something happened in that commune.
-      const refusal = refusalFor(ctx.identity, ctx.meta, personalFieldsOf(args.schema, document, classification).values());
+      const selected = personalFieldsOf(args.schema, document, classification);
+      const refusal = refusalFor(ctx.identity, ctx.meta, selected.values());
       if (refusal) return { errors: [refusal] };
+      personal = selected.size > 0;
     } catch (error) {
       return { errors: [error instanceof GraphQLError ? error : liveError('Bad subscription', 'BAD_USER_INPUT')] };
     }
@@ -366,10 +391,17 @@ export function createLive(options: LiveOptions): Live {
       subscription.chain(async () => {
         const variables: Record<string, unknown> = { ...(args.variableValues ?? {}) };
         for (const a of targetArgs) variables[variableOf(a.name)] = event.keys[a.name] ?? null;
-        const response = await apollo().executeOperation(
-          { query, variables, ...(args.operationName ? { operationName: args.operationName } : {}) },
-          { contextValue: gatewayContext(ctx, `${++seq}`) },
-        );
+        const run = () =>
+          apollo().executeOperation(
+            { query, variables, ...(args.operationName ? { operationName: args.operationName } : {}) },
+            { contextValue: gatewayContext(ctx, `${++seq}`) },
+          );
+        // Without personal data the answer depends on the query, the event and the caller's scope
+        // only: the subscribers who share them share one resolution (each personal delivery runs,
+        // and is audited, with its own identity).
+        const response = personal
+          ? await run()
+          : await shared(`${event.id}\n${scopeKeyOf(ctx.identity)}\n${query}\n${JSON.stringify(variables)}`, run);
         if (response.body.kind !== 'single') return;
         const { data, errors } = response.body.singleResult;
         const name = (field.alias ?? field.name).value;
