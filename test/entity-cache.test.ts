@@ -226,7 +226,8 @@ describeWithRedis('entity cache shared by two gateways on one Redis', () => {
     const prefix = testPrefix();
     hub = await openTestHub({ cache: testCaching({ redisUrl: RUN_REDIS_URL!, prefix }), keepStatements: true });
     second = testCaching({ redisUrl: RUN_REDIS_URL!, prefix });
-    await waitFor(() => hub.cache.health() === 'ok' && second.health() === 'ok');
+    // Both caches reach Redis and hold its versions; on a loaded machine this can take a while.
+    await waitFor(() => hub.cache.health() === 'ok' && second.health() === 'ok', 30_000);
     other = await secondGateway(hub, second);
     data = await fixture(hub);
   });
