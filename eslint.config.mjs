@@ -6,9 +6,9 @@
 //   subgraphs/index.ts the registry: the subgraphs' modules
 //   hub/        the composition root: shared/ and subgraphs/
 //   gateway/    the runtime gateway: shared/; its entrypoint (main.ts, index.ts) also hub/ and explorer/site
-//   explorer/   the explorer page and its build: shared/ (and hub/operations for its examples' test)
-//   dashboard/  the dashboard page and its build: shared/ only; gateway/main.ts mounts dashboard/site
-//   tools/      build-time generators (supergraph, schema docs): shared/, subgraphs/, gateway/supergraph
+//   explorer/   the explorer page (sources, committed bundle, site.ts): shared/ (and hub/operations for its examples)
+//   dashboard/  the dashboard page (sources, committed bundle, site.ts): shared/ only; gateway/main.ts mounts dashboard/site
+//   tools/      build time: the supergraph, schema docs, README table, compose services, the pages' bundles
 //   cli/        hub/, tools/, shared/, and subgraphs' seed/ data tools
 //   bench/      anything but test/ and cli/
 // The subgraphs are read from the registry (subgraphs/index.ts), never listed here.
@@ -92,16 +92,8 @@ export default tseslint.config(
   ),
   restrict(
     ['gateway/index.ts', 'gateway/main.ts'],
-    [
-      ...folders('subgraphs', 'cli', 'tools', 'bench', 'test'),
-      '**/explorer/src/**',
-      '**/explorer/build*',
-      '**/explorer/bundle*',
-      '**/dashboard/src/**',
-      '**/dashboard/build*',
-      '**/dashboard/bundle*',
-    ],
-    'The gateway’s entrypoint composes through hub/; the explorer’s build tools stay out of the runtime.',
+    [...folders('subgraphs', 'cli', 'tools', 'bench', 'test'), '**/explorer/src/**', '**/dashboard/src/**'],
+    'The gateway’s entrypoint composes through hub/ and mounts the pages’ committed bundles (their site.ts); their sources and build (tools/) stay out of the runtime.',
   ),
   restrict(
     ['explorer/**/*.ts', 'explorer/**/*.tsx'],

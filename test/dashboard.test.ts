@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { buildDashboard, dashboardDifferences, readCommittedDashboard } from '../dashboard/bundle';
+import { buildPage, bundleDifferences, PAGES, readCommittedPage } from '../tools/pageBundle';
 import {
   credentialHeaders,
   dueBuckets,
@@ -44,10 +44,10 @@ const text = (files: Map<string, Buffer>, name: string): string => {
 };
 
 describe('the dashboard bundle', () => {
-  const committed = readCommittedDashboard();
+  const committed = readCommittedPage(PAGES.dashboard);
 
   test('the committed bundle is what the sources and the lockfile build today (run `npm run build:dashboard` when this fails)', async () => {
-    expect(dashboardDifferences(await buildDashboard(), committed)).toEqual([]);
+    expect(bundleDifferences(await buildPage(PAGES.dashboard), committed)).toEqual([]);
   });
 
   test('is small enough to commit and serve (minified)', () => {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { buildExplorer, explorerDifferences, readCommittedExplorer } from '../explorer/bundle';
+import { buildPage, bundleDifferences, PAGES, readCommittedPage } from '../tools/pageBundle';
 import { EXAMPLES, PERSONAS } from '../explorer/src/examples';
 import { headerValue, operationNameFor, readClaims, requestHeaders } from '../explorer/src/request';
 import { loadConfig } from '../shared/config';
@@ -41,10 +41,10 @@ const text = (files: Map<string, Buffer>, name: string): string => {
 };
 
 describe('the explorer bundle', () => {
-  const committed = readCommittedExplorer();
+  const committed = readCommittedPage(PAGES.explorer);
 
   test('the committed bundle is what the sources and the lockfile build today (run `npm run build:explorer` when this fails)', async () => {
-    expect(explorerDifferences(await buildExplorer(), committed)).toEqual([]);
+    expect(bundleDifferences(await buildPage(PAGES.explorer), committed)).toEqual([]);
   });
 
   test('is small enough to commit and serve (minified)', () => {
