@@ -11,6 +11,7 @@ COPY subgraphs ./subgraphs
 COPY hub ./hub
 COPY gateway ./gateway
 COPY explorer ./explorer
+COPY dashboard ./dashboard
 COPY tools ./tools
 COPY cli ./cli
 USER node

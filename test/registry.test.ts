@@ -216,8 +216,9 @@ describe('everything else is derived from the registry', () => {
     expect(found).toEqual([]);
   });
 
-  it('no import cycle between the top-level folders', () => {
-    const roots = ['shared', 'subgraphs', 'hub', 'gateway', 'explorer', 'tools', 'cli', 'bench', 'test'];
+  /** Which top-level folders each top-level folder's code imports (tests belong to the test layer). */
+  const folderEdges = (): Map<string, Set<string>> => {
+    const roots = ['shared', 'subgraphs', 'hub', 'gateway', 'explorer', 'dashboard', 'tools', 'cli', 'bench', 'test'];
     const edges = new Map<string, Set<string>>(roots.map((r) => [r, new Set()]));
     for (const root of roots) {
       for (const file of filesUnder(join(REPO_ROOT, root))) {
@@ -229,13 +230,27 @@ describe('everything else is derived from the registry', () => {
         }
       }
     }
-    const reaches = (from: string, to: string, seen = new Set<string>()): boolean =>
-      [...edges.get(from)!].some((next) => next === to || (!seen.has(next) && (seen.add(next), reaches(next, to, seen))));
-    const cycles = roots.filter((r) => reaches(r, r)).map((r) => `${r} → ${[...edges.get(r)!].join(', ')}`);
+    return edges;
+  };
+  const reachable = (edges: Map<string, Set<string>>, from: string, seen = new Set<string>()): Set<string> => {
+    for (const next of edges.get(from)!) if (!seen.has(next)) reachable(edges, next, seen.add(next));
+    return seen;
+  };
+
+  it('no import cycle between the top-level folders', () => {
+    const edges = folderEdges();
+    const cycles = [...edges.keys()].filter((r) => reachable(edges, r).has(r)).map((r) => `${r} → ${[...edges.get(r)!].join(', ')}`);
     expect(cycles).toEqual([]);
     // The layers: shared/ imports nothing; the bench no test helper.
     expect([...edges.get('shared')!]).toEqual([]);
     expect(edges.get('bench')!.has('test')).toBe(false);
+  });
+
+  it('the production image copies every folder the gateway, the subgraphs and the CLI reach', () => {
+    const edges = folderEdges();
+    const needed = new Set(['gateway', 'subgraphs', 'cli'].flatMap((root) => [root, ...reachable(edges, root)]));
+    const copied = new Set([...readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8').matchAll(/^COPY (\S+) \.\/\1$/gm)].map((m) => m[1]));
+    expect([...needed].filter((folder) => !copied.has(folder)).sort()).toEqual([]);
   });
 });
 
