@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { buildPage, bundleDifferences, PAGES, readCommittedPage } from '../tools/pageBundle';
 import { EXAMPLES, PERSONAS } from '../explorer/src/examples';
 import { headerValue, operationNameFor, readClaims, requestHeaders } from '../explorer/src/request';
@@ -9,21 +9,10 @@ import { loadConfig } from '../shared/config';
 import { writeKeyFiles } from '../shared/auth/keys';
 import { openTestHub } from './helpers/hub';
 import { OPERATIONS } from '../hub/operations';
+import { bundledText, describeInChromium, launchChromium, openAirGappedPage, type PageRecord } from './helpers/browser';
 import { embeddedDefaultEnv, postGraphQL, startService, subgraphUrlEnv, type Service } from './helpers/processes';
 import { subgraphs } from '../subgraphs';
 
-const CHROMIUM = '/usr/bin/chromium';
-/** Flags for a closed network: without the background-networking ones Chromium keeps calling Google. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SCREENSHOT = join(__dirname, '..', 'test-artifacts', 'explorer.png');
 const PURPOSE = 'HS-2026-000123';
 
@@ -33,12 +22,6 @@ const PURPOSE = 'HS-2026-000123';
  * means a dependency changed: look at what it does with it before adding it.
  */
 const LINK_ONLY_HOSTS = ['www.w3.org', 'react.dev', 'github.com', 'codemirror.net', 'commonmark.org', 'en.wikipedia.org', 'yarnpkg.com'];
-
-const text = (files: Map<string, Buffer>, name: string): string => {
-  const file = files.get(name);
-  if (!file) throw new Error(`the bundle has no ${name}`);
-  return file.toString('utf8');
-};
 
 describe('the explorer bundle', () => {
   const committed = readCommittedPage(PAGES.explorer);
@@ -55,14 +38,14 @@ describe('the explorer bundle', () => {
   });
 
   test('the page loads its script and styles from its own folder only', () => {
-    const html = text(committed, 'index.html');
+    const html = bundledText(committed, 'index.html');
     const references = [...html.matchAll(/\b(?:src|href)="([^"]*)"/g)].map((m) => m[1]);
     expect(references.sort()).toEqual(['data:,', 'explorer.css', 'explorer.js']);
     expect(html).not.toMatch(/https?:|\/\//);
   });
 
   test('the styles import nothing and embed their fonts (no Google Fonts, no CDN)', () => {
-    const css = text(committed, 'explorer.css');
+    const css = bundledText(committed, 'explorer.css');
     expect(css).not.toMatch(/@import/);
     const urls = [...css.matchAll(/url\(\s*["']?([^"')]*)/g)].map((m) => m[1] ?? '');
     expect(urls.length).toBeGreaterThan(0);
@@ -71,7 +54,7 @@ describe('the explorer bundle', () => {
   });
 
   test('the script names no host it could load from: only documentation links and XML namespaces', () => {
-    const js = text(committed, 'explorer.js');
+    const js = bundledText(committed, 'explorer.js');
     const hosts = new Set([...js.matchAll(/\bhttps?:\/\/([a-z0-9.-]+)/gi)].map((m) => (m[1] ?? '').toLowerCase()));
     expect([...hosts].filter((h) => !LINK_ONLY_HOSTS.includes(h))).toEqual([]);
     expect(js).not.toMatch(/fonts\.(googleapis|gstatic)\.com|unpkg\.com|jsdelivr|cdnjs|esm\.sh|google-analytics|googletagmanager|sentry/i);
@@ -183,139 +166,116 @@ describe('the explorer in production', () => {
   });
 });
 
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI !== 'true') {
-  console.warn(`\n[tests] ${CHROMIUM} is not installed: the explorer's browser test is skipped (apt-get install -y chromium).\n`);
-}
+describeInChromium('the explorer', 'the explorer in headless Chromium, on npm start’s embedded default', () => {
+  let gateway: Service;
+  let dir: string;
+  let origin: string;
+  let browser: Browser;
+  let page: Page;
+  let record: PageRecord;
 
-(haveChromium || process.env.CI === 'true' ? describe : describe.skip)(
-  'the explorer in headless Chromium, on npm start’s embedded default',
-  () => {
-    let gateway: Service;
-    let dir: string;
-    let origin: string;
-    let browser: Browser;
-    let page: Page;
-    const outside: string[] = [];
-    const requested: string[] = [];
-    const problems: string[] = [];
+  /** A development token as `npm start` prints it, e.g. for "commune officer, Phường Ba Đình (00004)". */
+  const printedToken = (persona: RegExp): string => {
+    const token = new RegExp(`${persona.source}[^\\n]*:\\s+(\\S+)`).exec(gateway.output())?.[1];
+    if (!token) throw new Error(`no token printed for ${persona}:\n${gateway.output()}`);
+    return token;
+  };
 
-    /** A development token as `npm start` prints it, e.g. for "commune officer, Phường Ba Đình (00004)". */
-    const printedToken = (persona: RegExp): string => {
-      const token = new RegExp(`${persona.source}[^\\n]*:\\s+(\\S+)`).exec(gateway.output())?.[1];
-      if (!token) throw new Error(`no token printed for ${persona}:\n${gateway.output()}`);
-      return token;
-    };
+  /** Picks an example, pastes a token and a purpose into the form, runs it; resolves with the JSON the gateway answered. */
+  const run = async (example: string, token: string, purpose: string) => {
+    await page.click(`[data-example="${example}"]`);
+    await page.fill('textarea[name="token"]', token);
+    await page.fill('input[name="purpose"]', purpose);
+    const answered = page.waitForResponse((r) => r.url() === `${origin}/graphql` && (r.request().postData() ?? '').includes(example));
+    await page.click('.graphiql-execute-button');
+    const response = await answered;
+    return { request: response.request(), body: (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] } };
+  };
 
-    /** Picks an example, pastes a token and a purpose into the form, runs it; resolves with the JSON the gateway answered. */
-    const run = async (example: string, token: string, purpose: string) => {
-      await page.click(`[data-example="${example}"]`);
-      await page.fill('textarea[name="token"]', token);
-      await page.fill('input[name="purpose"]', purpose);
-      const answered = page.waitForResponse((r) => r.url() === `${origin}/graphql` && (r.request().postData() ?? '').includes(example));
-      await page.click('.graphiql-execute-button');
-      const response = await answered;
-      return { request: response.request(), body: (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] } };
-    };
+  const responsePane = () => page.locator('.graphiql-response');
 
-    const responsePane = () => page.locator('.graphiql-response');
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lien-thong-explorer-'));
+    gateway = await startService('gateway/index.ts', { ...embeddedDefaultEnv(dir, 200), REDIS_URL: '' }, 180_000);
+    origin = gateway.url.replace(/\/graphql$/, '').replace('localhost', '127.0.0.1');
+    browser = await launchChromium();
+    ({ page, ...record } = await openAirGappedPage(browser, { width: 1400, height: 900 }));
+    await page.goto(`${origin}/explorer`);
+    await page.waitForSelector('[data-example="CommuneResidents"]');
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
-    beforeAll(async () => {
-      if (!haveChromium) throw new Error(`CI=true but ${CHROMIUM} is missing: .ci/run installs it (apt-get install chromium).`);
-      dir = mkdtempSync(join(tmpdir(), 'lien-thong-explorer-'));
-      gateway = await startService('gateway/index.ts', { ...embeddedDefaultEnv(dir, 200), REDIS_URL: '' }, 180_000);
-      origin = gateway.url.replace(/\/graphql$/, '').replace('localhost', '127.0.0.1');
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-      page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      // An air-gapped network: anything not to this machine is refused, and recorded to fail the test.
-      await page.route('**/*', async (route) => {
-        const url = new URL(route.request().url());
-        if (url.protocol === 'data:' || ['127.0.0.1', 'localhost'].includes(url.hostname)) return route.continue();
-        outside.push(url.href);
-        return route.abort('blockedbyclient');
-      });
-      page.on('request', (request) => requested.push(request.url()));
-      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-      page.on('console', (message) => {
-        if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-      });
-      await page.goto(`${origin}/explorer`);
-      await page.waitForSelector('[data-example="CommuneResidents"]');
+  test('a commune officer’s example runs with a pasted token and purpose, as a JSON POST to the same origin', async () => {
+    const { request, body } = await run('CommuneResidents', printedToken(/commune officer/), PURPOSE);
+    expect(body.errors).toBeUndefined();
+    expect(body.data?.commune).toMatchObject({
+      name: 'Ba Đình',
+      province: { name: 'Hà Nội' },
+      residents: { totalCount: expect.any(Number) },
     });
-    afterAll(async () => {
-      await browser?.close();
-      await gateway?.stop();
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    });
+    const headers = await request.allHeaders();
+    expect(headers['content-type']).toBe('application/json');
+    expect(headers['x-purpose']).toBe(PURPOSE);
+    expect(headers.authorization).toMatch(/^Bearer ey/);
+    await expect(responsePane().textContent()).resolves.toMatch(/"name": "Ba Đình"[\s\S]*"totalCount"/);
+    mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT });
+  });
 
-    test('a commune officer’s example runs with a pasted token and purpose, as a JSON POST to the same origin', async () => {
-      const { request, body } = await run('CommuneResidents', printedToken(/commune officer/), PURPOSE);
-      expect(body.errors).toBeUndefined();
-      expect(body.data?.commune).toMatchObject({
-        name: 'Ba Đình',
-        province: { name: 'Hà Nội' },
-        residents: { totalCount: expect.any(Number) },
-      });
-      const headers = await request.allHeaders();
-      expect(headers['content-type']).toBe('application/json');
-      expect(headers['x-purpose']).toBe(PURPOSE);
-      expect(headers.authorization).toMatch(/^Bearer ey/);
-      await expect(responsePane().textContent()).resolves.toMatch(/"name": "Ba Đình"[\s\S]*"totalCount"/);
-      mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
-      await page.screenshot({ path: SCREENSHOT });
-    });
+  test('a citizen sees their own record, by the identification number in their token', async () => {
+    const token = printedToken(/citizen \d{12}/);
+    const citizenId = readClaims(token)?.sub;
+    const expected = await postGraphQL(
+      `${origin}/graphql`,
+      `query ($id: CitizenId!) { resident(citizenId: $id) { fullName } }`,
+      { id: citizenId },
+      {
+        authorization: `Bearer ${token}`,
+      },
+    );
+    const fullName = (expected.body.data?.resident as { fullName: string }).fullName;
+    const { body } = await run('MyRecord', token, '');
+    expect(body.errors).toBeUndefined();
+    expect((body.data?.resident as { fullName: string }).fullName).toBe(fullName);
+    await expect(responsePane().textContent()).resolves.toContain(fullName);
+    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-citizen.png') });
+  });
 
-    test('a citizen sees their own record, by the identification number in their token', async () => {
-      const token = printedToken(/citizen \d{12}/);
-      const citizenId = readClaims(token)?.sub;
-      const expected = await postGraphQL(
-        `${origin}/graphql`,
-        `query ($id: CitizenId!) { resident(citizenId: $id) { fullName } }`,
-        { id: citizenId },
-        {
-          authorization: `Bearer ${token}`,
-        },
-      );
-      const fullName = (expected.body.data?.resident as { fullName: string }).fullName;
-      const { body } = await run('MyRecord', token, '');
-      expect(body.errors).toBeUndefined();
-      expect((body.data?.resident as { fullName: string }).fullName).toBe(fullName);
-      await expect(responsePane().textContent()).resolves.toContain(fullName);
-      await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-citizen.png') });
-    });
+  test('a public example needs no token', async () => {
+    const { body, request } = await run('SearchProvinces', '', '');
+    expect(body.data).toEqual({ provinces: [{ code: '01', name: 'Hà Nội' }] });
+    expect((await request.allHeaders()).authorization).toBeUndefined();
+  });
 
-    test('a public example needs no token', async () => {
-      const { body, request } = await run('SearchProvinces', '', '');
-      expect(body.data).toEqual({ provinces: [{ code: '01', name: 'Hà Nội' }] });
-      expect((await request.allHeaders()).authorization).toBeUndefined();
-    });
+  test('the documentation explorer shows the schema’s descriptions (introspected from the same origin)', async () => {
+    const introspection = await postGraphQL(`${origin}/graphql`, `{ __schema { queryType { fields { name description } } } }`);
+    const fields = (introspection.body.data?.__schema as { queryType: { fields: { name: string; description: string }[] } }).queryType
+      .fields;
+    const description = fields.find((f) => f.name === 'provinces')?.description ?? '';
+    expect(description.length).toBeGreaterThan(10);
+    await page.click('.graphiql-sidebar button[aria-label="Show Documentation Explorer"]');
+    await page
+      .getByRole('button', { name: 'Query', exact: true })
+      .or(page.locator('a', { hasText: /^Query$/ }))
+      .first()
+      .click();
+    await expect(page.locator('.graphiql-doc-explorer').textContent()).resolves.toContain(description.split(/[—.\n`]/)[0]!.trim());
+  });
 
-    test('the documentation explorer shows the schema’s descriptions (introspected from the same origin)', async () => {
-      const introspection = await postGraphQL(`${origin}/graphql`, `{ __schema { queryType { fields { name description } } } }`);
-      const fields = (introspection.body.data?.__schema as { queryType: { fields: { name: string; description: string }[] } }).queryType
-        .fields;
-      const description = fields.find((f) => f.name === 'provinces')?.description ?? '';
-      expect(description.length).toBeGreaterThan(10);
-      await page.click('.graphiql-sidebar button[aria-label="Show Documentation Explorer"]');
-      await page
-        .getByRole('button', { name: 'Query', exact: true })
-        .or(page.locator('a', { hasText: /^Query$/ }))
-        .first()
-        .click();
-      await expect(page.locator('.graphiql-doc-explorer').textContent()).resolves.toContain(description.split(/[—.\n`]/)[0]!.trim());
-    });
+  test('offers the development tokens npm start printed (generated keys only)', async () => {
+    const tokens = (await (await fetch(`${origin}/explorer/dev-tokens.json`)).json()) as { tokens: { persona: string; token: string }[] };
+    expect(tokens.tokens.map((t) => t.persona)).toEqual(expect.arrayContaining(['central / ministry', 'public / developer']));
+    expect(gateway.output()).toContain(tokens.tokens[0]!.token);
+  });
 
-    test('offers the development tokens npm start printed (generated keys only)', async () => {
-      const tokens = (await (await fetch(`${origin}/explorer/dev-tokens.json`)).json()) as { tokens: { persona: string; token: string }[] };
-      expect(tokens.tokens.map((t) => t.persona)).toEqual(expect.arrayContaining(['central / ministry', 'public / developer']));
-      expect(gateway.output()).toContain(tokens.tokens[0]!.token);
-    });
-
-    test('nothing was requested from outside this machine, and nothing broke (no CSP violation, no script error)', () => {
-      expect(outside).toEqual([]);
-      expect(requested.length).toBeGreaterThan(3);
-      expect(requested.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith('data:'))).toEqual([]);
-      expect(problems).toEqual([]);
-    });
-  },
-);
+  test('nothing was requested from outside this machine, and nothing broke (no CSP violation, no script error)', () => {
+    expect(record.outside).toEqual([]);
+    expect(record.requested.length).toBeGreaterThan(3);
+    expect(record.requested.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith('data:'))).toEqual([]);
+    expect(record.problems).toEqual([]);
+  });
+});
