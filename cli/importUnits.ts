@@ -1,10 +1,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { databaseTarget, loadHubConfig } from '../hub';
-import { auditMigrations } from '../shared/audit';
-import { createDataSource, migrate } from '../shared/db';
+import { databaseTarget, loadHubConfig, openHubDatabase } from '../hub';
 import { createEntityCaching } from '../shared/cache/entityCache';
-import { subgraphByName, subgraphs } from '../subgraphs';
+import { subgraphByName } from '../subgraphs';
 import {
   BUNDLED_DATA_DIR,
   BUNDLED_SOURCE,
@@ -101,9 +99,7 @@ export async function importUnitsCommand(args: string[], env: Record<string, str
     !dryRun && config.REDIS_URL
       ? createEntityCaching({ redisUrl: config.REDIS_URL, prefix: config.CACHE_PREFIX, ttls: config.ENTITY_TTLS })
       : null;
-  await migrate(database, [...subgraphs, auditMigrations]);
-  const db = await createDataSource({ target: database, entities: subgraphs.flatMap((s) => s.entities) });
-  await db.initialize();
+  const db = await openHubDatabase(database, { seedReference: false });
   try {
     await caching?.bus.ready();
     const { plan, applied } = await importUnits(db, target, { source, effectiveFrom, legalBasis, dryRun });

@@ -23,12 +23,18 @@ export interface OpenOptions {
   bus?: InvalidationBus;
   /** The subgraphs to open (default: the registry). */
   subgraphs?: readonly SubgraphModule[];
+  /**
+   * Whether to load what each subgraph needs at first start (default true). The units import
+   * turns it off: its dry run must write nothing, and it brings its own units.
+   */
+  seedReference?: boolean;
 }
 
 /**
  * Migrates every subgraph's schema and the audit log's, opens one DataSource over all of them
- * (PGlite allows only one per instance) and runs what each subgraph needs at first start (its
- * reference data: administrative units, land-use types), invalidating what it re-imported on `bus`.
+ * (PGlite allows only one per instance) and, unless told not to, runs what each subgraph needs at
+ * first start (its reference data: administrative units, land-use types), invalidating what it
+ * re-imported on `bus`.
  */
 export async function openHubDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<DataSource> {
   const modules = options.subgraphs ?? registry;
@@ -39,7 +45,7 @@ export async function openHubDatabase(target: DatabaseTarget, options: OpenOptio
     ...(options.logger ? { logger: options.logger } : {}),
   });
   await db.initialize();
-  for (const s of modules) if (s.seedReference) await s.seedReference(db, options.bus);
+  if (options.seedReference !== false) for (const s of modules) if (s.seedReference) await s.seedReference(db, options.bus);
   return db;
 }
 
