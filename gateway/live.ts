@@ -660,20 +660,30 @@ export function createLive(options: LiveOptions): Live {
     res.flushHeaders();
     const stop = () => void responseBody.return(undefined);
     res.once('close', stop);
-    try {
-      for await (const chunk of responseBody) {
-        // Each delivered event carries its stream id as the SSE `id:` field: a client that reconnects
-        // sends it back as Last-Event-ID and resumes after it.
-        const id = /"eventId":"(\d+-\d+)"/.exec(chunk)?.[1];
-        res.write(id && chunk.startsWith('event: next') ? `id: ${id}\n${chunk}` : chunk);
-      }
-    } finally {
+    // Pumped with promise callbacks rather than awaited here: an open stream then holds no
+    // suspended frame of this function nor of the HTTP layer's above it (thousands of them idle).
+    const finish = (failed: boolean) => {
       const left = (perCaller.get(caller) ?? 1) - 1;
       if (left > 0) perCaller.set(caller, left);
       else perCaller.delete(caller);
       res.off('close', stop);
-      res.end();
-    }
+      if (failed) res.destroy();
+      else res.end();
+    };
+    const pump = (): void =>
+      void responseBody.next().then(
+        (message) => {
+          if (message.done) return finish(false);
+          const chunk = message.value;
+          // Each delivered event carries its stream id as the SSE `id:` field: a client that reconnects
+          // sends it back as Last-Event-ID and resumes after it.
+          const id = chunk.startsWith('event: next') ? /"eventId":"(\d+-\d+)"/.exec(chunk)?.[1] : undefined;
+          res.write(id ? `id: ${id}\n${chunk}` : chunk);
+          pump();
+        },
+        () => finish(true),
+      );
+    pump();
   };
 
   return {
