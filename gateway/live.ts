@@ -219,6 +219,8 @@ interface LiveContext extends Record<PropertyKey, unknown> {
 const SHARED_RESOLUTION_MS = 5_000;
 /** Distinct query texts whose parsed document is kept for the next subscriber sending the same. */
 const MAX_SHARED_DOCUMENTS = 500;
+/** Longer query texts are parsed for their request only: the cache stays small whatever callers send. */
+const MAX_SHARED_QUERY_LENGTH = 4_096;
 
 /** What the subscribers of one operation share (see `planOf` in {@link createLive}). */
 interface Plan {
@@ -511,14 +513,15 @@ export function createLive(options: LiveOptions): Live {
 
   /**
    * Parsed documents shared per query text (without locations: only validation messages would use
-   * them), so that 10,000 subscribers of the same subscription hold one AST, not 10,000. Bounded:
-   * the oldest goes first.
+   * them), so that 10,000 subscribers of the same subscription hold one AST, not 10,000. Bounded
+   * (texts up to 4 KB, 500 of them, the oldest going first).
    */
   const documents = new Map<string, DocumentNode>();
   const documentOf = (query: string): DocumentNode => {
     let document = documents.get(query);
     if (!document) {
       document = parse(query, { noLocation: true });
+      if (query.length > MAX_SHARED_QUERY_LENGTH) return document;
       documents.set(query, document);
       if (documents.size > MAX_SHARED_DOCUMENTS) documents.delete(documents.keys().next().value!);
     }
