@@ -144,6 +144,7 @@ async function main(): Promise<void> {
         cachePrefix: services.cachePrefix,
         headers: auth.headers,
         gatewayEnv,
+        keyFiles: auth.keyFiles,
         lifecycle,
         progress,
         subscribers: options.subscribers,

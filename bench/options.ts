@@ -13,8 +13,8 @@ processes and on a subgraph directly; then the load test (100 connections for 60
 on the embedded PGlite default and on PostgreSQL); then the public-services part (the evaluation's rankings
 and scorecard at each --dossiers size, default 1000000,10000000, each in <DATABASE_URL>_services_<size>,
 made once in bulk and reused; then sustained event ingest with score freshness); then the live part
-(--subscribers N concurrent SSE subscriptions, default 10000, on one gateway: RSS and event-to-delivery
-latency); prints the tables and writes them to
+(--subscribers N concurrent SSE subscriptions, default 10000, on one gateway process in front of the
+subgraphs' own processes: its RSS and event-to-delivery latency); prints the tables and writes them to
 bench-results/<timestamp>.json, .md and .svg (a chart of the scenarios). --skip leaves parts out; --large N measures the lookups
 again on a second database of N residents (<DATABASE_URL>_large, seeded once: 1,000,000 takes
 about a minute and a half). Environment: DATABASE_URL (default

@@ -18,13 +18,20 @@ import {
   type TypeNode,
   type GraphQLInputType,
   type GraphQLArgument,
+  type GraphQLField,
 } from 'graphql';
 import { getArgumentValues } from 'graphql/execution/values';
 import { createHandler, type ExecutionResult, type OperationArgs } from 'graphql-sse';
 import type { Identity, RequestMeta } from '../shared/auth/identity';
 import { scopeKeyOf } from '../shared/auth/jurisdiction';
-import { classifyTypeDefs, personalFieldsOf, refusalFor, type Classification } from '../shared/auth/personalData';
-import { parseEventId, type DeliveredEvent, type LiveBroker } from '../shared/live';
+import {
+  classifyTypeDefs,
+  personalFieldsOf,
+  refusalFor,
+  type Classification,
+  type PersonalDataCategory,
+} from '../shared/auth/personalData';
+import { eventIdMs, parseEventId, type DeliveredEvent, type LiveBroker } from '../shared/live';
 import type { Logger } from '../shared/observability/logger';
 import type { RequestInfo } from '../shared/http';
 import type { Authenticate } from './auth';
@@ -78,6 +85,11 @@ export const LiveCode = {
   SCHEMA_RELOADED: 'SCHEMA_RELOADED',
   /** Not a field with `@live`, or an unsupported use of the protocol. */
   NOT_SUPPORTED: 'LIVE_NOT_SUPPORTED',
+  /**
+   * A status message, first on a stream resumed with a Last-Event-ID older than the events kept
+   * (LIVE_RETENTION_SECONDS): some events may be lost; the stream resumes from the oldest kept.
+   */
+  RESUME_TOO_OLD: 'LIVE_RESUME_TOO_OLD',
 } as const;
 
 /** Reads every Subscription field's `@live` from the supergraph SDL. */
@@ -203,10 +215,34 @@ interface LiveContext extends Record<PropertyKey, unknown> {
   lastEventId: string | null;
 }
 
-/** Codes that say the subscriber may never receive this subscription's deliveries: sent once, then the stream ends. */
 /** How long a shared resolution of an event stays available to the subscribers still reaching it. */
 const SHARED_RESOLUTION_MS = 5_000;
+/** Distinct query texts whose parsed document is kept for the next subscriber sending the same. */
+const MAX_SHARED_DOCUMENTS = 500;
+/** Longer query texts are parsed for their request only: the cache stays small whatever callers send. */
+const MAX_SHARED_QUERY_LENGTH = 4_096;
 
+/** What the subscribers of one operation share (see `planOf` in {@link createLive}). */
+interface Plan {
+  /** Tells plans apart in the keys of shared resolutions. */
+  id: number;
+  field: FieldNode;
+  definition: GraphQLField<unknown, unknown>;
+  /** The `@live` channel pattern. */
+  channel: string;
+  /** The subscription field's response name (its alias, else its name). */
+  name: string;
+  /** The query resolving one event. */
+  query: string;
+  targetArgs: readonly GraphQLArgument[];
+  /** The personal-data categories the query selects (none: subscribers of one scope share resolutions). */
+  personal: PersonalDataCategory[];
+  operationName: string | null;
+}
+
+const isPlan = (value: Plan | ExecutionResult): value is Plan => 'query' in value;
+
+/** Codes that say the subscriber may never receive this subscription's deliveries: sent once, then the stream ends. */
 const FINAL_CODES = new Set(['FORBIDDEN', 'PURPOSE_REQUIRED', 'UNAUTHENTICATED']);
 
 class Subscription implements AsyncIterableIterator<ExecutionResult> {
@@ -355,61 +391,95 @@ export function createLive(options: LiveOptions): Live {
     personal: newPersonalReads(),
   });
 
-  const subscribe = async (args: OperationArgs<LiveContext>): Promise<AsyncIterable<ExecutionResult> | ExecutionResult> => {
-    const ctx = args.contextValue;
-    const operation = getOperationAST(args.document, args.operationName);
+  /**
+   * What every subscriber of one operation shares, worked out once per schema, document and
+   * operation name (parsed documents are shared per query text, see `documentOf`): the
+   * Subscription field, its `@live`, the query resolving an event, and the personal data it
+   * selects. A subscriber keeps only its variables, identity and stream.
+   */
+  const plans = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, Plan | ExecutionResult>>>();
+  let planIds = 0;
+  const planOf = (schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): Plan | ExecutionResult => {
+    let bySchema = plans.get(schema);
+    if (!bySchema) plans.set(schema, (bySchema = new WeakMap()));
+    let byDocument = bySchema.get(document);
+    if (!byDocument) bySchema.set(document, (byDocument = new Map()));
+    const name = operationName ?? '';
+    let plan = byDocument.get(name);
+    if (!plan) byDocument.set(name, (plan = makePlan(schema, document, operationName)));
+    return plan;
+  };
+  const makePlan = (schema: GraphQLSchema, source: DocumentNode, operationName: string | null | undefined): Plan | ExecutionResult => {
+    const operation = getOperationAST(source, operationName);
     const field = operation?.selectionSet.selections.find((s): s is FieldNode => s.kind === Kind.FIELD && s.name.value !== '__typename');
-    const definition = field && args.schema.getSubscriptionType()?.getFields()[field.name.value];
+    const definition = field && schema.getSubscriptionType()?.getFields()[field.name.value];
     const live = field && fields.get(field.name.value);
     if (!operation || !field || !definition || !live) {
       return { errors: [liveError('This subscription field is not served live', LiveCode.NOT_SUPPORTED)] };
     }
-    let channel: string;
-    let document: DocumentNode;
-    let targetArgs: readonly GraphQLArgument[];
-    let personal = true;
     try {
-      const values = getArgumentValues(definition, field, args.variableValues ?? undefined);
-      channel = channelOf(live.channel, values, ctx.identity);
-      ({ document, args: targetArgs } = resolutionDocument(args.schema, args.document, operation, field, live.query));
-      const errors = validate(args.schema, document);
+      const { document, args } = resolutionDocument(schema, source, operation, field, live.query);
+      const errors = validate(schema, document);
       if (errors.length > 0) return { errors: [liveError(errors[0]!.message, 'GRAPHQL_VALIDATION_FAILED')] };
-      // Refused now, as a query selecting the same personal fields would be, never at the first
-      // event: a refusal then would tell the caller that something happened in that commune.
-      const selected = personalFieldsOf(args.schema, document, classification);
-      const refusal = refusalFor(ctx.identity, ctx.meta, selected.values());
-      if (refusal) return { errors: [refusal] };
-      personal = selected.size > 0;
+      const personal = [...personalFieldsOf(schema, document, classification).values()];
+      return {
+        id: ++planIds,
+        field,
+        definition,
+        channel: live.channel,
+        name: (field.alias ?? field.name).value,
+        query: print(document),
+        targetArgs: args,
+        personal,
+        operationName: operationName ?? null,
+      };
     } catch (error) {
       return { errors: [error instanceof GraphQLError ? error : liveError('Bad subscription', 'BAD_USER_INPUT')] };
     }
-    const query = print(document);
+  };
+
+  const subscribe = async (args: OperationArgs<LiveContext>): Promise<AsyncIterable<ExecutionResult> | ExecutionResult> => {
+    const ctx = args.contextValue;
+    const plan = planOf(args.schema, args.document, args.operationName);
+    if (!isPlan(plan)) return plan;
+    const subscriberVariables = (args.variableValues ?? {}) as Record<string, unknown>;
+    let channel: string;
+    try {
+      const values = getArgumentValues(plan.definition, plan.field, subscriberVariables);
+      channel = channelOf(plan.channel, values, ctx.identity);
+      // Refused now, as a query selecting the same personal fields would be, never at the first
+      // event: a refusal then would tell the caller that something happened in that commune.
+      const refusal = refusalFor(ctx.identity, ctx.meta, plan.personal);
+      if (refusal) return { errors: [refusal] };
+    } catch (error) {
+      return { errors: [error instanceof GraphQLError ? error : liveError('Bad subscription', 'BAD_USER_INPUT')] };
+    }
+    const personal = plan.personal.length > 0;
+    // The part of a shared resolution's key that is this subscriber's: its scope and its own variables.
+    const sharing = personal ? '' : `${plan.id}\n${scopeKeyOf(ctx.identity)}\n${JSON.stringify(subscriberVariables)}`;
     const subscription = new Subscription(() => open.delete(subscription));
     open.add(subscription);
     let seq = 0;
     const deliver = (event: DeliveredEvent) =>
       subscription.chain(async () => {
-        const variables: Record<string, unknown> = { ...(args.variableValues ?? {}) };
-        for (const a of targetArgs) variables[variableOf(a.name)] = event.keys[a.name] ?? null;
+        const variables: Record<string, unknown> = { ...subscriberVariables };
+        for (const a of plan.targetArgs) variables[variableOf(a.name)] = event.keys[a.name] ?? null;
         const run = () =>
           apollo().executeOperation(
-            { query, variables, ...(args.operationName ? { operationName: args.operationName } : {}) },
+            { query: plan.query, variables, ...(plan.operationName ? { operationName: plan.operationName } : {}) },
             { contextValue: gatewayContext(ctx, `${++seq}`) },
           );
         // Without personal data the answer depends on the query, the event and the caller's scope
         // only: the subscribers who share them share one resolution (each personal delivery runs,
         // and is audited, with its own identity).
-        const response = personal
-          ? await run()
-          : await shared(`${event.id}\n${scopeKeyOf(ctx.identity)}\n${query}\n${JSON.stringify(variables)}`, run);
+        const response = personal ? await run() : await shared(`${event.id}\n${sharing}\n${JSON.stringify(event.keys)}`, run);
         if (response.body.kind !== 'single') return;
         const { data, errors } = response.body.singleResult;
-        const name = (field.alias ?? field.name).value;
-        const value = data?.[name];
+        const value = data?.[plan.name];
         const codes = (errors ?? []).map((e) => e.extensions?.code);
         const extensions = { eventId: event.id };
         if (value !== null && value !== undefined) {
-          subscription.push({ data: { [name]: value }, ...(errors ? { errors } : {}), extensions } as ExecutionResult);
+          subscription.push({ data: { [plan.name]: value }, ...(errors ? { errors } : {}), extensions } as ExecutionResult);
         } else if (codes.some((c) => typeof c === 'string' && FINAL_CODES.has(c))) {
           subscription.end({ errors, extensions } as unknown as ExecutionResult);
         } else if (errors && !codes.every((c) => c === 'NOT_FOUND')) {
@@ -418,6 +488,20 @@ export function createLive(options: LiveOptions): Live {
         }
         // NOT_FOUND: the record is outside the subscriber's jurisdiction (or gone): nothing of it is sent.
       });
+    if (ctx.lastEventId && eventIdMs(ctx.lastEventId) < Date.now() - broker.retentionMs) {
+      // Said before anything replayed: the client knows to reload what it shows rather than trust the gap is empty.
+      const retentionSeconds = Math.round(broker.retentionMs / 1000);
+      subscription.push({
+        extensions: {
+          live: {
+            status: LiveCode.RESUME_TOO_OLD,
+            message: `Last-Event-ID ${ctx.lastEventId} is older than the ${retentionSeconds} s of events kept: some may be lost; resuming from the oldest kept`,
+            lastEventId: ctx.lastEventId,
+            retentionSeconds,
+          },
+        },
+      } as ExecutionResult);
+    }
     try {
       subscription.listening(await broker.listen(channel, deliver, ctx.lastEventId));
     } catch {
@@ -427,12 +511,60 @@ export function createLive(options: LiveOptions): Live {
     return subscription;
   };
 
+  /**
+   * Parsed documents shared per query text (without locations: only validation messages would use
+   * them), so that 10,000 subscribers of the same subscription hold one AST, not 10,000. Bounded
+   * (texts up to 4 KB, 500 of them, the oldest going first).
+   */
+  const documents = new Map<string, DocumentNode>();
+  const documentOf = (query: string): DocumentNode => {
+    let document = documents.get(query);
+    if (!document) {
+      document = parse(query, { noLocation: true });
+      if (query.length > MAX_SHARED_QUERY_LENGTH) return document;
+      documents.set(query, document);
+      if (documents.size > MAX_SHARED_DOCUMENTS) documents.delete(documents.keys().next().value!);
+    }
+    return document;
+  };
+  /** Validation, once per schema and shared document. */
+  const validations = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, readonly GraphQLError[]>>();
+  const validateOnce: typeof validate = (schemaToUse, document, ...rest) => {
+    if (rest.length > 0) return validate(schemaToUse, document, ...rest);
+    let bySchema = validations.get(schemaToUse);
+    if (!bySchema) validations.set(schemaToUse, (bySchema = new WeakMap()));
+    let errors = bySchema.get(document);
+    if (!errors) bySchema.set(document, (errors = validate(schemaToUse, document)));
+    return errors;
+  };
+
   const handler = createHandler<IncomingMessage, { ctx: LiveContext }, LiveContext>({
     schema: () => {
       if (!schema) throw new Error('schema not loaded');
       return schema;
     },
     context: (req) => req.context.ctx,
+    validate: validateOnce,
+    onSubscribe: (req, params) => {
+      if (!schema) throw new Error('schema not loaded');
+      let document: DocumentNode;
+      try {
+        document = documentOf(params.query);
+      } catch (error) {
+        const message = error instanceof GraphQLError ? error.message : 'Unparsable query';
+        return [
+          JSON.stringify({ errors: [{ message, extensions: { code: 'GRAPHQL_PARSE_FAILED' } }] }),
+          { status: 400, statusText: 'Bad Request', headers: { 'content-type': 'application/json; charset=utf-8' } },
+        ];
+      }
+      return {
+        schema,
+        document,
+        operationName: params.operationName ?? null,
+        variableValues: params.variables ?? null,
+        contextValue: req.context.ctx,
+      };
+    },
     execute,
     subscribe,
   });
@@ -531,20 +663,30 @@ export function createLive(options: LiveOptions): Live {
     res.flushHeaders();
     const stop = () => void responseBody.return(undefined);
     res.once('close', stop);
-    try {
-      for await (const chunk of responseBody) {
-        // Each delivered event carries its stream id as the SSE `id:` field: a client that reconnects
-        // sends it back as Last-Event-ID and resumes after it.
-        const id = /"eventId":"(\d+-\d+)"/.exec(chunk)?.[1];
-        res.write(id && chunk.startsWith('event: next') ? `id: ${id}\n${chunk}` : chunk);
-      }
-    } finally {
+    // Pumped with promise callbacks rather than awaited here: an open stream then holds no
+    // suspended frame of this function nor of the HTTP layer's above it (thousands of them idle).
+    const finish = (failed: boolean) => {
       const left = (perCaller.get(caller) ?? 1) - 1;
       if (left > 0) perCaller.set(caller, left);
       else perCaller.delete(caller);
       res.off('close', stop);
-      res.end();
-    }
+      if (failed) res.destroy();
+      else res.end();
+    };
+    const pump = (): void =>
+      void responseBody.next().then(
+        (message) => {
+          if (message.done) return finish(false);
+          const chunk = message.value;
+          // Each delivered event carries its stream id as the SSE `id:` field: a client that reconnects
+          // sends it back as Last-Event-ID and resumes after it.
+          const id = chunk.startsWith('event: next') ? /"eventId":"(\d+-\d+)"/.exec(chunk)?.[1] : undefined;
+          res.write(id ? `id: ${id}\n${chunk}` : chunk);
+          pump();
+        },
+        () => finish(true),
+      );
+    pump();
   };
 
   return {

@@ -38,6 +38,8 @@ export const NO_LIVE: LivePublisher = { publish: async () => undefined };
 
 export interface LiveBroker extends LivePublisher {
   readonly kind: 'redis' | 'memory';
+  /** How long events are kept for clients that reconnect (LIVE_RETENTION_SECONDS), in ms: older ones may be gone. */
+  readonly retentionMs: number;
   /**
    * Calls `onEvent` for each event of `channel` published from now on or, with `after` (an id this
    * channel delivered earlier), for every retained event after it first. Resolves once listening
@@ -55,6 +57,11 @@ const EVENT_ID = /^(\d{1,15})-(\d{1,15})$/;
 /** A stream id as `<ms>-<seq>`, or null when `value` is not one (a client's Last-Event-ID is checked with it). */
 export function parseEventId(value: string | null | undefined): string | null {
   return value && EVENT_ID.test(value) ? value : null;
+}
+
+/** The millisecond of a stream id (`<ms>-<seq>`): when the event was taken in. */
+export function eventIdMs(id: string): number {
+  return Number(id.slice(0, id.indexOf('-')));
 }
 
 /** Orders two stream ids (`<ms>-<seq>`). */
@@ -93,7 +100,7 @@ export class MemoryLiveBroker implements LiveBroker {
   private readonly statuses = new StatusListeners();
   private lastMs = 0;
   private seq = 0;
-  constructor(private readonly retentionMs: number) {}
+  constructor(readonly retentionMs: number) {}
 
   private channel(name: string) {
     let channel = this.channels.get(name);
@@ -171,7 +178,7 @@ export class RedisLiveBroker implements LiveBroker {
     private readonly redis: Redis,
     private readonly reader: Redis,
     private readonly prefix: string,
-    private readonly retentionMs: number,
+    readonly retentionMs: number,
     private readonly onError: (error: Error) => void = () => undefined,
   ) {
     this.redis.on('ready', () => void this.flushPending());
