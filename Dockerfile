@@ -15,4 +15,5 @@ COPY dashboard ./dashboard
 COPY tools ./tools
 COPY cli ./cli
 USER node
-CMD ["npx", "tsx", "gateway/index.ts"]
+# node --import tsx: one process (npx tsx would run npx, the tsx CLI and then node).
+CMD ["node", "--import", "tsx", "gateway/index.ts"]

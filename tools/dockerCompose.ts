@@ -19,7 +19,7 @@ export function withComposeServices(compose: string, subgraphs: readonly Subgrap
   const services = subgraphs.flatMap((s) => [
     `  ${s.name}:`,
     '    <<: *subgraph',
-    `    command: ["npx", "tsx", "${relative(root, s.entrypoint)}"]`,
+    `    command: ["node", "--import", "tsx", "${relative(root, s.entrypoint)}"]`,
     '    environment:',
     '      <<: [*subgraph-env, *subgraph-urls]',
     `      PORT: "${s.port}"`,
