@@ -111,6 +111,8 @@ const settings = z.object({
   LIVE_LIMIT_PER_INSTANCE: z.coerce.number().int().min(0).default(20_000),
   /** Seconds of live events kept for clients that reconnect with Last-Event-ID (Redis Streams, or memory). */
   LIVE_RETENTION_SECONDS: z.coerce.number().int().min(10).max(86_400).default(600),
+  /** Seconds between heartbeats on an open live stream (an SSE comment line; a WebSocket ping). */
+  LIVE_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(300).default(12),
   /**
    * Milliseconds the gateway waits for each subgraph fetch: past it, the response goes out with
    * that subgraph's fields missing and a SUBGRAPH_UNAVAILABLE error naming it.

@@ -2,6 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type ExecutionResult } from 'graphql-sse';
+import { createClient as createWsClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import type { JWK } from 'jose';
 import { Client } from 'pg';
 import { Redis } from 'ioredis';
@@ -49,6 +51,31 @@ function subscribe(origin: string, query: string, headers: Record<string, string
       client.dispose();
     },
   };
+}
+
+/** A subscription over WebSocket (graphql-ws): the caller in connectionParams, a request id on the upgrade. */
+function subscribeWs(origin: string, query: string, connectionParams: Record<string, string>, requestId?: string) {
+  const results: Result[] = [];
+  let ended: unknown = null;
+  const client = createWsClient({
+    url: `${origin.replace('http', 'ws')}/graphql/stream`,
+    connectionParams,
+    retryAttempts: 0,
+    webSocketImpl: class extends WebSocket {
+      constructor(url: string, protocols: string | string[]) {
+        super(url, protocols, requestId ? { headers: { 'x-request-id': requestId } } : {});
+      }
+    },
+  });
+  client.subscribe<Record<string, unknown>, Record<string, unknown>>(
+    { query },
+    {
+      next: (r) => void results.push(r as Result),
+      error: (e) => void (ended = e),
+      complete: () => void (ended ??= 'complete'),
+    },
+  );
+  return { results, data: () => results.filter((r) => r.data), ended: () => ended, dispose: () => client.dispose() };
 }
 
 (postgresUrl && RUN_REDIS_URL ? describe : describe.skip)('live subscriptions (SSE) across gateway replicas', () => {
@@ -227,6 +254,43 @@ function subscribe(origin: string, query: string, headers: Record<string, string
     for (const s of [officer, outsider, citizen, publicView, elsewhere]) s.dispose();
   }, 60_000);
 
+  it('serves the same subscriptions over WebSocket (graphql-ws): resolved with the subscriber identity on B, nothing to an outsider, audited, personal data refused without a purpose', async () => {
+    const query = `subscription { changed: communeDossierChanged(communeCode: "${A}") { number status applicant { ... on Resident { citizenId } } } }`;
+    const token = async (claims: Record<string, unknown>, sub: string) => (await bearer(claims, sub)).authorization;
+    const officer = subscribeWs(
+      origin(b),
+      query,
+      { authorization: await token({ role: 'COMMUNE_OFFICER', commune: A }, 'officer-a'), purpose: PURPOSE },
+      'live-ws-officer-0001',
+    );
+    const outsider = subscribeWs(origin(b), query, {
+      authorization: await token({ role: 'COMMUNE_OFFICER', commune: OTHER }, 'officer-other'),
+      purpose: PURPOSE,
+    });
+    const noPurpose = subscribeWs(origin(b), query, { authorization: await token({ role: 'COMMUNE_OFFICER', commune: A }, 'officer-a') });
+    await waitFor(() => noPurpose.ended() !== null, 5_000);
+    expect(JSON.stringify([noPurpose.results, noPurpose.ended()])).toContain('PURPOSE_REQUIRED');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const number = await receive(a);
+    await waitFor(() => officer.data().length >= 1, 10_000);
+    expect(officer.data()[0]!.data).toEqual({ changed: { number, status: 'RECEIVED', applicant: { citizenId: resident } } });
+    expect(officer.data()[0]!.extensions).toEqual({ eventId: expect.stringMatching(/^\d+-\d+$/) });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(outsider.results).toEqual([]);
+    const db = new Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ subjects: string[]; outcome: string; purpose: string }>(
+        `SELECT subjects, outcome, purpose FROM audit.entry WHERE request_id LIKE 'live-ws-officer-0001.%' ORDER BY id`,
+      );
+      expect(rows.length).toBeGreaterThanOrEqual(1);
+      expect(rows.every((r) => r.outcome === 'ALLOWED' && r.subjects.includes(resident) && r.purpose === PURPOSE)).toBe(true);
+    } finally {
+      await db.end();
+    }
+    for (const s of [officer, outsider, noPurpose]) await s.dispose();
+  }, 60_000);
+
   it('refuses a subscription to personal data at once, as the same query would be: no token (FORBIDDEN), no purpose (PURPOSE_REQUIRED)', async () => {
     const dossierQuery = `subscription ($c: CommuneCode!) { communeDossierChanged(communeCode: $c) { number status } }`;
     const anonymous = subscribe(origin(b), dossierQuery, {}, { c: A });
@@ -320,6 +384,11 @@ function subscribe(origin: string, query: string, headers: Record<string, string
     });
     expect(third.status).toBe(429);
     expect(((await third.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('LIVE_CALLER_LIMIT');
+    // Over WebSocket the same caller shares the same count.
+    const overWs = subscribeWs(origin(c), query, { authorization: headers.authorization });
+    await waitFor(() => overWs.ended() !== null, 5_000);
+    expect(JSON.stringify([overWs.results, overWs.ended()])).toContain('LIVE_CALLER_LIMIT');
+    await overWs.dispose();
     const started = Date.now();
     await c.stop('test');
     expect(Date.now() - started).toBeLessThan(5_000);
