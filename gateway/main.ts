@@ -86,6 +86,12 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     };
   }
   const db = hub?.db;
+  // The embedded subgraphs' timed notices (dossiers falling due…), publishing on this gateway's broker.
+  const timers = hub
+    ? hub.subgraphs.flatMap((s) =>
+        s.timers ? [s.timers({ db: hub.db, live: broker, log, intervalMs: config.LIVE_TIMER_SECONDS * 1000 })] : [],
+      )
+    : [];
   // Without an audit log of its own (remote mode), the gateway caches public responses only.
   const responseCache = caches
     ? createResponseCache({ caching: caches.response, authenticate: keys.authenticate, auditLog, log })
@@ -190,6 +196,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     },
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     extra: async () => {
+      await Promise.all(timers.map((stop) => stop()));
       await broker.close();
       redis?.disconnect();
       await caches?.close();

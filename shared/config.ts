@@ -113,6 +113,8 @@ const settings = z.object({
   LIVE_RETENTION_SECONDS: z.coerce.number().int().min(10).max(86_400).default(600),
   /** Seconds between heartbeats on an open live stream (an SSE comment line; a WebSocket ping). */
   LIVE_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(300).default(12),
+  /** Seconds between the passes of the subgraphs' timed live notices (e.g. dossiers falling due today). */
+  LIVE_TIMER_SECONDS: z.coerce.number().int().min(1).max(3_600).default(60),
   /**
    * Milliseconds the gateway waits for each subgraph fetch: past it, the response goes out with
    * that subgraph's fields missing and a SUBGRAPH_UNAVAILABLE error naming it.

@@ -96,7 +96,7 @@ function subscribeWs(origin: string, query: string, connectionParams: Record<str
   });
   let env: Record<string, string>;
 
-  const receive = async (through: RunningGateway) => {
+  const receive = async (through: RunningGateway, extra: Record<string, unknown> = {}) => {
     const at = new Date(Date.now() - 3_600_000);
     const vn = new Date(at.getTime() + 7 * 3_600_000).toISOString();
     const number = `${A}-${vn.slice(2, 4)}${vn.slice(5, 7)}${vn.slice(8, 10)}-${String(sequence++).padStart(4, '0')}`;
@@ -112,6 +112,7 @@ function subscribeWs(origin: string, query: string, connectionParams: Record<str
           channel: 'ONLINE',
           receivedAt: at.toISOString(),
           digitised: true,
+          ...extra,
         },
       },
       await bearer({ role: 'COMMUNE_OFFICER', commune: A }, 'officer-a'),
@@ -146,6 +147,8 @@ function subscribeWs(origin: string, query: string, connectionParams: Record<str
       REDIS_URL: RUN_REDIS_URL!,
       CACHE_PREFIX: prefix,
       RATE_LIMIT_POINTS: '0',
+      // The notices of dossiers falling due pass once at start, then not within this suite (but on D and E below).
+      LIVE_TIMER_SECONDS: '3600',
     };
     a = await startGateway(env);
     b = await startGateway(env);
@@ -396,6 +399,41 @@ function subscribeWs(origin: string, query: string, connectionParams: Record<str
     for (const s of open) {
       expect(s.results.at(-1)!.errors).toEqual([expect.objectContaining({ extensions: { code: 'SHUTTING_DOWN' } })]);
       s.dispose();
+    }
+  }, 120_000);
+
+  it('announces dossiers falling due to the commune officers watching them: DUE_TODAY and OVERDUE once each, with two replicas running the timer', async () => {
+    // D and E run the notices every second on the same database: each dossier is announced once.
+    const [d, e] = await Promise.all([
+      startGateway({ ...env, LIVE_TIMER_SECONDS: '1' }),
+      startGateway({ ...env, LIVE_TIMER_SECONDS: '1' }),
+    ]);
+    try {
+      const officer = subscribe(
+        origin(b),
+        `subscription { changed: communeDossierChanged(communeCode: "${A}") { number deadline } }`,
+        await bearer({ role: 'COMMUNE_OFFICER', commune: A }, 'officer-a'),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const now = Date.now();
+      const endOfDay = Date.parse(`${new Date(now + 7 * 3_600_000).toISOString().slice(0, 10)}T17:00:00Z`);
+      const dueToday = await receive(a, { dueAt: new Date(Math.min(now + 120_000, endOfDay - 1_000)).toISOString() });
+      const overdue = await receive(a, { dueAt: new Date(now - 30 * 60_000).toISOString() });
+      const of = (number: string) => officer.data().filter((r) => (r.data!.changed as { number: string }).number === number);
+      // Each: the write's own event, then the notice.
+      await waitFor(() => of(dueToday).length >= 2 && of(overdue).length >= 2, 15_000);
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      expect(of(dueToday).map((r) => r.data)).toEqual([
+        { changed: { number: dueToday, deadline: 'DUE_TODAY' } },
+        { changed: { number: dueToday, deadline: 'DUE_TODAY' } },
+      ]);
+      expect(of(overdue).map((r) => r.data)).toEqual([
+        { changed: { number: overdue, deadline: 'OVERDUE' } },
+        { changed: { number: overdue, deadline: 'OVERDUE' } },
+      ]);
+      officer.dispose();
+    } finally {
+      await Promise.all([d.stop(), e.stop()]);
     }
   }, 120_000);
 });
