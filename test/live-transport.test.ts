@@ -253,6 +253,10 @@ describe('live transport', () => {
       endpoint.live.close();
       await waitFor(() => delivered.ended() !== null, 5_000);
       expect(delivered.results.at(-1)!.errors).toEqual([expect.objectContaining({ extensions: { code: 'SHUTTING_DOWN' } })]);
+      // Then the sockets close (what the gateway's graceful stop does after ending the streams).
+      await endpoint.ws.close();
+      await waitFor(() => officer.closed() !== null, 5_000);
+      expect(endpoint.ws.connections()).toBe(0);
     } finally {
       for (const c of [officer, noPurpose, anonymous, badToken]) await c.client.dispose();
       await endpoint.close();
@@ -282,22 +286,24 @@ describe('live transport', () => {
         expect((await stream.response).status).toBe(200);
         const overWs = wsSubscribe(ws.client, PUBLIC_QUERY);
         await waitFor(() => endpoint.live.count() === 2, 2_000);
+        // The reader reads (an event delivered to both): the source is up before it goes.
+        const event = { unitScope: 'COMMUNE', unitCode: '00004', provinceCode: '01', month: '2026-01' };
+        await broker.publish([{ channel: 'evaluation:01', keys: event }]);
+        await waitFor(() => overWs.results.some((r) => r.data) && stream.text().includes('event: next'), 10_000);
+        const seen = { ws: overWs.results.length, sse: stream.text().length };
+        const sse = () => stream.text().slice(seen.sse);
+        const statuses = () => overWs.results.slice(seen.ws).map((r) => r.extensions);
         await redis.stop();
-        await waitFor(() => stream.text().includes('LIVE_SOURCE_UNAVAILABLE'), 10_000);
-        await waitFor(() => JSON.stringify(overWs.results).includes('LIVE_SOURCE_UNAVAILABLE'), 5_000);
-        expect(stream.text()).not.toContain('SOURCE_RESTORED');
+        await waitFor(() => sse().includes('LIVE_SOURCE_UNAVAILABLE'), 10_000);
+        await waitFor(() => JSON.stringify(statuses()).includes('LIVE_SOURCE_UNAVAILABLE'), 5_000);
+        expect(sse()).not.toContain('SOURCE_RESTORED');
         await redis.start();
-        await waitFor(() => stream.text().includes('SOURCE_RESTORED'), 15_000);
-        await waitFor(() => JSON.stringify(overWs.results).includes('SOURCE_RESTORED'), 5_000);
-        expect(overWs.results.map((r) => r.extensions)).toEqual([
-          { live: { status: 'LIVE_SOURCE_UNAVAILABLE' } },
-          { live: { status: 'SOURCE_RESTORED' } },
-        ]);
+        await waitFor(() => sse().includes('SOURCE_RESTORED'), 15_000);
+        await waitFor(() => JSON.stringify(statuses()).includes('SOURCE_RESTORED'), 5_000);
+        expect(statuses()).toEqual([{ live: { status: 'LIVE_SOURCE_UNAVAILABLE' } }, { live: { status: 'SOURCE_RESTORED' } }]);
         // Still open, and still delivering.
-        await broker.publish([
-          { channel: 'evaluation:01', keys: { unitScope: 'COMMUNE', unitCode: '00004', provinceCode: '01', month: '2026-01' } },
-        ]);
-        await waitFor(() => overWs.results.length >= 3, 5_000);
+        await broker.publish([{ channel: 'evaluation:01', keys: event }]);
+        await waitFor(() => overWs.results.slice(seen.ws + 2).some((r) => r.data), 5_000);
         await stream.close();
       } finally {
         await ws.client.dispose();
