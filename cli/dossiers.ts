@@ -8,6 +8,7 @@ import { databaseTarget, loadHubConfig, openHubDatabase } from '../hub';
 import { createAuditLog } from '../shared/audit';
 import { serviceIdentity } from '../shared/auth/identity';
 import { createEntityCaching, disabledEntityCaching } from '../shared/cache/entityCache';
+import { createLiveBroker, type LiveBroker } from '../shared/live';
 import { createLogger } from '../shared/observability/logger';
 import { createContext } from '../shared/subgraph';
 import { createReferences, type ExecutionResult } from '../shared/subgraph/references';
@@ -31,7 +32,9 @@ export const DOSSIERS_HELP = `  npm run cli -- dossiers import FILE [--dry-run] 
       transaction: new dossiers, newer statuses, counters, history, sync status, audit; the same
       dossier again changes nothing, an older status after a newer one is skipped (stale). --system
       names the reporting system of the whole file (default each receiving unit's one-stop system).
-      --dry-run validates and reports only. Cached dossiers are invalidated on REDIS_URL.
+      --dry-run validates and reports only. Cached dossiers are invalidated on REDIS_URL, and the live
+      events are published there after the commit (one per dossier written, one per unit and month
+      whose evaluation moved), so subscribers of every gateway see the import.
       Exit code 0 imported (or dry run clean), 1 rejected lines or failure, 2 usage.
 `;
 
@@ -113,6 +116,17 @@ export async function dossiersCommand(args: string[], env: Record<string, string
     !dryRun && config.REDIS_URL
       ? createEntityCaching({ redisUrl: config.REDIS_URL, prefix: config.CACHE_PREFIX, ttls: config.ENTITY_TTLS })
       : null;
+  // Live events after the commit, for the gateways' subscribers (Redis Streams: a hub's in-memory broker is another process's).
+  let liveFailed = false;
+  const broker: LiveBroker | null =
+    !dryRun && config.REDIS_URL
+      ? createLiveBroker({
+          redisUrl: config.REDIS_URL,
+          prefix: config.CACHE_PREFIX,
+          retentionSeconds: config.LIVE_RETENTION_SECONDS,
+          onError: () => void (liveFailed = true),
+        })
+      : null;
   const db = await openHubDatabase(target);
   const communes = inProcessCommunes(db);
   const bar = new SingleBar(
@@ -135,6 +149,7 @@ export async function dossiersCommand(args: string[], env: Record<string, string
       ...(values.system ? { system: values.system } : {}),
       actor: { subject: `cli:${userInfo().username}`, role: 'SERVICE', organisation: 'npm run cli -- dossiers import' },
       purpose: `import of ${file}`,
+      ...(broker ? { live: broker } : {}),
       onProgress: (p, done, total) => {
         if (p !== phase) {
           if (phase) bar.stop();
@@ -163,10 +178,19 @@ export async function dossiersCommand(args: string[], env: Record<string, string
       return 0;
     }
     console.log(`Imported in one transaction: ${report.dossiers} dossier(s) written.`);
-    if (!caching) {
-      console.log('REDIS_URL is not set: a hub running elsewhere keeps its cached dossiers until their TTL passes.');
+    if (!caching || !broker) {
+      console.log(
+        'REDIS_URL is not set: a hub running elsewhere keeps its cached dossiers until their TTL passes, and its subscribers are not told.',
+      );
       return 0;
     }
+    // Sends what waited for Redis; an error meanwhile means some events may not have gone out.
+    await broker.close();
+    if (liveFailed) {
+      console.error('Imported, but Redis did not answer: the live events of the import may not have reached the subscribers.');
+      return 1;
+    }
+    console.log(`Published ${report.events} live event(s) for the subscribers.`);
     if (caching.bus.consistent()) await caching.bus.invalidate(['Dossier']);
     if (!caching.bus.consistent()) {
       console.error(
@@ -180,6 +204,7 @@ export async function dossiersCommand(args: string[], env: Record<string, string
     bar.stop();
     await communes.stop();
     await caching?.close();
+    await broker?.close();
     await db.destroy();
     if (target.kind === 'pglite') await target.pglite.close();
   }

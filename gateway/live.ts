@@ -69,7 +69,12 @@ export interface LiveOptions {
   authenticate: Authenticate;
   log: Logger;
   limits: LiveLimits;
+  /** Milliseconds between heartbeats (an SSE comment line `:`) on an idle stream; default 12 s. */
+  heartbeatMs?: number;
 }
+
+/** Heartbeats every 12 s unless told otherwise (LIVE_HEARTBEAT_SECONDS). */
+export const DEFAULT_HEARTBEAT_MS = 12_000;
 
 /** The codes a client can meet on the stream, besides the usual GraphQL ones. */
 export const LiveCode = {
@@ -209,7 +214,7 @@ export function resolutionDocument(
 }
 
 /** A subscription's context: the caller as verified, the request's metadata, where to resume. */
-interface LiveContext extends Record<PropertyKey, unknown> {
+export interface LiveContext extends Record<PropertyKey, unknown> {
   identity: Identity;
   meta: RequestMeta;
   lastEventId: string | null;
@@ -304,6 +309,11 @@ class Subscription implements AsyncIterableIterator<ExecutionResult> {
     return Promise.resolve({ value: undefined, done: true });
   }
 
+  /** graphql-sse returns (ends) an operation on a client's disconnect only if it looks like an async generator: with `throw`. */
+  throw(): Promise<IteratorResult<ExecutionResult>> {
+    return this.return();
+  }
+
   [Symbol.asyncIterator](): AsyncIterableIterator<ExecutionResult> {
     return this;
   }
@@ -331,10 +341,38 @@ export interface Live {
   close(): void;
   /** Subscriptions open now. */
   count(): number;
+  /** The same subscriptions, checks and limits for another transport (gateway/liveWs.ts). */
+  engine: LiveEngine;
 }
+
+/** A refusal by the limits: the HTTP status and code the SSE route answers with. */
+export interface LiveRefusal {
+  status: 429 | 503;
+  code: string;
+  message: string;
+}
+
+/** What a transport other than SSE uses of the live endpoint: everything but the HTTP framing. */
+export interface LiveEngine {
+  /** The API schema, once loaded. */
+  schema(): GraphQLSchema | null;
+  /** True once {@link Live.close} was called: no new subscription. */
+  closing(): boolean;
+  /** Takes one of `caller`'s subscriptions within the limits (call `release` when it ends), or says why not. */
+  admit(caller: string): { release: () => void } | LiveRefusal;
+  /** Opens a subscription (every check of the SSE route): its results, or a result with the refusal. */
+  subscribe(args: OperationArgs<LiveContext>): Promise<AsyncIterable<ExecutionResult> | ExecutionResult>;
+  /** Runs a query or mutation as /graphql would. */
+  execute(args: OperationArgs<LiveContext>): Promise<ExecutionResult>;
+}
+
+/** Who a limit per caller counts: the token's subject, or the address of an anonymous caller. */
+export const callerOf = (identity: Identity, address: string | undefined): string =>
+  identity.role === 'PUBLIC' ? `address:${address ?? ''}` : `subject:${identity.subject}`;
 
 export function createLive(options: LiveOptions): Live {
   const { broker, log, limits } = options;
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   const apollo = () => options.apollo();
   let schema: GraphQLSchema | null = null;
   let fields = new Map<string, LiveField>();
@@ -569,6 +607,30 @@ export function createLive(options: LiveOptions): Live {
     subscribe,
   });
 
+  const refusal = (caller: string): LiveRefusal | null => {
+    if (limits.perInstance > 0 && open.size >= limits.perInstance) {
+      return {
+        status: 503,
+        code: LiveCode.INSTANCE_LIMIT,
+        message: `This instance serves its maximum of ${limits.perInstance} subscriptions: retry later`,
+      };
+    }
+    if (limits.perCaller > 0 && (perCaller.get(caller) ?? 0) >= limits.perCaller) {
+      return {
+        status: 429,
+        code: LiveCode.CALLER_LIMIT,
+        message: `At most ${limits.perCaller} open subscriptions per caller: close one first`,
+      };
+    }
+    return null;
+  };
+  const take = (caller: string) => perCaller.set(caller, (perCaller.get(caller) ?? 0) + 1);
+  const release = (caller: string) => {
+    const left = (perCaller.get(caller) ?? 1) - 1;
+    if (left > 0) perCaller.set(caller, left);
+    else perCaller.delete(caller);
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse, info: RequestInfo, body: string | null): Promise<void> => {
     const { requestId } = info;
     if (closing) return json(res, 503, LiveCode.SHUTTING_DOWN, 'The server is shutting down: reconnect', requestId);
@@ -606,29 +668,10 @@ export function createLive(options: LiveOptions): Live {
     const accept = String(req.headers.accept ?? '');
     const streaming = accept.includes('text/event-stream');
     // Limits count open streams: one per subscription in this mode.
-    const caller = identity.role === 'PUBLIC' ? `address:${req.socket.remoteAddress ?? ''}` : `subject:${identity.subject}`;
-    if (streaming) {
-      if (limits.perInstance > 0 && open.size >= limits.perInstance) {
-        return json(
-          res,
-          503,
-          LiveCode.INSTANCE_LIMIT,
-          `This instance serves its maximum of ${limits.perInstance} subscriptions: retry later`,
-          requestId,
-          {
-            'retry-after': '5',
-          },
-        );
-      }
-      if (limits.perCaller > 0 && (perCaller.get(caller) ?? 0) >= limits.perCaller) {
-        return json(
-          res,
-          429,
-          LiveCode.CALLER_LIMIT,
-          `At most ${limits.perCaller} open subscriptions per caller: close one first`,
-          requestId,
-        );
-      }
+    const caller = callerOf(identity, req.socket.remoteAddress);
+    const refused = streaming ? refusal(caller) : null;
+    if (refused) {
+      return json(res, refused.status, refused.code, refused.message, requestId, refused.status === 503 ? { 'retry-after': '5' } : {});
     }
     const ctx: LiveContext = { identity, meta: { requestId, purpose }, lastEventId };
     const [responseBody, init] = await handler({
@@ -658,17 +701,19 @@ export function createLive(options: LiveOptions): Live {
       res.end(responseBody ?? undefined);
       return;
     }
-    perCaller.set(caller, (perCaller.get(caller) ?? 0) + 1);
+    take(caller);
     res.writeHead(init.status, { ...init.headers, 'x-request-id': requestId, 'x-accel-buffering': 'no' });
     res.flushHeaders();
     const stop = () => void responseBody.return(undefined);
     res.once('close', stop);
+    // graphql-sse pings every 12 s, fixed: its pings after the first are replaced by ours, at heartbeatMs.
+    let pinged = false;
+    const heartbeat = setInterval(() => res.write(':\n\n'), heartbeatMs);
     // Pumped with promise callbacks rather than awaited here: an open stream then holds no
     // suspended frame of this function nor of the HTTP layer's above it (thousands of them idle).
     const finish = (failed: boolean) => {
-      const left = (perCaller.get(caller) ?? 1) - 1;
-      if (left > 0) perCaller.set(caller, left);
-      else perCaller.delete(caller);
+      clearInterval(heartbeat);
+      release(caller);
       res.off('close', stop);
       if (failed) res.destroy();
       else res.end();
@@ -678,6 +723,10 @@ export function createLive(options: LiveOptions): Live {
         (message) => {
           if (message.done) return finish(false);
           const chunk = message.value;
+          if (chunk === ':\n\n') {
+            if (pinged) return pump();
+            pinged = true;
+          }
           // Each delivered event carries its stream id as the SSE `id:` field: a client that reconnects
           // sends it back as Last-Event-ID and resumes after it.
           const id = chunk.startsWith('event: next') ? /"eventId":"(\d+-\d+)"/.exec(chunk)?.[1] : undefined;
@@ -703,5 +752,23 @@ export function createLive(options: LiveOptions): Live {
       endAll(LiveCode.SHUTTING_DOWN, 'The server is shutting down: reconnect (with Last-Event-ID) to resume');
     },
     count: () => open.size,
+    engine: {
+      schema: () => schema,
+      closing: () => closing,
+      admit: (caller) => {
+        const refused = refusal(caller);
+        if (refused) return refused;
+        take(caller);
+        let released = false;
+        return {
+          release: () => {
+            if (!released) release(caller);
+            released = true;
+          },
+        };
+      },
+      subscribe,
+      execute,
+    },
   };
 }

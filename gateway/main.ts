@@ -20,10 +20,11 @@ import { connectRateLimitRedis, createRateLimit } from './rateLimit';
 import { createResponseCache, keyValueCache } from './responseCache';
 import { createGatewayServer, type SubgraphTransport } from './server';
 import { createLive } from './live';
+import { attachLiveWebSocket } from './liveWs';
 import { createLiveBroker } from '../shared/live';
 import { readCommittedSupergraph } from './supergraph';
 
-/** Where the live subscriptions are served (GraphQL over Server-Sent Events). */
+/** Where the live subscriptions are served (GraphQL over Server-Sent Events, and over WebSocket on upgrade). */
 export const LIVE_PATH = '/graphql/stream';
 
 /** A running gateway: where it listens, and how to stop it gracefully (what SIGTERM does). */
@@ -85,6 +86,12 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     };
   }
   const db = hub?.db;
+  // The embedded subgraphs' timed notices (dossiers falling due…), publishing on this gateway's broker.
+  const timers = hub
+    ? hub.subgraphs.flatMap((s) =>
+        s.timers ? [s.timers({ db: hub.db, live: broker, log, intervalMs: config.LIVE_TIMER_SECONDS * 1000 })] : [],
+      )
+    : [];
   // Without an audit log of its own (remote mode), the gateway caches public responses only.
   const responseCache = caches
     ? createResponseCache({ caching: caches.response, authenticate: keys.authenticate, auditLog, log })
@@ -110,6 +117,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     authenticate: keys.authenticate,
     log,
     limits: { perCaller: config.LIVE_LIMIT_PER_CALLER, perInstance: config.LIVE_LIMIT_PER_INSTANCE },
+    heartbeatMs: config.LIVE_HEARTBEAT_SECONDS * 1000,
   });
   const apollo = createGatewayServer({
     supergraphSdl: options.supergraphSdl ?? readCommittedSupergraph(),
@@ -154,6 +162,14 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     ],
   });
   const { server, url } = await listen(handler, config.PORT, config.HOST);
+  const liveWs = attachLiveWebSocket(server, {
+    engine: live.engine,
+    authenticate: keys.authenticate,
+    log,
+    path: LIVE_PATH,
+    heartbeatMs: config.LIVE_HEARTBEAT_SECONDS * 1000,
+    maxPayloadBytes: MAX_BODY_BYTES,
+  });
   log.info({ url, mode: transport.kind }, 'gateway ready');
   console.log(`\nLiên Thông gateway ready at ${url}`);
   console.log(
@@ -174,9 +190,13 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     ...(db ? { db } : {}),
     log,
     drain: readiness.drain,
-    endStreams: () => live.close(),
+    endStreams: () => {
+      live.close();
+      void liveWs.close();
+    },
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     extra: async () => {
+      await Promise.all(timers.map((stop) => stop()));
       await broker.close();
       redis?.disconnect();
       await caches?.close();

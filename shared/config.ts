@@ -111,6 +111,10 @@ const settings = z.object({
   LIVE_LIMIT_PER_INSTANCE: z.coerce.number().int().min(0).default(20_000),
   /** Seconds of live events kept for clients that reconnect with Last-Event-ID (Redis Streams, or memory). */
   LIVE_RETENTION_SECONDS: z.coerce.number().int().min(10).max(86_400).default(600),
+  /** Seconds between heartbeats on an open live stream (an SSE comment line; a WebSocket ping). */
+  LIVE_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(300).default(12),
+  /** Seconds between the passes of the subgraphs' timed live notices (e.g. dossiers falling due today). */
+  LIVE_TIMER_SECONDS: z.coerce.number().int().min(1).max(3_600).default(60),
   /**
    * Milliseconds the gateway waits for each subgraph fetch: past it, the response goes out with
    * that subgraph's fields missing and a SUBGRAPH_UNAVAILABLE error naming it.

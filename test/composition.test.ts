@@ -35,7 +35,7 @@ describe('composition', () => {
     for (const s of subgraphs) {
       expect(
         Object.keys(s)
-          .filter((k) => !['seedReference', 'subjectsOf', 'references', 'seed', 'demoSubject', 'openData'].includes(k))
+          .filter((k) => !['seedReference', 'subjectsOf', 'references', 'seed', 'demoSubject', 'openData', 'timers'].includes(k))
           .sort(),
       ).toEqual([
         'createLoaders',

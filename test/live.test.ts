@@ -2,6 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type ExecutionResult } from 'graphql-sse';
+import { createClient as createWsClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import type { JWK } from 'jose';
 import { Client } from 'pg';
 import { Redis } from 'ioredis';
@@ -51,6 +53,31 @@ function subscribe(origin: string, query: string, headers: Record<string, string
   };
 }
 
+/** A subscription over WebSocket (graphql-ws): the caller in connectionParams, a request id on the upgrade. */
+function subscribeWs(origin: string, query: string, connectionParams: Record<string, string>, requestId?: string) {
+  const results: Result[] = [];
+  let ended: unknown = null;
+  const client = createWsClient({
+    url: `${origin.replace('http', 'ws')}/graphql/stream`,
+    connectionParams,
+    retryAttempts: 0,
+    webSocketImpl: class extends WebSocket {
+      constructor(url: string, protocols: string | string[]) {
+        super(url, protocols, requestId ? { headers: { 'x-request-id': requestId } } : {});
+      }
+    },
+  });
+  client.subscribe<Record<string, unknown>, Record<string, unknown>>(
+    { query },
+    {
+      next: (r) => void results.push(r as Result),
+      error: (e) => void (ended = e),
+      complete: () => void (ended ??= 'complete'),
+    },
+  );
+  return { results, data: () => results.filter((r) => r.data), ended: () => ended, dispose: () => client.dispose() };
+}
+
 (postgresUrl && RUN_REDIS_URL ? describe : describe.skip)('live subscriptions (SSE) across gateway replicas', () => {
   let dir: string;
   let databaseUrl: string;
@@ -69,7 +96,7 @@ function subscribe(origin: string, query: string, headers: Record<string, string
   });
   let env: Record<string, string>;
 
-  const receive = async (through: RunningGateway) => {
+  const receive = async (through: RunningGateway, extra: Record<string, unknown> = {}) => {
     const at = new Date(Date.now() - 3_600_000);
     const vn = new Date(at.getTime() + 7 * 3_600_000).toISOString();
     const number = `${A}-${vn.slice(2, 4)}${vn.slice(5, 7)}${vn.slice(8, 10)}-${String(sequence++).padStart(4, '0')}`;
@@ -85,6 +112,7 @@ function subscribe(origin: string, query: string, headers: Record<string, string
           channel: 'ONLINE',
           receivedAt: at.toISOString(),
           digitised: true,
+          ...extra,
         },
       },
       await bearer({ role: 'COMMUNE_OFFICER', commune: A }, 'officer-a'),
@@ -119,6 +147,8 @@ function subscribe(origin: string, query: string, headers: Record<string, string
       REDIS_URL: RUN_REDIS_URL!,
       CACHE_PREFIX: prefix,
       RATE_LIMIT_POINTS: '0',
+      // The notices of dossiers falling due pass once at start, then not within this suite (but on D and E below).
+      LIVE_TIMER_SECONDS: '3600',
     };
     a = await startGateway(env);
     b = await startGateway(env);
@@ -227,6 +257,43 @@ function subscribe(origin: string, query: string, headers: Record<string, string
     for (const s of [officer, outsider, citizen, publicView, elsewhere]) s.dispose();
   }, 60_000);
 
+  it('serves the same subscriptions over WebSocket (graphql-ws): resolved with the subscriber identity on B, nothing to an outsider, audited, personal data refused without a purpose', async () => {
+    const query = `subscription { changed: communeDossierChanged(communeCode: "${A}") { number status applicant { ... on Resident { citizenId } } } }`;
+    const token = async (claims: Record<string, unknown>, sub: string) => (await bearer(claims, sub)).authorization;
+    const officer = subscribeWs(
+      origin(b),
+      query,
+      { authorization: await token({ role: 'COMMUNE_OFFICER', commune: A }, 'officer-a'), purpose: PURPOSE },
+      'live-ws-officer-0001',
+    );
+    const outsider = subscribeWs(origin(b), query, {
+      authorization: await token({ role: 'COMMUNE_OFFICER', commune: OTHER }, 'officer-other'),
+      purpose: PURPOSE,
+    });
+    const noPurpose = subscribeWs(origin(b), query, { authorization: await token({ role: 'COMMUNE_OFFICER', commune: A }, 'officer-a') });
+    await waitFor(() => noPurpose.ended() !== null, 5_000);
+    expect(JSON.stringify([noPurpose.results, noPurpose.ended()])).toContain('PURPOSE_REQUIRED');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const number = await receive(a);
+    await waitFor(() => officer.data().length >= 1, 10_000);
+    expect(officer.data()[0]!.data).toEqual({ changed: { number, status: 'RECEIVED', applicant: { citizenId: resident } } });
+    expect(officer.data()[0]!.extensions).toEqual({ eventId: expect.stringMatching(/^\d+-\d+$/) });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(outsider.results).toEqual([]);
+    const db = new Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ subjects: string[]; outcome: string; purpose: string }>(
+        `SELECT subjects, outcome, purpose FROM audit.entry WHERE request_id LIKE 'live-ws-officer-0001.%' ORDER BY id`,
+      );
+      expect(rows.length).toBeGreaterThanOrEqual(1);
+      expect(rows.every((r) => r.outcome === 'ALLOWED' && r.subjects.includes(resident) && r.purpose === PURPOSE)).toBe(true);
+    } finally {
+      await db.end();
+    }
+    for (const s of [officer, outsider, noPurpose]) await s.dispose();
+  }, 60_000);
+
   it('refuses a subscription to personal data at once, as the same query would be: no token (FORBIDDEN), no purpose (PURPOSE_REQUIRED)', async () => {
     const dossierQuery = `subscription ($c: CommuneCode!) { communeDossierChanged(communeCode: $c) { number status } }`;
     const anonymous = subscribe(origin(b), dossierQuery, {}, { c: A });
@@ -320,6 +387,11 @@ function subscribe(origin: string, query: string, headers: Record<string, string
     });
     expect(third.status).toBe(429);
     expect(((await third.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('LIVE_CALLER_LIMIT');
+    // Over WebSocket the same caller shares the same count.
+    const overWs = subscribeWs(origin(c), query, { authorization: headers.authorization });
+    await waitFor(() => overWs.ended() !== null, 5_000);
+    expect(JSON.stringify([overWs.results, overWs.ended()])).toContain('LIVE_CALLER_LIMIT');
+    await overWs.dispose();
     const started = Date.now();
     await c.stop('test');
     expect(Date.now() - started).toBeLessThan(5_000);
@@ -327,6 +399,41 @@ function subscribe(origin: string, query: string, headers: Record<string, string
     for (const s of open) {
       expect(s.results.at(-1)!.errors).toEqual([expect.objectContaining({ extensions: { code: 'SHUTTING_DOWN' } })]);
       s.dispose();
+    }
+  }, 120_000);
+
+  it('announces dossiers falling due to the commune officers watching them: DUE_TODAY and OVERDUE once each, with two replicas running the timer', async () => {
+    // D and E run the notices every second on the same database: each dossier is announced once.
+    const [d, e] = await Promise.all([
+      startGateway({ ...env, LIVE_TIMER_SECONDS: '1' }),
+      startGateway({ ...env, LIVE_TIMER_SECONDS: '1' }),
+    ]);
+    try {
+      const officer = subscribe(
+        origin(b),
+        `subscription { changed: communeDossierChanged(communeCode: "${A}") { number deadline } }`,
+        await bearer({ role: 'COMMUNE_OFFICER', commune: A }, 'officer-a'),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const now = Date.now();
+      const endOfDay = Date.parse(`${new Date(now + 7 * 3_600_000).toISOString().slice(0, 10)}T17:00:00Z`);
+      const dueToday = await receive(a, { dueAt: new Date(Math.min(now + 120_000, endOfDay - 1_000)).toISOString() });
+      const overdue = await receive(a, { dueAt: new Date(now - 30 * 60_000).toISOString() });
+      const of = (number: string) => officer.data().filter((r) => (r.data!.changed as { number: string }).number === number);
+      // Each: the write's own event, then the notice.
+      await waitFor(() => of(dueToday).length >= 2 && of(overdue).length >= 2, 15_000);
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      expect(of(dueToday).map((r) => r.data)).toEqual([
+        { changed: { number: dueToday, deadline: 'DUE_TODAY' } },
+        { changed: { number: dueToday, deadline: 'DUE_TODAY' } },
+      ]);
+      expect(of(overdue).map((r) => r.data)).toEqual([
+        { changed: { number: overdue, deadline: 'OVERDUE' } },
+        { changed: { number: overdue, deadline: 'OVERDUE' } },
+      ]);
+      officer.dispose();
+    } finally {
+      await Promise.all([d.stop(), e.stop()]);
     }
   }, 120_000);
 });

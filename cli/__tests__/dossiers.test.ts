@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { openPglite } from '../../shared/db';
 import { createDatabase, dropDatabase } from '../../test/helpers/postgres';
+import { RUN_REDIS_URL, testPrefix } from '../../test/helpers/cache';
+import { createLiveBroker, type DeliveredEvent } from '../../shared/live';
 import { departmentCode, generateCatalogue } from '../../subgraphs/public-services/seed';
 
 const ROOT = join(__dirname, '..', '..');
@@ -143,4 +145,51 @@ describe('npm run cli -- dossiers import', () => {
     expect(again.stdout).toContain('Summary: 3 read, 0 new, 0 updated, 3 unchanged (duplicates), 0 stale');
     expect(await count()).toEqual({ dossiers: 3, counters: 3, synced: 6 });
   });
+
+  (RUN_REDIS_URL ? test : test.skip)(
+    'with REDIS_URL the live events go out after the commit (keys only, the evaluation once per unit and month); none on a refused file (a dry run: import.test.ts)',
+    async () => {
+      const prefix = testPrefix();
+      const withRedis = { REDIS_URL: RUN_REDIS_URL!, CACHE_PREFIX: prefix };
+      const fresh = rows.map((r) => ({ ...r, MaHoSo: r.MaHoSo.replace(/-000(\d)$/, '-010$1') }));
+      const retained = async (channel: string): Promise<DeliveredEvent[]> => {
+        const broker = createLiveBroker({ redisUrl: RUN_REDIS_URL!, prefix });
+        const events: DeliveredEvent[] = [];
+        try {
+          for (let attempt = 0; ; attempt++) {
+            try {
+              (await broker.listen(channel, (e) => void events.push(e), '0-0'))();
+              return events;
+            } catch (error) {
+              if (attempt > 20) throw error;
+              await new Promise((resolve) => setTimeout(resolve, 100));
+            }
+          }
+        } finally {
+          await broker.close();
+        }
+      };
+      const file = write('fresh.ndjson', fresh);
+      const saved = env;
+      env = { ...env, ...withRedis };
+      try {
+        expect((await cli(['dossiers', 'import', write('fresh-bad.ndjson', [...fresh, 'not json'])])).code).toBe(1);
+        expect(await retained('dossier:commune:00004')).toEqual([]);
+        const applied = await cli(['dossiers', 'import', file]);
+        expect(applied.code).toBe(0);
+        expect(applied.stdout).toMatch(/Published \d+ live event\(s\)/);
+      } finally {
+        env = saved;
+      }
+      const commune = await retained('dossier:commune:00004');
+      expect(commune.map((e) => e.keys)).toEqual([{ number: fresh[0]!.MaHoSo }, { number: fresh[1]!.MaHoSo }]);
+      expect((await retained('dossier:applicant:001085012345')).map((e) => e.keys.number)).toEqual([fresh[0]!.MaHoSo, fresh[1]!.MaHoSo]);
+      // The province's evaluation: one event per unit and month moved (the commune in September, the department).
+      const evaluation = await retained('evaluation:01');
+      expect(evaluation.map((e) => `${e.keys.unitScope} ${e.keys.unitCode} ${e.keys.month}`).sort()).toEqual(
+        [`COMMUNE 00004 2025-09`, `DEPARTMENT ${fresh[2]!.MaHoSo.split('-')[0]} 2025-09`].sort(),
+      );
+    },
+    240_000,
+  );
 });

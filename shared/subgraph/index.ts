@@ -14,6 +14,7 @@ import { SHARED_SCALARS } from '../graphql/scalars';
 import { jurisdictionOf, type Jurisdiction } from '../auth/jurisdiction';
 import { NO_REFERENCES, type References } from './references';
 import { NO_LIVE, type LivePublisher } from '../live';
+import type { Logger } from '../observability/logger';
 import { AccessRecorder, classify, recordPersonalFields, type Classification, type SubjectsOf } from '../auth/personalData';
 
 /**
@@ -74,6 +75,15 @@ export interface OpenDataSet {
   rows(data: Record<string, unknown>): Record<string, string | number | boolean | null>[];
 }
 
+/** What a subgraph's {@link SubgraphModule.timers} are given by their host. */
+export interface SubgraphTimerDeps {
+  db: DataSource;
+  live: LivePublisher;
+  log: Logger;
+  /** Milliseconds between passes (LIVE_TIMER_SECONDS); the subgraph's default when absent. */
+  intervalMs?: number;
+}
+
 /**
  * The uniform contract of a subgraph: the gateway, the embedded mode, the tests and the
  * stand-alone entrypoint only ever use these members, so adding a subgraph means copying one
@@ -117,6 +127,12 @@ export interface SubgraphModule<L = unknown> extends MigrationSet, SubgraphDescr
   seed?: SeedHook<any>;
   /** Open-data sets it publishes (see {@link OpenDataSet}). */
   openData?: readonly OpenDataSet[];
+  /**
+   * Timed work of its own that publishes live events (e.g. dossiers falling due), started by every
+   * process that hosts the subgraph and has a live publisher: it must be safe to run on all replicas
+   * at once (announce each thing once). Returns the function that stops it.
+   */
+  timers?(deps: SubgraphTimerDeps): () => Promise<void>;
   /** A subject for the development tokens (e.g. the first resident as a CITIZEN), read from its data. */
   demoSubject?(db: DataSource): Promise<DemoSubject | null>;
 }

@@ -136,6 +136,9 @@ export async function runSubgraph(module: SubgraphModule, env: Record<string, st
     metrics: metrics.page,
     onResponse: recordResponses(metrics, log),
   });
+  // Its timed notices, when a gateway can hear them (Redis).
+  const stopTimers =
+    live !== NO_LIVE && module.timers ? module.timers({ db, live, log, intervalMs: config.LIVE_TIMER_SECONDS * 1000 }) : null;
   const { server, url } = await listen(handler, config.PORT, config.HOST);
   log.info({ url }, 'subgraph ready');
   stopGracefully({
@@ -144,6 +147,7 @@ export async function runSubgraph(module: SubgraphModule, env: Record<string, st
     db,
     log,
     extra: async () => {
+      await stopTimers?.();
       await cache.close();
       if (live !== NO_LIVE) await (live as LiveBroker).close();
     },

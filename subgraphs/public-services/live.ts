@@ -1,4 +1,4 @@
-import type { LiveEvent } from '../../shared/live';
+import type { LiveEvent, LivePublisher } from '../../shared/live';
 import type { Delta } from './evaluation/counters';
 
 /**
@@ -27,4 +27,15 @@ export function evaluationEvents(deltas: readonly Delta[]): LiveEvent[] {
     events.push({ channel: `evaluation:${d.provinceCode}`, keys }, { channel: 'evaluation:*', keys });
   }
   return events;
+}
+
+/** Events per publish of a large batch (one pipelined XADD round trip each). */
+const PUBLISH_CHUNK = 1_000;
+
+/**
+ * Publishes many events (an import's) in chunks, so one round trip never carries 100,000 of them:
+ * each chunk is one pipeline of XADDs. Never throws (a publisher queues or counts its failures).
+ */
+export async function publishInChunks(live: LivePublisher, events: readonly LiveEvent[]): Promise<void> {
+  for (let i = 0; i < events.length; i += PUBLISH_CHUNK) await live.publish(events.slice(i, i + PUBLISH_CHUNK)).catch(() => undefined);
 }

@@ -5,6 +5,8 @@ import { createLoaders, type Loaders } from './loaders';
 import { CreatePublicServices1767000000005 } from './migrations/1767000000005-CreatePublicServices';
 import { ProvinceCounters1767100000005 } from './migrations/1767100000005-ProvinceCounters';
 import { ProvinceUnitsIndex1767200000005 } from './migrations/1767200000005-ProvinceUnitsIndex';
+import { DueNotices1767300000005 } from './migrations/1767300000005-DueNotices';
+import { startDeadlineNotices } from './deadlines';
 import { resolvers } from './resolvers';
 import { subjectsOf } from './subjects';
 import { evaluationOpenData } from './openData';
@@ -27,11 +29,13 @@ export const publicServices: SubgraphModule<Loaders> = {
   typeDefs: subgraphTypeDefs(__dirname),
   resolvers,
   entities,
-  migrations: [CreatePublicServices1767000000005, ProvinceCounters1767100000005, ProvinceUnitsIndex1767200000005],
+  migrations: [CreatePublicServices1767000000005, ProvinceCounters1767100000005, ProvinceUnitsIndex1767200000005, DueNotices1767300000005],
   references: { Commune: 'administrative-units', Resident: 'population', Enterprise: 'enterprise' },
   createLoaders,
   subjectsOf,
   openData: [evaluationOpenData],
+  /** Announces dossiers falling due today and just overdue on their commune's channel (deadlines.ts): once, whatever the replicas. */
+  timers: ({ db, live, log, intervalMs }) => startDeadlineNotices({ db, live, log, ...(intervalMs ? { intervalMs } : {}) }),
   /** Re-imports the procedure catalogue and departments, then makes every cached copy unreachable. */
   seedReference: async (db, bus) => {
     await seedCatalogue(db);

@@ -2,12 +2,13 @@ import type { DataSource } from 'typeorm';
 import { auditMigrations } from '../../../shared/audit';
 import { createDataSource, migrate, openPglite } from '../../../shared/db';
 import { digest } from '../../../test/helpers/writes';
-import { recomputeCounters, storedCounters } from '../evaluation/counters';
+import { contributionOf, recomputeCounters, storedCounters } from '../evaluation/counters';
 import { dueFrom, formatDossierNumber, vietnamDate } from '../numbers';
 import { departmentCode, generateCatalogue, seedCatalogue } from '../seed';
 import { importDossiers, measureImportThroughput, toSyncRow, type CommuneLookup } from '../seed/import';
 import { publicServices } from '../subgraph';
 import type { NewDossier } from '../writes';
+import type { LiveEvent } from '../../../shared/live';
 
 /**
  * The bulk import of the national portal's sync format on an embedded PGlite holding this subgraph
@@ -78,8 +79,11 @@ describe('dossier import', () => {
   const ndjson = (rows: (Record<string, unknown> | string)[]) =>
     rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n';
   const line = (d: NewDossier) => toSyncRow(d, d.lastEventAt);
+  /** What each import published (one array per publish call). */
+  const published: LiveEvent[][] = [];
+  const live = { publish: async (events: readonly LiveEvent[]) => void published.push([...events]) };
   const run = (text: string, extra: { dryRun?: boolean; system?: string } = {}) =>
-    importDossiers(db, text, { communes, now: NOW, ...extra });
+    importDossiers(db, text, { communes, now: NOW, live, ...extra });
   const fingerprint = async () => `${await digest(db, 'public_services')}#${await digest(db, 'audit')}`;
   const countersMatch = async () => {
     const [stored, recomputed] = await db.transaction(async (em) => [await storedCounters(em), await recomputeCounters(em)]);
@@ -108,6 +112,7 @@ describe('dossier import', () => {
     const report = await run(clean, { dryRun: true });
     expect(report).toMatchObject({ read: 32, created: 32, updated: 0, unchanged: 0, stale: 0, rejected: [], applied: false, dryRun: true });
     expect(await fingerprint()).toBe(before);
+    expect(published).toEqual([]);
   });
 
   test('the report names each bad line and its reason; one bad line among good ones applies nothing', async () => {
@@ -131,6 +136,9 @@ describe('dossier import', () => {
     const before = await fingerprint();
     const report = await run(text);
     expect(report.applied).toBe(false);
+    // Nothing applied, nothing announced.
+    expect(report.events).toBe(0);
+    expect(published).toEqual([]);
     expect(report.rejected.map((r) => [r.line, r.reason.split(':')[0]])).toEqual([
       [6, 'malformed JSON'],
       [7, 'unknown procedure'],
@@ -161,6 +169,32 @@ describe('dossier import', () => {
   test('a clean file applies in one go; the counters equal a recomputation; re-importing it changes nothing', async () => {
     const report = await run(clean, { system: 'mot-cua-test' });
     expect(report).toMatchObject({ read: 32, created: 32, rejected: [], applied: true, dossiers: 32 });
+    // After the commit, keys only: each dossier on its commune's channel (departments have none) and
+    // its resident applicant's; the evaluation once per unit and month moved, not once per line.
+    const events = published.flat();
+    expect(report.events).toBe(events.length);
+    const rows = [...Array.from({ length: 30 }, (_, i) => dossier(i)), lifecycle(31).done, lifecycle(32).returned];
+    const onChannel = (prefix: string) => events.filter((e) => e.channel.startsWith(prefix));
+    expect(
+      onChannel('dossier:commune:')
+        .map((e) => [e.channel, e.keys])
+        .sort(),
+    ).toEqual(
+      rows
+        .filter((d) => d.communeCode)
+        .map((d) => [`dossier:commune:${d.communeCode}`, { number: d.number }])
+        .sort(),
+    );
+    expect(onChannel('dossier:applicant:')).toHaveLength(rows.filter((d) => d.applicantType === 'RESIDENT').length);
+    const units = new Set(rows.flatMap((d) => contributionOf(d)).map((c) => `${c.unitCode} ${c.month.slice(0, 7)}`));
+    expect(
+      onChannel('evaluation:*')
+        .map((e) => `${e.keys.unitCode} ${e.keys.month}`)
+        .sort(),
+    ).toEqual([...units].sort());
+    expect(onChannel('evaluation:*').length).toBeLessThan(rows.length / 3);
+    expect(events.every((e) => Object.values(e.keys).every((v) => typeof v === 'string' && v.length <= 20))).toBe(true);
+    published.length = 0;
     const [{ n }] = (await db.query(`SELECT count(*)::int AS n FROM public_services.dossier`)) as [{ n: number }];
     expect(n).toBe(32);
     const returned = lifecycle(32).returned;
@@ -187,7 +221,8 @@ describe('dossier import', () => {
     const again = await run(clean, { dryRun: true });
     expect(again).toMatchObject({ created: 0, updated: 0, unchanged: 32, stale: 0, rejected: [] });
     const applied = await run(clean, { system: 'mot-cua-test' });
-    expect(applied).toMatchObject({ created: 0, updated: 0, unchanged: 32, applied: true, dossiers: 0 });
+    expect(applied).toMatchObject({ created: 0, updated: 0, unchanged: 32, applied: true, dossiers: 0, events: 0 });
+    expect(published.flat()).toEqual([]);
     // Only the sync status moved (another delivery received); dossiers, history, counters did not.
     const strip = (s: string) => s.replace(/sync_status:[^,]*(,|$)/, '');
     expect(strip(await digest(db, 'public_services'))).toBe(strip(before));

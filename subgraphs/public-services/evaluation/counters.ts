@@ -78,7 +78,8 @@ export interface Delta extends Unit {
   counters: Partial<Counters>;
 }
 
-const IN_PROGRESS: ReadonlySet<DossierStatus> = new Set(['RECEIVED', 'IN_PROGRESS', 'FEE_REQUESTED']);
+/** The statuses of a dossier being worked on (its due time runs; a supplement request pauses it). */
+export const IN_PROGRESS: ReadonlySet<DossierStatus> = new Set(['RECEIVED', 'IN_PROGRESS', 'FEE_REQUESTED']);
 
 /** Whether a decided dossier was decided on time: no later than due (supplements already added) and at most one supplement. */
 export function decidedOnTime(d: Pick<DossierFacts, 'finishedAt' | 'dueAt' | 'supplementCount'>): boolean {

@@ -1,4 +1,5 @@
 import type { Context } from '../context';
+import { deadlineOf } from '../deadlines';
 import { decidedOnTime } from '../evaluation/counters';
 import type { DossierRow } from '../loaders';
 import { STATUS_CODES, type DossierStatus } from '../status';
@@ -19,6 +20,7 @@ export const Dossier = {
       ? { __typename: 'Resident', citizenId: d.applicantId }
       : { __typename: 'Enterprise', taxCode: d.applicantId },
   statusCode: (d: DossierRow) => STATUS_CODES[d.status as DossierStatus],
+  deadline: (d: DossierRow) => deadlineOf({ status: d.status, dueAt: at(d.dueAt)! }, new Date()),
   onTime: (d: DossierRow) =>
     d.finishedAt === null ? null : decidedOnTime({ finishedAt: at(d.finishedAt), dueAt: at(d.dueAt)!, supplementCount: d.supplementCount }),
   supplements: (d: DossierRow, _: unknown, ctx: Context) => ctx.loaders.supplementsOfDossier.load(d.number),

@@ -11,6 +11,8 @@ import { DEPARTMENT_CODE, dueFrom, parseDossierNumber, parseInstant, vietnamDate
 import { STATUS_CODES, STATUS_RANK, TRANSITIONS, statusOfCode, type DossierStatus } from '../status';
 import { insertDossiers, recordEvents, touchSyncStatus, type NewDossier } from '../writes';
 import { generateDossiers, type DossierSeedOptions } from './dossiers';
+import type { LiveEvent, LivePublisher } from '../../../shared/live';
+import { dossierEvents, evaluationEvents, publishInChunks } from '../live';
 
 /**
  * The bulk import of dossiers in the national public service portal's synchronisation format
@@ -68,6 +70,12 @@ export interface ImportOptions {
   now?: Date;
   /** Rows per statement when applying (default 2,000). */
   batchSize?: number;
+  /**
+   * Where the live events go once the transaction committed (none on a dry run or a refused file):
+   * one per dossier written, on its commune's and its applicant's channels, and one per unit and
+   * month whose evaluation moved (not one per line), published in chunks.
+   */
+  live?: LivePublisher;
   /** Called as lines are read, checked, then written (`done` of `total` for each phase). */
   onProgress?: (phase: ImportPhase, done: number, total: number) => void;
 }
@@ -98,6 +106,8 @@ export interface ImportReport {
   dryRun: boolean;
   /** The distinct dossiers written. */
   dossiers: number;
+  /** Live events published after the commit (0 without a publisher). */
+  events: number;
 }
 
 const CHANNELS: Record<number, NewDossier['channel']> = { 1: 'IN_PERSON', 2: 'ONLINE', 3: 'POSTAL' };
@@ -396,6 +406,7 @@ export async function importDossiers(db: DataSource, text: string, options: Impo
     applied: false,
     dryRun,
     dossiers: 0,
+    events: 0,
   };
   const deliveries: Delivery[] = [];
   /** Systems of rejected lines (by the unit of their number when readable), for the sync status. */
@@ -577,6 +588,9 @@ export async function importDossiers(db: DataSource, text: string, options: Impo
 
     const changed = [...tracked.values()].filter((t) => t.touched);
     report.dossiers = changed.length;
+    // Keys only, as a mutation's: built now, published once the transaction committed.
+    const deltas = changed.flatMap((t) => difference(t.stored ? contributionOf(t.stored) : [], contributionOf(t.row)));
+    pendingEvents = [...changed.flatMap((t) => dossierEvents(t.row)), ...evaluationEvents(deltas)];
     const fresh = changed.filter((t) => !t.stored).map((t) => t.row);
     const updates = changed.filter((t) => t.stored) as (Tracked & { stored: NewDossier })[];
     let written = 0;
@@ -648,7 +662,12 @@ export async function importDossiers(db: DataSource, text: string, options: Impo
   };
 
   progress('read', total, total);
+  let pendingEvents: LiveEvent[] = [];
   await db.transaction(run);
+  if (report.applied && options.live) {
+    await publishInChunks(options.live, pendingEvents);
+    report.events = pendingEvents.length;
+  }
 
   if (!dryRun && report.rejected.length > 0 && rejectedBySystem.size > 0) {
     await db.transaction(async (em) => {
