@@ -1,8 +1,11 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, visit, type DocumentNode } from 'graphql';
 
-/** Control characters and invisible bidirectional overrides: never part of a legitimate value. */
-const FORBIDDEN = /[\p{Cc}\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/u;
+/**
+ * Control characters, invisible bidirectional overrides and lone surrogates (`"\ud800"` is valid JSON
+ * but no text: PostgreSQL would get U+FFFD in its place): never part of a legitimate value.
+ */
+const FORBIDDEN = /[\p{Cc}\p{Cs}\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/u;
 
 function refuse(where: string, value: string): GraphQLError {
   return new GraphQLError(`${where} contains a control or invisible formatting character`, {

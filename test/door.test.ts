@@ -490,6 +490,89 @@ describe('bounds before parsing: 4xx with a stable code, never 5xx', () => {
   });
 });
 
+describe('red team: cases beyond the issue', () => {
+  test('lone surrogates (valid JSON escapes, not text) are refused before any subgraph', async () => {
+    const before = subgraphRequests;
+    for (const text of ['\\ud800', 'Ha\\udc00 Noi', '\\udfff\\ud800']) {
+      const body = `{"query":"query ($s: String) { provinces(search: $s) { code } }","variables":{"s":"${text}"}}`;
+      const answer = await send(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect({ text, status: answer.status, codes: codes(answer) }).toEqual({ text, status: 400, codes: ['BAD_USER_INPUT'] });
+    }
+    // A well-formed pair (an emoji) is text.
+    expect((await post({ query: 'query ($s: String) { provinces(search: $s) { code } }', variables: { s: 'Hà Nội 🏙' } })).status).toBe(200);
+    expect(subgraphRequests).toBe(before + 1);
+  });
+
+  test('a compressed body is 415, not a misleading bad-UTF-8 or bad-JSON error', async () => {
+    for (const encoding of ['gzip', 'deflate', 'br', 'x-custom']) {
+      const answer = await send(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+        body: '{"query":"{ __typename }"}',
+      });
+      expect({ encoding, status: answer.status, codes: codes(answer) }).toEqual({
+        encoding,
+        status: 415,
+        codes: ['UNSUPPORTED_MEDIA_TYPE'],
+      });
+    }
+  });
+
+  test('__proto__ and constructor keys, huge numbers and long strings: 400, message bounded', async () => {
+    const probes = [
+      '{"query":"query ($f: CommuneFilter) { communes(filter: $f) { totalCount } }","variables":{"f":{"__proto__":{"provinceCode":"01"}}}}',
+      '{"query":"query ($f: CommuneFilter) { communes(filter: $f) { totalCount } }","variables":{"f":{"constructor":{"prototype":1}}}}',
+      '{"query":"query ($n: Int) { communes(first: $n) { totalCount } }","variables":{"n":1e400}}',
+      `{"query":"query ($v: CitizenId!) { resident(citizenId: $v) { fullName } }","variables":{"v":"${'1'.repeat(90_000)}"}}`,
+    ];
+    for (const body of probes) {
+      const answer = await send(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect({ status: answer.status, codes: codes(answer) }).toEqual({ status: 400, codes: ['BAD_USER_INPUT'] });
+      expect(answer.body?.errors?.[0]?.message.length).toBeLessThanOrEqual(500);
+    }
+  });
+
+  test('introspection off: aliases, fragments and nested selections cannot widen __type', async () => {
+    const server = createGatewayServer({
+      supergraphSdl: readCommittedSupergraph(),
+      transport: { kind: 'embedded', subgraphs, db: hub.db, auditLog: createAuditLog(hub.db) },
+      log: quiet,
+      introspection: false,
+    });
+    await server.start();
+    try {
+      const run = async (query: string) => {
+        const response = await server.executeOperation(
+          { query },
+          { contextValue: { identity: AS.central, meta: { requestId: 'door-intro-1', purpose: null }, personal: newPersonalReads() } },
+        );
+        return response.body.kind === 'single' ? response.body.singleResult : null;
+      };
+      for (const query of [
+        '{ s: __schema { queryType { name } } }',
+        '{ __type(name: "Resident") { name fields { name } } }',
+        '{ __type(name: "Resident") { ... on __Type { fields { name } } } }',
+        '{ __type(name: "Resident") { ...F } } fragment F on __Type { fields { name } }',
+        '{ t: __type(name: "Resident") { kind } }',
+        '{ provinces { code } ...Q } fragment Q on Query { __schema { types { name } } }',
+      ]) {
+        const result = await run(query);
+        expect({ query, code: result?.errors?.[0]?.extensions?.code, data: result?.data }).toEqual({
+          query,
+          code: 'GRAPHQL_VALIDATION_FAILED',
+          data: undefined,
+        });
+      }
+      expect((await run('{ __type(name: "Resident") { name __typename } __typename }'))?.data).toEqual({
+        __type: { name: 'Resident', __typename: '__Type' },
+        __typename: 'Query',
+      });
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('GraphQL over HTTP: status codes by media type', () => {
   const bad = [
     { query: '{ resident(citizenId: "12345") { fullName } }' },

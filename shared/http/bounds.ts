@@ -101,6 +101,20 @@ export function checkJsonMediaType(header: string | undefined): void {
   checkCharset(media);
 }
 
+/**
+ * Refuses (415) a compressed body: the gateway reads bodies as they come (a gzip body would
+ * otherwise be refused as bad UTF-8 or bad JSON, which misleads the client), and decompressing
+ * them would let 100 kB on the wire become megabytes in memory.
+ */
+export function checkContentEncoding(header: string | undefined): void {
+  if (header === undefined || header.trim() === '' || header.trim().toLowerCase() === 'identity') return;
+  throw new HttpError(
+    415,
+    BoundsCode.UNSUPPORTED_MEDIA_TYPE,
+    `Unsupported Content-Encoding "${header.slice(0, 40)}": send the body uncompressed`,
+  );
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Decodes a body as strict UTF-8; an invalid sequence is a 400 (not a U+FFFD silently put in its place). */

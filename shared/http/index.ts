@@ -5,6 +5,7 @@ import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { requestScope, type RequestScope } from '../observability/requestScope';
 import {
   checkCharset,
+  checkContentEncoding,
   checkJsonMediaType,
   checkJsonTextDepth,
   checkSearchParams,
@@ -289,6 +290,7 @@ export function createHttpHandler<C extends BaseContext>(server: ApolloServer<C>
     if (req.method === 'POST') {
       // The media type and charset are known before a byte of the body is read (bounds.ts).
       checkJsonMediaType(req.headers['content-type']);
+      checkContentEncoding(req.headers['content-encoding']);
       const declared = Number(req.headers['content-length']);
       if (declared > maxBody) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body larger than ${maxBody} bytes`);
       const text = await readBody(req, maxBody);
