@@ -138,6 +138,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     rateLimit,
     maxBodyBytes: MAX_BODY_BYTES,
     vary: GRAPHQL_VARY,
+    onError: (error, requestId) => log.error({ err: error, requestId }, 'request failed in the HTTP layer'),
     // A browser opening /graphql or / gets the hub's own explorer, never a page from elsewhere (door.ts).
     ...(config.EXPLORER_ENABLED ? { browserHome: '/explorer/' } : {}),
     ...(responseCache ? { preflight: responseCache.preflight } : {}),

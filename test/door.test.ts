@@ -532,6 +532,24 @@ describe('red team: cases beyond the issue', () => {
     }
   });
 
+  test('other methods: 405 with Allow, no server name; an unsupported persisted-query version is a client error', async () => {
+    for (const method of ['PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS']) {
+      const response = await fetch(url, { method, headers: { 'content-type': 'application/json' } });
+      expect({ method, status: response.status, allow: response.headers.get('allow') }).toEqual({
+        method,
+        status: 405,
+        allow: 'GET, POST',
+      });
+      const text = await response.text();
+      expect(text).not.toMatch(/apollo/i);
+    }
+    for (const version of [2, '1', { $ne: 1 }, null]) {
+      const answer = await post({ query: '{ __typename }', extensions: { persistedQuery: { version, sha256Hash: 'x' } } });
+      expect(answer.status).toBe(400);
+      expect(codes(answer)[0]).not.toBe('INTERNAL_SERVER_ERROR');
+    }
+  });
+
   test('introspection off: aliases, fragments and nested selections cannot widen __type', async () => {
     const server = createGatewayServer({
       supergraphSdl: readCommittedSupergraph(),

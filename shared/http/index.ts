@@ -126,6 +126,8 @@ export interface HttpOptions<C extends BaseContext> {
    * process's own (404) says what the endpoint is; nothing is loaded from elsewhere.
    */
   browserHome?: string;
+  /** Told of every unexpected error (answered 500 without details); must not throw. */
+  onError?: (error: unknown, requestId: string) => void;
   /** `Vary` of every `/graphql` response (the headers its content depends on); Apollo's `Accept` only without it. */
   vary?: string;
 }
@@ -365,6 +367,12 @@ export function createHttpHandler<C extends BaseContext>(server: ApolloServer<C>
       sendError(res, 404, 'NOT_FOUND', 'Not found', info.requestId);
       return;
     }
+    if (!route && req.method !== 'GET' && req.method !== 'POST') {
+      // Answered here rather than by Apollo, whose message names the server software.
+      res.setHeader('allow', 'GET, POST');
+      sendError(res, 405, 'METHOD_NOT_ALLOWED', `Method ${String(req.method).slice(0, 20)} not allowed: use GET or POST`, info.requestId);
+      return;
+    }
     try {
       if (route) await serveRoute(route, req, res, info);
       else await serveGraphQL(req, res, info);
@@ -376,6 +384,7 @@ export function createHttpHandler<C extends BaseContext>(server: ApolloServer<C>
         if (error.status === 413) res.setHeader('connection', 'close');
         sendError(res, error.status, error.code, error.message, info.requestId);
       } else {
+        options.onError?.(error, info.requestId);
         sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error', info.requestId);
       }
     }
