@@ -41,6 +41,8 @@ export const RefusalCode = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   /** An automatic persisted query whose hash is not the sha256 of its query (Apollo gives it no code). */
   PERSISTED_QUERY_HASH_MISMATCH: 'PERSISTED_QUERY_HASH_MISMATCH',
+  /** `extensions.persistedQuery` with a version other than 1 (Apollo gives it no code: it read as an internal error). */
+  PERSISTED_QUERY_VERSION_UNSUPPORTED: 'PERSISTED_QUERY_VERSION_UNSUPPORTED',
   /** Too many requests from one client in the window (HTTP 429 with Retry-After, from shared/http/index.ts). */
   RATE_LIMITED: 'RATE_LIMITED',
 } as const;
@@ -335,6 +337,7 @@ function refusalCodeOf(error: unknown): RefusalCode | undefined {
     if (typeof code === 'string' && refusalCodes.has(code)) return code as RefusalCode;
     if (TOKEN_LIMIT_MESSAGE.test(e.message)) return RefusalCode.TOO_MANY_TOKENS;
     if (e.message === 'provided sha does not match query') return RefusalCode.PERSISTED_QUERY_HASH_MISMATCH;
+    if (e.message === 'Unsupported persisted query version') return RefusalCode.PERSISTED_QUERY_VERSION_UNSUPPORTED;
   }
   return undefined;
 }

@@ -7,7 +7,7 @@ import { createLogger } from '../shared/observability/logger';
 import { createMetrics, poolStats, recordResponses } from '../shared/observability/metrics';
 import { createReadiness } from '../shared/observability/readiness';
 import { shutdown } from '../shared/http/gracefulShutdown';
-import type { SubgraphModule } from '../shared/subgraph';
+import { scalarImplementations, type SubgraphModule } from '../shared/subgraph';
 import { demoTokens, hubSubgraphs, loadHubConfig, openEmbeddedHub, type EmbeddedHub } from '../hub';
 import { OPEN_DATA_PATH, openDataRoute } from './openData';
 import { explorerSite } from '../explorer/site';
@@ -16,6 +16,7 @@ import { loadGatewayKeys } from './auth';
 import { createGatewayCaches } from './caches';
 import { contextFactory } from './context';
 import { MAX_BODY_BYTES } from './hardening';
+import { GRAPHQL_VARY } from './door';
 import { connectRateLimitRedis, createRateLimit } from './rateLimit';
 import { createResponseCache, keyValueCache } from './responseCache';
 import { createGatewayServer, type SubgraphTransport } from './server';
@@ -124,6 +125,8 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     transport,
     log,
     introspection: config.NODE_ENV !== 'production',
+    // The registry's scalars, in both modes: a gateway in front of remote subgraphs checks the same values.
+    scalars: scalarImplementations(hubSubgraphs(options.subgraphs)),
     ...(responseCache ? { responseCache } : {}),
     ...(caches ? { persistedQueries: keyValueCache(caches.apq, 'apq') } : {}),
     subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
@@ -142,6 +145,10 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     context: contextFactory(keys.authenticate),
     rateLimit,
     maxBodyBytes: MAX_BODY_BYTES,
+    vary: GRAPHQL_VARY,
+    onError: (error, requestId) => log.error({ err: error, requestId }, 'request failed in the HTTP layer'),
+    // A browser opening /graphql or / gets the hub's own explorer, never a page from elsewhere (door.ts).
+    ...(config.EXPLORER_ENABLED ? { browserHome: '/explorer/' } : {}),
     ...(responseCache ? { preflight: responseCache.preflight } : {}),
     // 503 only when the database is down; "degraded" (still 200) while Redis is unreachable.
     health: healthCheck(caches, db ? async () => (await db.query('SELECT 1')).length === 1 : undefined),

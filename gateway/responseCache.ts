@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
+import { GRAPHQL_VARY } from './door';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { AuditLog } from '../shared/audit';
 import type { Caching } from '../shared/cache';
@@ -114,7 +115,9 @@ export function createResponseCache(options: {
         'content-type': (req.headers.accept ?? '').includes('application/graphql-response+json')
           ? 'application/graphql-response+json; charset=utf-8'
           : 'application/json; charset=utf-8',
-        'cache-control': `max-age=${remaining}, ${entry.scope === 'PUBLIC' ? 'public' : 'private'}`,
+        // As door.ts's headers plugin answers a miss: personal data is never kept outside the gateway.
+        'cache-control': entry.personal ? 'no-store' : `max-age=${remaining}, ${entry.scope === 'PUBLIC' ? 'public' : 'private'}`,
+        vary: GRAPHQL_VARY,
         'x-cache': 'HIT',
       },
       body: entry.body,

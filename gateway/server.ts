@@ -1,6 +1,8 @@
 import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import type { GraphQLSchema } from 'graphql';
+import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLScalarType, GraphQLSchema } from 'graphql';
 import type { DataSource } from 'typeorm';
 import type { LivePublisher } from '../shared/live';
 import type { AuditLog } from '../shared/audit';
@@ -10,7 +12,9 @@ import type { InternalKeys } from '../shared/auth/internalToken';
 import type { Logger } from '../shared/observability/logger';
 import type { ServiceMetrics } from '../shared/observability/metrics';
 import { createReferences } from '../shared/subgraph/references';
-import type { SubgraphModule } from '../shared/subgraph';
+import { scalarImplementations, type SubgraphModule } from '../shared/subgraph';
+import { SHARED_SCALARS } from '../shared/graphql/scalars';
+import { inputDoorPlugin, introspectionPolicy, responseHeadersPlugin } from './door';
 import type { GatewayContext } from './context';
 import { EmbeddedDataSource } from './embedded';
 import { hardenedApolloOptions, hardenFormatError, type QueryLimits } from './hardening';
@@ -58,6 +62,12 @@ export interface GatewayOptions {
   subgraphTimeoutMs?: number;
   /** This process's metrics: requests by operation and outcome, subgraph fetches. */
   metrics?: ServiceMetrics;
+  /**
+   * The implementations of the supergraph's custom scalars, by name, enforced on arguments and
+   * variables before planning (door.ts). Default: the registry's (`scalarImplementations`) for
+   * embedded subgraphs, the shared ones for remote subgraphs (main.ts passes the registry's).
+   */
+  scalars?: ReadonlyMap<string, GraphQLScalarType>;
   /** Called with each schema the gateway loads (the first, then every reload): the live subscriptions follow it. */
   onSchema?: (schema: { apiSchema: GraphQLSchema; coreSupergraphSdl: string }) => void;
 }
@@ -120,6 +130,11 @@ export function createGatewayServer(options: GatewayOptions): ApolloServer<Gatew
   });
   if (options.onSchema) gateway.onSchemaLoadOrUpdate(options.onSchema);
   const introspection = options.introspection ?? true;
+  const scalars =
+    options.scalars ??
+    (options.transport.kind === 'embedded'
+      ? scalarImplementations(options.transport.subgraphs)
+      : new Map<string, GraphQLScalarType>(Object.entries(SHARED_SCALARS)));
   // Limits, CSRF prevention, no batching, request ids, no suggestions outside development: hardening.ts.
   const hardening = hardenedApolloOptions({
     log: options.log,
@@ -128,12 +143,23 @@ export function createGatewayServer(options: GatewayOptions): ApolloServer<Gatew
   });
   return new ApolloServer<GatewayContext>({
     gateway,
-    introspection,
+    // Apollo's all-or-nothing switch stays on; door.ts's rule refuses `__schema` and all of `__type`
+    // but its name when introspection is off (GraphQL over HTTP's own probes ask `__type { name }`).
+    introspection: true,
     // Shutdown is shared/http/gracefulShutdown.ts's: Apollo's own signal handler would stop the server under
     // in-flight requests and re-raise the signal, killing the process before they finish.
     stopOnTerminationSignals: false,
     ...hardening,
+    validationRules: [...hardening.validationRules, ...(introspection ? [] : [introspectionPolicy])],
     plugins: [
+      // No landing page in any mode: Apollo's loads scripts and fonts from its CDN and names its
+      // version; browsers are sent to the hub's own explorer by the HTTP layer (door.ts, browserDoor).
+      ApolloServerPluginLandingPageDisabled(),
+      // Installed here rather than by Apollo (which would add it last) so that the headers plugin,
+      // after it, sees and completes its Cache-Control.
+      ApolloServerPluginCacheControl(),
+      responseHeadersPlugin,
+      inputDoorPlugin({ scalars, log: options.log }),
       ...(options.metrics ? [options.metrics.plugin<GatewayContext>()] : []),
       ...hardening.plugins,
       textInputPlugin,

@@ -1,8 +1,11 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, visit, type DocumentNode } from 'graphql';
 
-/** Control characters and invisible bidirectional overrides: never part of a legitimate value. */
-const FORBIDDEN = /[\p{Cc}\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/u;
+/**
+ * Control characters, invisible bidirectional overrides and lone surrogates (`"\ud800"` is valid JSON
+ * but no text: PostgreSQL would get U+FFFD in its place): never part of a legitimate value.
+ */
+const FORBIDDEN = /[\p{Cc}\p{Cs}\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/u;
 
 function refuse(where: string, value: string): GraphQLError {
   return new GraphQLError(`${where} contains a control or invisible formatting character`, {
@@ -10,15 +13,25 @@ function refuse(where: string, value: string): GraphQLError {
   });
 }
 
+/** Deeper than the HTTP layer ever lets through (shared/http/bounds.ts): only in-process callers get here. */
+const MAX_VARIABLES_DEPTH = 32;
+
 /** Checks every string of a variables object and returns it with each string NFC-normalised. */
-export function normaliseVariables(value: unknown, path = 'variables'): unknown {
+export function normaliseVariables(value: unknown, path = 'variables', depth = 0): unknown {
+  if (depth > MAX_VARIABLES_DEPTH) {
+    throw new GraphQLError(`${path.slice(0, 80)}… nests deeper than ${MAX_VARIABLES_DEPTH} levels`, {
+      extensions: { code: 'JSON_TOO_DEEP', http: { status: 400 } },
+    });
+  }
   if (typeof value === 'string') {
     if (FORBIDDEN.test(value)) throw refuse(path, value);
     return value.normalize('NFC');
   }
-  if (Array.isArray(value)) return value.map((item, i) => normaliseVariables(item, `${path}[${i}]`));
+  if (Array.isArray(value)) return value.map((item, i) => normaliseVariables(item, `${path}[${i}]`, depth + 1));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, normaliseVariables(v, `${path}.${k}`)]));
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, normaliseVariables(v, `${path}.${k}`, depth + 1)]),
+    );
   }
   return value;
 }

@@ -115,9 +115,11 @@ describe('gateway response cache (in-process LRU), answered before parsing', () 
   test('personal data: per scope, each hit audited with its own caller, request id and purpose', async () => {
     const miss = await post(OPERATIONS.CommuneResidents, { code: A }, officerA);
     expect(miss.body.errors).toBeUndefined();
-    expect(miss.headers.get('cache-control')).toBe('max-age=60, private');
+    // Kept by the gateway (which audits each hit), never by a browser or proxy (gateway/door.ts).
+    expect(miss.headers.get('cache-control')).toBe('no-store');
     const hit = await post(OPERATIONS.CommuneResidents, { code: A }, { ...officerA2, 'x-request-id': 'rc-hit-000001' });
     expect(hit.headers.get('x-cache')).toBe('HIT');
+    expect(hit.headers.get('cache-control')).toBe('no-store');
     expect(hit.body).toEqual(miss.body);
     const entries = await database.db.query(`SELECT actor, service, subjects, fields, purpose FROM audit.entry WHERE request_id = $1`, [
       'rc-hit-000001',

@@ -12,6 +12,8 @@ export const ErrorCode = {
   PAGE_SIZE_OUT_OF_RANGE: 'PAGE_SIZE_OUT_OF_RANGE',
   /** `after` is not a cursor this list issued. */
   INVALID_CURSOR: 'INVALID_CURSOR',
+  /** A filter names a commune together with a province it does not belong to (in the 2025 list). */
+  COMMUNE_NOT_IN_PROVINCE: 'COMMUNE_NOT_IN_PROVINCE',
   /** A list filter would scan a whole national table. */
   FILTER_TOO_BROAD: 'FILTER_TOO_BROAD',
   /** The requested record does not exist — or is outside the caller's jurisdiction: the two look the same. */

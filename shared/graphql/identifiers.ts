@@ -3,15 +3,19 @@
  *
  * Số định danh cá nhân (citizen ID, 12 digits):
  *   1–3  place of birth: "0" + the code of a pre-2025 province (001 Hà Nội … 079 TP Hồ Chí Minh … 096 Cà Mau);
- *   4    sex and century of birth: 0/1 = male/female born 1900–1999, 2/3 = 2000–2099, 4/5 = 2100–2199,
- *        6/7 = 2200–2299, 8/9 = 1800–1899 (even = male, odd = female);
+ *   4    sex and century of birth (Circular 59/2021/TT-BCA art. 7): 0/1 = male/female born 1900–1999,
+ *        2/3 = 2000–2099, 4/5 = 2100–2199, 6/7 = 2200–2299, 8/9 = 2300–2399 (even = male, odd = female);
  *   5–6  last two digits of the year of birth;
  *   7–12 a serial.
+ * A birth year after the current year (in Vietnam) cannot be: so, today, only the digits 0–3 occur,
+ * and 2/3 only with a year up to this one.
  *
- * Mã số doanh nghiệp (enterprise tax code): 10 digits N1…N10 where N10 is a check digit,
+ * Mã số doanh nghiệp (enterprise tax code, Circular 105/2020/TT-BTC art. 5): 10 digits N1…N10 where
+ * N10 is a check digit,
  * N10 = 10 − ((31·N1 + 29·N2 + 23·N3 + 19·N4 + 17·N5 + 13·N6 + 7·N7 + 5·N8 + 3·N9) mod 11);
  * a 9-digit prefix whose remainder is 0 would need the "digit" 10 and is never issued. A dependent
- * unit (branch) has 13 digits: its enterprise's 10 plus a suffix 001–999.
+ * unit (branch) has 13 digits: its enterprise's 10 plus a suffix 001–999, written
+ * `N1…N10-N11N12N13` on documents; the hub keeps (and answers) the 13 digits without separator.
  */
 
 export type Sex = 'MALE' | 'FEMALE';
@@ -89,7 +93,12 @@ export const LEGACY_PROVINCE_CODES: readonly string[] = [
 const legacyProvinces = new Set(LEGACY_PROVINCE_CODES);
 
 /** First year of the century encoded by digit 4 of a citizen ID, indexed by `digit >> 1`. */
-const CENTURY_START = [1900, 2000, 2100, 2200, 1800] as const;
+const CENTURY_START = [1900, 2000, 2100, 2200, 2300] as const;
+
+/** The current year in Vietnam (UTC+7, no daylight saving), the latest birth year a citizen ID may carry. */
+export function currentVietnamYear(now: Date = new Date()): number {
+  return new Date(now.getTime() + 7 * 3_600_000).getUTCFullYear();
+}
 
 /** What a citizen ID says about its holder. */
 export interface CitizenIdParts {
@@ -100,17 +109,22 @@ export interface CitizenIdParts {
   serial: number;
 }
 
-/** Decodes a citizen ID, or returns null when it does not follow the rules above. */
-export function decodeCitizenId(id: string): CitizenIdParts | null {
+/**
+ * Decodes a citizen ID, or returns null when it does not follow the rules above, birth years after
+ * the current year (as of `now`) included.
+ */
+export function decodeCitizenId(id: string, now?: Date): CitizenIdParts | null {
   if (typeof id !== 'string' || !/^0\d{11}$/.test(id)) return null;
   const birthProvinceCode = id.slice(1, 3);
   if (!legacyProvinces.has(birthProvinceCode)) return null;
   const digit = id.charCodeAt(3) - 48;
   const start = CENTURY_START[digit >> 1] as number;
+  const birthYear = start + Number(id.slice(4, 6));
+  if (birthYear > currentVietnamYear(now)) return null;
   return {
     birthProvinceCode,
     sex: digit % 2 === 0 ? 'MALE' : 'FEMALE',
-    birthYear: start + Number(id.slice(4, 6)),
+    birthYear,
     serial: Number(id.slice(6)),
   };
 }
@@ -131,10 +145,10 @@ export function isValidCitizenId(id: string, birthDate?: string | Date, sex?: Se
   return true;
 }
 
-/** The sex-and-century digit for a person born in `birthYear` (1800–2299). */
+/** The sex-and-century digit for a person born in `birthYear` (1900–2399). */
 export function sexCenturyDigit(sex: Sex, birthYear: number): number {
   const index = CENTURY_START.findIndex((start) => birthYear >= start && birthYear < start + 100);
-  if (index < 0) throw new Error(`No citizen ID century digit for birth year ${birthYear} (1800–2299 only)`);
+  if (index < 0) throw new Error(`No citizen ID century digit for birth year ${birthYear} (1900–2399 only)`);
   return index * 2 + (sex === 'FEMALE' ? 1 : 0);
 }
 
@@ -165,4 +179,22 @@ export function isValidTaxCode(code: string): boolean {
   if (typeof code !== 'string' || !/^\d{10}(\d{3})?$/.test(code)) return false;
   if (code.length === 13 && code.endsWith('000')) return false;
   return taxCodeCheckDigit(code.slice(0, 9)) === code.charCodeAt(9) - 48;
+}
+
+/**
+ * The written forms of a tax code that name the same code: the 10 or 13 digits, or a branch's
+ * `0101234567-001` with the hyphen (or an en dash, as word processors print it) and the spaces
+ * around it that the Circular's own notation has, or a single space in its place; surrounding
+ * white space is dropped. Nothing else is rewritten: other separators, digit groups or letters
+ * are refused.
+ */
+const TAX_CODE_WRITTEN = /^[ \u00A0]*(\d{10})(?:[ \u00A0]*[-\u2010\u2011\u2013][ \u00A0]*(\d{3})|[ \u00A0](\d{3})|(\d{3}))?[ \u00A0]*$/;
+
+/** The canonical form (10 or 13 digits) of a tax code in one of its written forms, or null when it is none or invalid. */
+export function normaliseTaxCode(value: string): string | null {
+  if (typeof value !== 'string' || value.length > 40) return null;
+  const match = TAX_CODE_WRITTEN.exec(value);
+  if (!match) return null;
+  const code = `${match[1]}${match[2] ?? match[3] ?? match[4] ?? ''}`;
+  return isValidTaxCode(code) ? code : null;
 }

@@ -3,6 +3,18 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { requestScope, type RequestScope } from '../observability/requestScope';
+import {
+  checkCharset,
+  checkContentEncoding,
+  checkJsonMediaType,
+  checkJsonTextDepth,
+  checkSearchParams,
+  decodeUtf8,
+  HttpError,
+  parseJsonBody,
+  parseMediaType,
+  REQUEST_BOUNDS,
+} from './bounds';
 import { createStaticSite, type StaticSite } from './staticFiles';
 import { traceFrom, traceparent, TRACEPARENT_HEADER } from '../observability/trace';
 
@@ -108,6 +120,16 @@ export interface HttpOptions<C extends BaseContext> {
   static?: StaticSite[];
   /** Routes served beside `/graphql` (see {@link Route}). */
   routes?: Route[];
+  /**
+   * Where a browser opening `/graphql` or `/` (a GET that accepts text/html and asks no query) is
+   * sent (302): the hub's own explorer when it is enabled. Without it, a small page of this
+   * process's own (404) says what the endpoint is; nothing is loaded from elsewhere.
+   */
+  browserHome?: string;
+  /** Told of every unexpected error (answered 500 without details); must not throw. */
+  onError?: (error: unknown, requestId: string) => void;
+  /** `Vary` of every `/graphql` response (the headers its content depends on); Apollo's `Accept` only without it. */
+  vary?: string;
 }
 
 const GRAPHQL_PATH = '/graphql';
@@ -128,16 +150,7 @@ export function currentRequestId(): string | undefined {
   return requestScope.getStore()?.requestId;
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
+/** Reads a body of at most `limit` bytes (413 above it) and decodes it as strict UTF-8 (400 otherwise). */
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -155,7 +168,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
       chunks.push(chunk);
     };
     req.on('data', onData);
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => {
+      try {
+        resolve(decodeUtf8(Buffer.concat(chunks)));
+      } catch (error) {
+        reject(error);
+      }
+    });
     req.on('error', reject);
   });
 }
@@ -167,7 +186,66 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function sendError(res: ServerResponse, status: number, code: string, message: string, requestId: string): void {
+  // A refusal says nothing about the credential or the data: never worth keeping.
+  res.setHeader('cache-control', 'no-store');
   sendJson(res, status, { errors: [{ message, extensions: { code, requestId } }] });
+}
+
+/** True when `accept` names `type` itself (not through a wildcard) with a non-zero quality. */
+function acceptsExplicitly(accept: string | undefined, type: string): boolean {
+  return (accept ?? '').split(',').some((entry) => {
+    const media = parseMediaType(entry.trim());
+    return media?.type === type && media.params.q !== '0' && !/^0(\.0*)?$/.test(media.params.q ?? '1');
+  });
+}
+
+/**
+ * GraphQL over HTTP §6.4.1: a client that accepts only the legacy `application/json` (and was
+ * answered in it) gets 200 for every well-formed request, its GraphQL errors in the body — a
+ * document that does not parse or validate, variables that do not coerce, a limit refused. Refusals
+ * of the HTTP request itself (Apollo's BAD_REQUEST: no query, CSRF, bad `variables` JSON) keep their
+ * 4xx, and so do 401, 403, 405, 413, 415 and 429. Clients of `application/graphql-response+json`,
+ * or of any type through a wildcard, keep the 4xx statuses.
+ */
+function legacyJsonStatus(status: number, accept: string | undefined, contentType: string | undefined, body: string): number {
+  if (status !== 400 || !contentType?.startsWith('application/json')) return status;
+  if (!acceptsExplicitly(accept, 'application/json') || acceptsExplicitly(accept, 'application/graphql-response+json')) return status;
+  try {
+    const parsed = JSON.parse(body) as { errors?: { extensions?: { code?: unknown } }[] };
+    const errors = parsed.errors ?? [];
+    if (errors.length === 0 || errors.some((e) => e.extensions?.code === 'BAD_REQUEST')) return status;
+  } catch {
+    return status;
+  }
+  return 200;
+}
+
+/** True for a browser opening a page: a GET that accepts HTML and asks no GraphQL query. */
+function isBrowserVisit(req: IncomingMessage, url: URL): boolean {
+  return req.method === 'GET' && !url.searchParams.has('query') && /\btext\/html\b/i.test(req.headers.accept ?? '');
+}
+
+/** The page of an endpoint without an explorer: this process's own bytes, nothing fetched from elsewhere. */
+const ENDPOINT_PAGE = `<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><title>Liên Thông — GraphQL</title></head>
+<body><h1>Liên Thông</h1><p>This is a GraphQL endpoint: send <code>POST /graphql</code> with
+<code>Content-Type: application/json</code> and a body <code>{"query": "…"}</code>.</p></body></html>
+`;
+
+function sendBrowserDoor(res: ServerResponse, home: string | undefined): void {
+  res.setHeader('cache-control', 'no-store');
+  res.setHeader('vary', 'Accept');
+  if (home) {
+    res.statusCode = 302;
+    res.setHeader('location', home);
+    res.end();
+    return;
+  }
+  res.statusCode = 404;
+  res.setHeader('content-type', 'text/html; charset=utf-8');
+  res.setHeader('content-security-policy', "default-src 'none'");
+  res.setHeader('x-content-type-options', 'nosniff');
+  res.end(ENDPOINT_PAGE);
 }
 
 /**
@@ -196,9 +274,12 @@ export function createHttpHandler<C extends BaseContext>(server: ApolloServer<C>
     if (!(await admitted(req, res, info.requestId))) return;
     let body: string | null = null;
     if (req.method === 'POST') {
+      checkCharset(parseMediaType(req.headers['content-type']));
       if (Number(req.headers['content-length']) > maxBody)
         throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body larger than ${maxBody} bytes`);
       body = await readBody(req, maxBody);
+      // The route parses it itself: nothing deeper than a GraphQL body may reach its JSON.parse.
+      checkJsonTextDepth(body, REQUEST_BOUNDS.body.maxDepth);
     }
     await route.handle(req, res, info, body);
   };
@@ -207,7 +288,11 @@ export function createHttpHandler<C extends BaseContext>(server: ApolloServer<C>
     const { requestId } = info;
     if (!(await admitted(req, res, requestId))) return;
     let body: unknown;
+    const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method === 'POST') {
+      // The media type and charset are known before a byte of the body is read (bounds.ts).
+      checkJsonMediaType(req.headers['content-type']);
+      checkContentEncoding(req.headers['content-encoding']);
       const declared = Number(req.headers['content-length']);
       if (declared > maxBody) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body larger than ${maxBody} bytes`);
       const text = await readBody(req, maxBody);
@@ -217,21 +302,15 @@ export function createHttpHandler<C extends BaseContext>(server: ApolloServer<C>
         if (early) {
           for (const [key, value] of Object.entries(early.headers)) res.setHeader(key, value);
           res.setHeader(REQUEST_ID_HEADER, requestId);
+          if (options.vary) res.setHeader('vary', options.vary);
           res.statusCode = early.status;
           res.end(early.body);
           return;
         }
       }
-      const type = req.headers['content-type'] ?? '';
-      if (type.includes('json')) {
-        try {
-          body = text === '' ? undefined : JSON.parse(text);
-        } catch {
-          throw new HttpError(400, 'BAD_REQUEST', 'Request body is not valid JSON');
-        }
-      } else {
-        body = text;
-      }
+      body = parseJsonBody(text);
+    } else {
+      checkSearchParams(url.searchParams);
     }
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
@@ -239,15 +318,16 @@ export function createHttpHandler<C extends BaseContext>(server: ApolloServer<C>
     }
     headers.set(REQUEST_ID_HEADER, requestId);
     headers.set(TRACEPARENT_HEADER, traceparent(info.trace));
-    const url = new URL(req.url ?? '/', 'http://localhost');
     const response = await server.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
       context: () => options.context(req, body, info),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.setHeader(REQUEST_ID_HEADER, requestId);
+    if (options.vary) res.setHeader('vary', options.vary);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
+      res.statusCode = legacyJsonStatus(res.statusCode, req.headers.accept, response.headers.get('content-type'), response.body.string);
       res.end(response.body.string);
       return;
     }
@@ -277,10 +357,20 @@ export function createHttpHandler<C extends BaseContext>(server: ApolloServer<C>
       res.end(page.body);
       return;
     }
+    if ((url.pathname === GRAPHQL_PATH || url.pathname === '/') && isBrowserVisit(req, url)) {
+      sendBrowserDoor(res, options.browserHome);
+      return;
+    }
     for (const site of sites) if (await site(req, res, url)) return;
     const route = options.routes?.find((r) => (r.path.endsWith('/') ? url.pathname.startsWith(r.path) : url.pathname === r.path));
     if (url.pathname !== GRAPHQL_PATH && !route) {
       sendError(res, 404, 'NOT_FOUND', 'Not found', info.requestId);
+      return;
+    }
+    if (!route && req.method !== 'GET' && req.method !== 'POST') {
+      // Answered here rather than by Apollo, whose message names the server software.
+      res.setHeader('allow', 'GET, POST');
+      sendError(res, 405, 'METHOD_NOT_ALLOWED', `Method ${String(req.method).slice(0, 20)} not allowed: use GET or POST`, info.requestId);
       return;
     }
     try {
@@ -294,6 +384,7 @@ export function createHttpHandler<C extends BaseContext>(server: ApolloServer<C>
         if (error.status === 413) res.setHeader('connection', 'close');
         sendError(res, error.status, error.code, error.message, info.requestId);
       } else {
+        options.onError?.(error, info.requestId);
         sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error', info.requestId);
       }
     }

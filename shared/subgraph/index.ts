@@ -1,4 +1,4 @@
-import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { GraphQLScalarType, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
@@ -135,6 +135,25 @@ export interface SubgraphModule<L = unknown> extends MigrationSet, SubgraphDescr
   timers?(deps: SubgraphTimerDeps): () => Promise<void>;
   /** A subject for the development tokens (e.g. the first resident as a CITIZEN), read from its data. */
   demoSubject?(db: DataSource): Promise<DemoSubject | null>;
+}
+
+/**
+ * The implementation of every custom scalar the subgraphs declare, by name: the shared ones of the
+ * preamble and those a subgraph declares itself (the scalars of its `resolvers`). The gateway
+ * enforces the same objects on arguments and variables (gateway/door.ts), so a value is judged by
+ * one implementation wherever it arrives. Two different implementations of one name are an error.
+ */
+export function scalarImplementations(modules: readonly SubgraphModule[]): ReadonlyMap<string, GraphQLScalarType> {
+  const scalars = new Map<string, GraphQLScalarType>(Object.entries(SHARED_SCALARS));
+  for (const module of modules) {
+    for (const [name, value] of Object.entries(module.resolvers)) {
+      if (!(value instanceof GraphQLScalarType)) continue;
+      const known = scalars.get(name);
+      if (known && known !== value) throw new Error(`Scalar ${name} has two implementations (subgraph "${module.name}" declares another)`);
+      scalars.set(name, value);
+    }
+  }
+  return scalars;
 }
 
 /** The SDL every subgraph starts with (federation link, hub directives, shared scalars, PageInfo): written once. */

@@ -89,3 +89,25 @@ export async function findCommune(
   }
   return { communeCode: code, provinceCode };
 }
+
+/**
+ * Refuses (COMMUNE_NOT_IN_PROVINCE) a filter that names both a commune and a province the commune
+ * does not belong to: the answer would always be empty, and an empty answer would read as "none
+ * there" rather than "you asked for a place that does not exist". The administrative-units subgraph
+ * says where the commune is (a code that names no commune in force is BAD_USER_INPUT).
+ */
+export async function checkCommuneInProvince(
+  references: References,
+  communeCode: string,
+  provinceCode: string,
+  argument: string,
+): Promise<void> {
+  const place = await findCommune(references, communeCode, `${argument}.communeCode`);
+  if (place.provinceCode !== provinceCode) {
+    throw new PublicError(
+      ErrorCode.COMMUNE_NOT_IN_PROVINCE,
+      `Invalid value for "${argument}": commune ${communeCode} is in province ${place.provinceCode}, not ${provinceCode}`,
+      { argument, communeCode, provinceCode },
+    );
+  }
+}

@@ -64,7 +64,9 @@ describe('citizen ID rules', () => {
     expect(formatCitizenId('79', 'FEMALE', 1985, 1)).toBe('079185000001');
     expect(formatCitizenId('79', 'MALE', 2003, 42)).toBe('079203000042');
     expect(formatCitizenId('48', 'FEMALE', 2010, 42)).toBe('048310000042');
-    expect(formatCitizenId('48', 'FEMALE', 1899, 7)).toBe('048999000007');
+    // Circular 59/2021/TT-BCA: 8/9 is the 24th century (2300–2399), not the 1800s.
+    expect(formatCitizenId('48', 'FEMALE', 2310, 7)).toBe('048910000007');
+    expect(() => formatCitizenId('48', 'FEMALE', 1899, 7)).toThrow(/1900–2399/);
     expect(decodeCitizenId('079310123456')).toEqual({ birthProvinceCode: '79', sex: 'FEMALE', birthYear: 2010, serial: 123456 });
   });
 

@@ -4,6 +4,7 @@ import { searchPattern } from '../../../shared/graphql/text';
 import type { Context } from '../context';
 import { ENTERPRISE_LIST } from '../loaders';
 import { createRepository } from '../repository';
+import { checkCommuneInProvince } from '../../../shared/subgraph/references';
 
 interface FilterArgs {
   provinceCode?: string | null;
@@ -31,6 +32,8 @@ export const Query = {
     if (!filter.provinceCode && !filter.communeCode && !filter.search) {
       throw badInput('filter', f, 'give at least one of provinceCode, communeCode, search', ErrorCode.FILTER_TOO_BROAD);
     }
+    if (filter.provinceCode && filter.communeCode)
+      await checkCommuneInProvince(ctx.references, filter.communeCode, filter.provinceCode, 'filter');
     const { rows, total } = await createRepository(ctx.db).enterprises(filter, page);
     return toConnection(ENTERPRISE_LIST, page, rows, total, (e) => e.taxCode);
   },

@@ -5,6 +5,7 @@ import type { Context } from '../context';
 import { PARCEL_LIST } from '../loaders';
 import { createRepository, type ParcelFilter } from '../repository';
 import { checkLandUseCode } from './LandUseType';
+import { checkCommuneInProvince } from '../../../shared/subgraph/references';
 
 interface FilterArgs {
   provinceCode?: string | null;
@@ -46,6 +47,8 @@ async function checkFilter(f: FilterArgs, ctx: Context): Promise<ParcelFilter> {
       ErrorCode.FILTER_TOO_BROAD,
     );
   }
+  if (filter.provinceCode && filter.communeCode)
+    await checkCommuneInProvince(ctx.references, filter.communeCode, filter.provinceCode, 'filter');
   return filter;
 }
 
