@@ -12,6 +12,7 @@ import type { ServiceMetrics } from '../shared/observability/metrics';
 import { createReferences } from '../shared/subgraph/references';
 import type { SubgraphModule } from '../shared/subgraph';
 import type { GatewayContext } from './context';
+import { createAuthorization, withImplementedSecurityFeatures } from './authorization';
 import { EmbeddedDataSource } from './embedded';
 import { hardenedApolloOptions, hardenFormatError, type QueryLimits } from './hardening';
 import { SignedDataSource } from './remote';
@@ -109,7 +110,8 @@ export function createGatewayServer(options: GatewayOptions): ApolloServer<Gatew
   const embedded: EmbeddedSources = new Map();
   const timeoutMs = options.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS;
   const gateway = new ApolloGateway({
-    supergraphSdl: options.supergraphSdl,
+    // The authorization directives are enforced by the plugin below, which reads options.supergraphSdl.
+    supergraphSdl: withImplementedSecurityFeatures(options.supergraphSdl),
     buildService: ({ name }) =>
       new GuardedDataSource(name, dataSourceFor(options.transport, name, options.log, embedded, timeoutMs), {
         timeoutMs,
@@ -119,6 +121,13 @@ export function createGatewayServer(options: GatewayOptions): ApolloServer<Gatew
     logger: options.log,
   });
   if (options.onSchema) gateway.onSchemaLoadOrUpdate(options.onSchema);
+  // Federation's authorization directives, enforced before planning (authorization.ts).
+  const authorization = createAuthorization({
+    supergraphSdl: options.supergraphSdl,
+    log: options.log,
+    ...(options.transport.kind === 'embedded' ? { auditLog: options.transport.auditLog } : {}),
+  });
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => authorization.schemaChanged(coreSupergraphSdl));
   const introspection = options.introspection ?? true;
   // Limits, CSRF prevention, no batching, request ids, no suggestions outside development: hardening.ts.
   const hardening = hardenedApolloOptions({
@@ -136,6 +145,7 @@ export function createGatewayServer(options: GatewayOptions): ApolloServer<Gatew
     plugins: [
       ...(options.metrics ? [options.metrics.plugin<GatewayContext>()] : []),
       ...hardening.plugins,
+      authorization.plugin,
       textInputPlugin,
       ...(options.responseCache ? [options.responseCache.plugin] : []),
     ],
