@@ -22,6 +22,41 @@ import { createGatewayServer, type SubgraphTransport } from './server';
 import { createLive } from './live';
 import { createLiveBroker } from '../shared/live';
 import { readCommittedSupergraph } from './supergraph';
+import type { DataSource } from 'typeorm';
+import { createDataSource, migrate } from '../shared/db';
+import { createDocumentStore, documentMigrations, redisDocumentCache, type DocumentStore } from '../shared/documents';
+
+/**
+ * The trusted documents' store: on the hub's database when embedded, else on DATABASE_URL (its
+ * `documents` schema migrated); none when trusted documents are off and there is no database. A
+ * gateway told to enforce them without a database refuses to start rather than run anything.
+ */
+async function openDocumentStore(
+  config: ReturnType<typeof loadHubConfig>,
+  hubDb: DataSource | undefined,
+): Promise<{ store: DocumentStore; close(): Promise<void> } | null> {
+  let db = hubDb;
+  let own: DataSource | undefined;
+  if (!db) {
+    if (!config.DATABASE_URL) {
+      if (config.TRUSTED_DOCUMENTS === 'enforce')
+        throw new Error('TRUSTED_DOCUMENTS=enforce needs DATABASE_URL (where the published documents are)');
+      return null;
+    }
+    const target = { kind: 'postgres' as const, url: config.DATABASE_URL };
+    await migrate(target, [documentMigrations]);
+    own = await createDataSource({ target, entities: [] });
+    db = await own.initialize();
+  }
+  const cache = config.REDIS_URL ? redisDocumentCache(config.REDIS_URL) : undefined;
+  return {
+    store: createDocumentStore(db, cache, config.CACHE_PREFIX),
+    close: async () => {
+      cache?.close();
+      await own?.destroy();
+    },
+  };
+}
 
 /** Where the live subscriptions are served (GraphQL over Server-Sent Events). */
 export const LIVE_PATH = '/graphql/stream';
@@ -111,6 +146,8 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     log,
     limits: { perCaller: config.LIVE_LIMIT_PER_CALLER, perInstance: config.LIVE_LIMIT_PER_INSTANCE },
   });
+  // Trusted documents: the hub's database (embedded), or DATABASE_URL in front of separate subgraphs.
+  const documents = await openDocumentStore(config, db);
   const apollo = createGatewayServer({
     supergraphSdl: options.supergraphSdl ?? readCommittedSupergraph(),
     transport,
@@ -120,6 +157,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     ...(caches ? { persistedQueries: keyValueCache(caches.apq, 'apq') } : {}),
     subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
     metrics,
+    ...(documents ? { trustedDocuments: { mode: config.TRUSTED_DOCUMENTS, store: documents.store, registry: metrics.registry } } : {}),
     onSchema: (schema) => live.schemaChanged(schema),
   });
   await apollo.start();
@@ -177,6 +215,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     endStreams: () => live.close(),
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     extra: async () => {
+      await documents?.close();
       await broker.close();
       redis?.disconnect();
       await caches?.close();

@@ -18,6 +18,7 @@ import { hardenedApolloOptions, hardenFormatError, type QueryLimits } from './ha
 import { SignedDataSource } from './remote';
 import { DEFAULT_SUBGRAPH_TIMEOUT_MS, GuardedDataSource } from './subgraphFetch';
 import { textInputPlugin } from './textInput';
+import { trustedDocumentsPlugin, type TrustedDocumentsOptions } from './trustedDocuments';
 import type { ResponseCache } from './responseCache';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 
@@ -59,6 +60,8 @@ export interface GatewayOptions {
   subgraphTimeoutMs?: number;
   /** This process's metrics: requests by operation and outcome, subgraph fetches. */
   metrics?: ServiceMetrics;
+  /** Trusted documents (trustedDocuments.ts): enforced in production, off otherwise; off when omitted. */
+  trustedDocuments?: TrustedDocumentsOptions;
   /** Called with each schema the gateway loads (the first, then every reload): the live subscriptions follow it. */
   onSchema?: (schema: { apiSchema: GraphQLSchema; coreSupergraphSdl: string }) => void;
 }
@@ -143,6 +146,8 @@ export function createGatewayServer(options: GatewayOptions): ApolloServer<Gatew
     stopOnTerminationSignals: false,
     ...hardening,
     plugins: [
+      // First: every later plugin sees the published document, never text the client sent.
+      ...(options.trustedDocuments ? [trustedDocumentsPlugin(options.trustedDocuments)] : []),
       ...(options.metrics ? [options.metrics.plugin<GatewayContext>()] : []),
       ...hardening.plugins,
       authorization.plugin,
