@@ -7,6 +7,9 @@ import { ROLES, type Role } from '../shared/auth/identity';
 import { loadOrCreateDevKeys, readJson, writeKeyFiles } from '../shared/auth/keys';
 import type { JWK } from 'jose';
 import { AUDIT_HELP, auditCommand } from './audit';
+import { DOCUMENTS_HELP, documentsCommand } from './documents';
+import { createDocumentStore, documentMigrations, redisDocumentCache } from '../shared/documents';
+import { createDataSource, migrate } from '../shared/db';
 import { CACHE_HELP, cacheCommand } from './cache';
 import { createCaching } from '../shared/cache';
 import { seedSynthetic } from '../hub/seed';
@@ -34,6 +37,7 @@ const HELP = `Liên Thông command line
       gateways, public half for subgraphs) and a demonstration token issuer (JWKS + private key).
 
 ${AUDIT_HELP}
+${DOCUMENTS_HELP}
 ${CACHE_HELP}
 ${IMPORT_UNITS_HELP}
 ${DOSSIERS_HELP}
@@ -154,6 +158,24 @@ async function audit(args: string[]): Promise<void> {
   }
 }
 
+async function documents(args: string[]): Promise<void> {
+  const config = loadHubConfig(process.env);
+  const target = await databaseTarget(config);
+  // The documents' own schema only: no subgraph's migrations or reference data are needed here.
+  await migrate(target, [documentMigrations]);
+  const db = await createDataSource({ target, entities: [] });
+  await db.initialize();
+  const cache = config.REDIS_URL ? redisDocumentCache(config.REDIS_URL) : undefined;
+  try {
+    await cache?.ready();
+    process.exitCode = await documentsCommand(args, createDocumentStore(db, cache, config.CACHE_PREFIX));
+  } finally {
+    cache?.close();
+    await db.destroy();
+    if (target.kind === 'pglite') await target.pglite.close();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -165,6 +187,8 @@ async function main(argv: string[]): Promise<void> {
       return keys(rest);
     case 'audit':
       return audit(rest);
+    case 'documents':
+      return documents(rest);
     case 'cache':
       process.exitCode = await cacheCommand(rest, process.env);
       return;

@@ -24,6 +24,41 @@ import { createLive } from './live';
 import { attachLiveWebSocket } from './liveWs';
 import { createLiveBroker } from '../shared/live';
 import { readCommittedSupergraph } from './supergraph';
+import type { DataSource } from 'typeorm';
+import { createDataSource, migrate } from '../shared/db';
+import { createDocumentStore, documentMigrations, redisDocumentCache, type DocumentStore } from '../shared/documents';
+
+/**
+ * The trusted documents' store: on the hub's database when embedded, else on DATABASE_URL (its
+ * `documents` schema migrated); none when trusted documents are off and there is no database. A
+ * gateway told to enforce them without a database refuses to start rather than run anything.
+ */
+async function openDocumentStore(
+  config: ReturnType<typeof loadHubConfig>,
+  hubDb: DataSource | undefined,
+): Promise<{ store: DocumentStore; close(): Promise<void> } | null> {
+  let db = hubDb;
+  let own: DataSource | undefined;
+  if (!db) {
+    if (!config.DATABASE_URL) {
+      if (config.TRUSTED_DOCUMENTS === 'enforce')
+        throw new Error('TRUSTED_DOCUMENTS=enforce needs DATABASE_URL (where the published documents are)');
+      return null;
+    }
+    const target = { kind: 'postgres' as const, url: config.DATABASE_URL };
+    await migrate(target, [documentMigrations]);
+    own = await createDataSource({ target, entities: [] });
+    db = await own.initialize();
+  }
+  const cache = config.REDIS_URL ? redisDocumentCache(config.REDIS_URL) : undefined;
+  return {
+    store: createDocumentStore(db, cache, config.CACHE_PREFIX),
+    close: async () => {
+      cache?.close();
+      await own?.destroy();
+    },
+  };
+}
 
 /** Where the live subscriptions are served (GraphQL over Server-Sent Events, and over WebSocket on upgrade). */
 export const LIVE_PATH = '/graphql/stream';
@@ -120,6 +155,8 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     limits: { perCaller: config.LIVE_LIMIT_PER_CALLER, perInstance: config.LIVE_LIMIT_PER_INSTANCE },
     heartbeatMs: config.LIVE_HEARTBEAT_SECONDS * 1000,
   });
+  // Trusted documents: the hub's database (embedded), or DATABASE_URL in front of separate subgraphs.
+  const documents = await openDocumentStore(config, db);
   const apollo = createGatewayServer({
     supergraphSdl: options.supergraphSdl ?? readCommittedSupergraph(),
     transport,
@@ -131,6 +168,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     ...(caches ? { persistedQueries: keyValueCache(caches.apq, 'apq') } : {}),
     subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
     metrics,
+    ...(documents ? { trustedDocuments: { mode: config.TRUSTED_DOCUMENTS, store: documents.store, registry: metrics.registry } } : {}),
     onSchema: (schema) => live.schemaChanged(schema),
   });
   await apollo.start();
@@ -204,6 +242,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     extra: async () => {
       await Promise.all(timers.map((stop) => stop()));
+      await documents?.close();
       await broker.close();
       redis?.disconnect();
       await caches?.close();

@@ -16,11 +16,13 @@ import { scalarImplementations, type SubgraphModule } from '../shared/subgraph';
 import { SHARED_SCALARS } from '../shared/graphql/scalars';
 import { inputDoorPlugin, introspectionPolicy, responseHeadersPlugin } from './door';
 import type { GatewayContext } from './context';
+import { createAuthorization, withImplementedSecurityFeatures } from './authorization';
 import { EmbeddedDataSource } from './embedded';
 import { hardenedApolloOptions, hardenFormatError, type QueryLimits } from './hardening';
 import { SignedDataSource } from './remote';
 import { DEFAULT_SUBGRAPH_TIMEOUT_MS, GuardedDataSource } from './subgraphFetch';
 import { textInputPlugin } from './textInput';
+import { trustedDocumentsPlugin, type TrustedDocumentsOptions } from './trustedDocuments';
 import type { ResponseCache } from './responseCache';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 
@@ -68,6 +70,8 @@ export interface GatewayOptions {
    * embedded subgraphs, the shared ones for remote subgraphs (main.ts passes the registry's).
    */
   scalars?: ReadonlyMap<string, GraphQLScalarType>;
+  /** Trusted documents (trustedDocuments.ts): enforced in production, off otherwise; off when omitted. */
+  trustedDocuments?: TrustedDocumentsOptions;
   /** Called with each schema the gateway loads (the first, then every reload): the live subscriptions follow it. */
   onSchema?: (schema: { apiSchema: GraphQLSchema; coreSupergraphSdl: string }) => void;
 }
@@ -119,7 +123,8 @@ export function createGatewayServer(options: GatewayOptions): ApolloServer<Gatew
   const embedded: EmbeddedSources = new Map();
   const timeoutMs = options.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS;
   const gateway = new ApolloGateway({
-    supergraphSdl: options.supergraphSdl,
+    // The authorization directives are enforced by the plugin below, which reads options.supergraphSdl.
+    supergraphSdl: withImplementedSecurityFeatures(options.supergraphSdl),
     buildService: ({ name }) =>
       new GuardedDataSource(name, dataSourceFor(options.transport, name, options.log, embedded, timeoutMs), {
         timeoutMs,
@@ -129,6 +134,13 @@ export function createGatewayServer(options: GatewayOptions): ApolloServer<Gatew
     logger: options.log,
   });
   if (options.onSchema) gateway.onSchemaLoadOrUpdate(options.onSchema);
+  // Federation's authorization directives, enforced before planning (authorization.ts).
+  const authorization = createAuthorization({
+    supergraphSdl: options.supergraphSdl,
+    log: options.log,
+    ...(options.transport.kind === 'embedded' ? { auditLog: options.transport.auditLog } : {}),
+  });
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => authorization.schemaChanged(coreSupergraphSdl));
   const introspection = options.introspection ?? true;
   const scalars =
     options.scalars ??
@@ -152,6 +164,8 @@ export function createGatewayServer(options: GatewayOptions): ApolloServer<Gatew
     ...hardening,
     validationRules: [...hardening.validationRules, ...(introspection ? [] : [introspectionPolicy])],
     plugins: [
+      // First: every later plugin sees the published document, never text the client sent.
+      ...(options.trustedDocuments ? [trustedDocumentsPlugin(options.trustedDocuments)] : []),
       // No landing page in any mode: Apollo's loads scripts and fonts from its CDN and names its
       // version; browsers are sent to the hub's own explorer by the HTTP layer (door.ts, browserDoor).
       ApolloServerPluginLandingPageDisabled(),
@@ -162,6 +176,7 @@ export function createGatewayServer(options: GatewayOptions): ApolloServer<Gatew
       inputDoorPlugin({ scalars, log: options.log }),
       ...(options.metrics ? [options.metrics.plugin<GatewayContext>()] : []),
       ...hardening.plugins,
+      authorization.plugin,
       textInputPlugin,
       ...(options.responseCache ? [options.responseCache.plugin] : []),
     ],

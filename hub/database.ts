@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { DataSource, Logger as TypeOrmLogger } from 'typeorm';
 import { createDataSource, migrate, openPglite, type DatabaseTarget } from '../shared/db';
 import { auditMigrations } from '../shared/audit';
+import { documentMigrations } from '../shared/documents';
 import type { InvalidationBus } from '../shared/cache';
 import type { Config } from '../shared/config';
 import type { SubgraphModule } from '../shared/subgraph';
@@ -31,14 +32,14 @@ export interface OpenOptions {
 }
 
 /**
- * Migrates every subgraph's schema and the audit log's, opens one DataSource over all of them
- * (PGlite allows only one per instance) and, unless told not to, runs what each subgraph needs at
- * first start (its reference data: administrative units, land-use types), invalidating what it
- * re-imported on `bus`.
+ * Migrates every subgraph's schema, the audit log's and the trusted documents', opens one
+ * DataSource over all of them (PGlite allows only one per instance) and, unless told not to, runs
+ * what each subgraph needs at first start (its reference data: administrative units, land-use
+ * types), invalidating what it re-imported on `bus`.
  */
 export async function openHubDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<DataSource> {
   const modules = options.subgraphs ?? registry;
-  await migrate(target, [...modules, auditMigrations]);
+  await migrate(target, [...modules, auditMigrations, documentMigrations]);
   const db = await createDataSource({
     target,
     entities: modules.flatMap((s) => s.entities),

@@ -132,6 +132,13 @@ const settings = z.object({
     .enum(['true', 'false', '1', '0'])
     .optional()
     .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
+  /**
+   * Trusted documents (gateway/trustedDocuments.ts): `enforce` runs only documents published with
+   * `npm run cli -- documents publish`; `off` (default) runs any operation. Production deployments
+   * with their client applications set `enforce` (docker-compose.yml does); it is not implied by
+   * NODE_ENV so that a production-mode gateway can still be audited and demonstrated with text.
+   */
+  TRUSTED_DOCUMENTS: z.enum(['off', 'enforce']).default('off'),
 });
 
 /** Defaults that depend on other settings. */

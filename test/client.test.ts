@@ -92,7 +92,8 @@ describe('client compatibility: graphql-request against a running gateway', () =
     const anonymous = await failure(
       request(gateway.url, `query ($id: CitizenId!) { resident(citizenId: $id) { fullName } }`, { id: citizenId }),
     );
-    expect(codeOf(anonymous)).toBe('FORBIDDEN');
+    expect(codeOf(anonymous)).toBe('UNAUTHENTICATED');
+    expect(anonymous.response.status).toBe(401);
 
     const badToken = await failure(
       request({ url: gateway.url, document: OPERATIONS.Units, requestHeaders: { authorization: 'Bearer not-a-token' } }),

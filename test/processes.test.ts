@@ -371,7 +371,7 @@ describe('npm start on the embedded default (PGlite in a fresh folder, nothing e
 
   test('personal data without a token is refused; bad requests get a typed error, not a stack trace', async () => {
     const anonymous = await postGraphQL(gateway.url, `{ resident(citizenId: "001099000001") { fullName } }`);
-    expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     const response = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
     expect(response.status).toBe(400);
     const body = (await response.json()) as { errors: { extensions: { code: string } }[] };

@@ -178,7 +178,7 @@ describe('public services (through the gateway)', () => {
     const province = await hub.run(`{ dossier(number: "${n}") { number commune { code } } }`, {}, { identity: AS.provinceOfficer('01') });
     expect(province.data).toEqual({ dossier: { number: n, commune: { code: A } } });
     const anonymous = await hub.run(`{ dossier(number: "${n}") { number } }`, {}, { identity: AS.anonymous });
-    expect(code(anonymous)).toBe('FORBIDDEN');
+    expect(code(anonymous)).toBe('UNAUTHENTICATED');
     const list = await hub.run(
       `{ commune(code: "${A}") { dossiers(first: 100) { totalCount edges { node { number } } } } }`,
       {},

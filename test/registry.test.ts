@@ -187,7 +187,9 @@ describe('everything else is derived from the registry', () => {
   it('docker-compose.yml gives the gateway every URL variable it expects and waits for every subgraph', () => {
     const gateway = compose.services.gateway!;
     const expected = Object.fromEntries(subgraphs.map((s) => [urlVariable(s.name), `http://${s.name}:${s.port}/graphql`]));
-    const given = Object.fromEntries(Object.entries(gateway.environment ?? {}).filter(([k]) => k.endsWith('_URL') && k !== 'REDIS_URL'));
+    const given = Object.fromEntries(
+      Object.entries(gateway.environment ?? {}).filter(([k]) => k.endsWith('_URL') && !['REDIS_URL', 'DATABASE_URL'].includes(k)),
+    );
     expect(given).toEqual(expected);
     expect(Object.keys(gateway.depends_on ?? {})).toEqual(expect.arrayContaining(subgraphs.map((s) => s.name)));
   });

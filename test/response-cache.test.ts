@@ -159,7 +159,7 @@ describe('gateway response cache (in-process LRU), answered before parsing', () 
   test('an anonymous caller never gets a cached personal response', async () => {
     const result = await post(OPERATIONS.CommuneResidents, { code: A }, {});
     expect(result.headers.get('x-cache')).toBeNull();
-    expect(result.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(result.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
   test('an invalidation stops every cached response at once', async () => {

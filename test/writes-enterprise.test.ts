@@ -138,7 +138,7 @@ describe('enterprise register writes (through the gateway)', () => {
         identity: AS.anonymous,
       },
     );
-    expect(code(personal)).toBe('FORBIDDEN');
+    expect(code(personal)).toBe('UNAUTHENTICATED');
   });
 
   test('a dissolved enterprise stays dissolved; concurrent status changes from one version: one applies', async () => {

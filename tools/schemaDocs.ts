@@ -29,14 +29,16 @@ export const DOCS_PATH = join(__dirname, '..', 'docs', 'schema.md');
 
 /**
  * The names the documentation rule leaves out: federation's own plumbing in the supergraph
- * (`join__*`, `link__*`, the `@link` directive) and anything starting with `_` (`_Any`,
+ * (`join__*`, `link__*`, the `@link` directive; the authorization directives `@requiresScopes`,
+ * `@authenticated`, `@policy` and their scalars, which the "Personal data" column and the
+ * mutations' rule already say in words) and anything starting with `_` (`_Any`,
  * `_entities`, `_service`). GraphQL's built-in scalars, directives and introspection types are
  * left out too: the specification documents them. Everything else that a client can see —
  * including our own plumbing such as `CacheControlScope` and `PersonalDataCategory` — is ours to
  * describe.
  */
 export function isInternalName(name: string): boolean {
-  return /^(join__|link__|_)/.test(name) || name === 'link';
+  return /^(join__|link__|requiresScopes__|policy__|_)/.test(name) || ['link', 'requiresScopes', 'authenticated', 'policy'].includes(name);
 }
 
 /** The supergraph as a graphql-js schema (join/link directives kept; see {@link isInternalName}). */

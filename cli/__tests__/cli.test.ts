@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,7 +55,19 @@ describe('npm run cli', () => {
   test('help lists every command; an unknown one exits 1 saying so', async () => {
     const help = await cli(['help']);
     expect(help.code).toBe(0);
-    for (const command of ['seed', 'token', 'keys', 'audit verify', 'cache invalidate', 'import-units', 'compose', 'check']) {
+    for (const command of [
+      'seed',
+      'token',
+      'keys',
+      'audit verify',
+      'documents publish',
+      'documents list',
+      'documents revoke',
+      'cache invalidate',
+      'import-units',
+      'compose',
+      'check',
+    ]) {
       expect(help.stdout).toContain(`npm run cli -- ${command}`.replace('npm run cli -- seed', 'npm run seed'));
     }
     const unknown = await cli(['frobnicate']);
@@ -284,6 +297,25 @@ describe('npm run cli', () => {
       expect(run.stdout).toContain('The database holds the bundled data set again: later starts apply its updates.');
     });
   });
+
+  test('documents publish stores a client’s operations from a manifest; list shows them (revocation: test/trusted-documents.test.ts)', async () => {
+    const good = 'query Provinces { provinces { code } }';
+    const other = 'query Communes { provinces { communes { code } } }';
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+    const manifest = join(dir, 'manifest.json');
+    writeFileSync(
+      manifest,
+      JSON.stringify({ 'commune-app': { [sha(good)]: good, [sha(other)]: other }, 'other-app': { [sha(good)]: good } }),
+    );
+    const published = await cli(['documents', 'publish', manifest, '--client', 'commune-app']);
+    expect([published.code, published.stdout.trim()]).toEqual([0, 'commune-app: 2 published, 0 already published']);
+    const list = await cli(['documents', 'list', '--client', 'commune-app']);
+    expect(list.code).toBe(0);
+    const lines = list.stdout.trim().split('\n');
+    expect(lines.at(-1)).toBe('2 documents');
+    expect(lines.find((l) => l.includes(sha(other)))).toMatch(/^commune-app\t[0-9a-f]{64}\tCommunes\t\S+\tactive$/);
+    expect(lines.find((l) => l.includes(sha(good)))).toMatch(/\tProvinces\t\S+\tactive$/);
+  }, 240_000);
 
   test('audit verify: an intact chain exits 0; an entry altered behind the trigger exits 1 naming it', async () => {
     const intact = await cli(['audit', 'verify']);

@@ -13,6 +13,7 @@ import {
 } from 'graphql';
 import type { AuditLog, AuditRecord } from '../audit';
 import type { Identity, RequestMeta } from './identity';
+import { authorize, scopeForCategory, type AuthorizationRefusal, type Requirement } from './scopes';
 
 /**
  * Personal data protection in a subgraph, driven by the `@personalData(category:)` directive that
@@ -140,26 +141,26 @@ export function personalFieldsOf(
   return found;
 }
 
-function refuse(code: 'FORBIDDEN' | 'PURPOSE_REQUIRED', message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code, http: { status: code === 'FORBIDDEN' ? 403 : 400 } } });
+/** The error a client gets for an authorization refusal (gateway and subgraphs alike). */
+export function refusalError(refusal: AuthorizationRefusal): GraphQLError {
+  const http = refusal.status === 401 ? { status: 401, headers: new Map([['www-authenticate', 'Bearer']]) } : { status: refusal.status };
+  return new GraphQLError(refusal.message, { extensions: { code: refusal.code, http } });
 }
 
-/** Why a caller may not read these categories at all, or null when they may (jurisdiction is checked in the data access). */
+/**
+ * Why a caller may not read these categories at all, or null when they may (jurisdiction is checked
+ * in the data access): the scopes of scopes.ts, the same mapping the gateway enforces from the
+ * supergraph's `@requiresScopes`.
+ */
 export function refusalFor(identity: Identity, meta: RequestMeta, categories: Iterable<PersonalDataCategory>): GraphQLError | null {
-  const wanted = new Set(categories);
-  if (wanted.size === 0) return null;
-  if (identity.role === 'PUBLIC' || identity.role === 'SERVICE')
-    return refuse('FORBIDDEN', 'Personal data can only be read by an authenticated officer or by the citizen concerned');
-  if (wanted.has('SENSITIVE') && identity.role === 'PROVINCE_OFFICER') {
-    return refuse('FORBIDDEN', 'Sensitive personal data is not available to provincial officers');
+  const requirements: Requirement[] = [];
+  for (const category of new Set(categories)) {
+    const scope = scopeForCategory(category);
+    if (scope) requirements.push({ coordinate: `personal data (${category})`, authenticated: false, scopes: [[scope]] });
   }
-  if (identity.role !== 'CITIZEN' && !meta.purpose) {
-    return refuse(
-      'PURPOSE_REQUIRED',
-      'Reading personal data requires a stated purpose: send the case or dossier reference in the X-Purpose header',
-    );
-  }
-  return null;
+  // A service's existence check is authenticated but holds no scope: FORBIDDEN, as before.
+  const refusal = authorize(identity, meta.purpose, requirements);
+  return refusal ? refusalError(refusal) : null;
 }
 
 /**

@@ -44,6 +44,12 @@ export const ErrorCode = {
   SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
   /** The service's database does not answer; the request may be retried (readiness is false meanwhile). */
   DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
+  /** Query text sent to a gateway that runs published (trusted) documents only. HTTP 403. */
+  TRUSTED_DOCUMENT_REQUIRED: 'TRUSTED_DOCUMENT_REQUIRED',
+  /** No valid `apollographql-client-name` header where trusted documents are enforced. HTTP 400. */
+  CLIENT_NAME_REQUIRED: 'CLIENT_NAME_REQUIRED',
+  /** No published, unrevoked document of the client with that id. HTTP 400. */
+  TRUSTED_DOCUMENT_NOT_FOUND: 'TRUSTED_DOCUMENT_NOT_FOUND',
   /** Anything unexpected; details stay in the server log. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;

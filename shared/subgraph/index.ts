@@ -12,6 +12,7 @@ import type { EntityCaching } from '../cache/entityCache';
 import type { Identity, RequestMeta, Role } from '../auth/identity';
 import { SHARED_SCALARS } from '../graphql/scalars';
 import { jurisdictionOf, type Jurisdiction } from '../auth/jurisdiction';
+import { withAuthorizationDirectives } from './authorization';
 import { NO_REFERENCES, type References } from './references';
 import { NO_LIVE, type LivePublisher } from '../live';
 import type { Logger } from '../observability/logger';
@@ -159,9 +160,12 @@ export function scalarImplementations(modules: readonly SubgraphModule[]): Reado
 /** The SDL every subgraph starts with (federation link, hub directives, shared scalars, PageInfo): written once. */
 export const SDL_PREAMBLE = readFileSync(join(__dirname, 'preamble.graphql'), 'utf8');
 
-/** A subgraph's type definitions: the shared preamble followed by its own `schema.graphql` in `dir`. */
+/**
+ * A subgraph's type definitions: the shared preamble followed by its own `schema.graphql` in `dir`,
+ * with the authorization directives its classification implies (authorization.ts).
+ */
 export function subgraphTypeDefs(dir: string): DocumentNode {
-  return parse(`${SDL_PREAMBLE}\n${readFileSync(join(dir, 'schema.graphql'), 'utf8')}`);
+  return withAuthorizationDirectives(parse(`${SDL_PREAMBLE}\n${readFileSync(join(dir, 'schema.graphql'), 'utf8')}`));
 }
 
 /** The executable federated schema of one subgraph, with personal fields recorded, and their classification. */
