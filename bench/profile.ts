@@ -10,7 +10,8 @@ import { gatewayEnvironment, prepareAuth } from './setup';
 /**
  * A CPU profile of the gateway serving one operation uncached, one request at a time, and where its
  * time goes: `tsx bench/profile.ts [--database URL] [--read communes|provinces|scorecard]
- * [--province 79] [--commune 26734] [--requests 2000] [--warmup 300] [--out DIR]`.
+ * [--province 79] [--commune 26734] [--requests 2000] [--warmup 300] [--out DIR]`, or
+ * `--summarise FILE` for a profile made before.
  *
  * The gateway runs as the bench runs it (bench/gatewayProcess.ts, embedded on PostgreSQL,
  * production settings, caching off) with Node's `--cpu-prof`; after the warm-up, `--requests`
@@ -29,6 +30,10 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '300' },
     out: { type: 'string', default: join(__dirname, '..', 'bench-results', 'profiles') },
     top: { type: 'string', default: '30' },
+    /** Only the latency and CPU per request, without the profiler (whose sampling costs a little). */
+    'no-profile': { type: 'boolean', default: false },
+    /** Summarise this profile instead of making one. */
+    summarise: { type: 'string' },
   },
 });
 
@@ -129,6 +134,10 @@ function ask(server: ChildServer, message: object, key: string, timeoutMs = 30_0
 }
 
 async function main(): Promise<void> {
+  if (values.summarise) {
+    for (const line of summarise(JSON.parse(readFileSync(values.summarise, 'utf8')) as Profile, Number(values.top))) console.log(line);
+    return;
+  }
   const progress = progressPrinter(Date.now());
   const lifecycle = createLifecycle();
   const read = READS[values.read!];
@@ -159,12 +168,13 @@ async function main(): Promise<void> {
     progress(`${values.read}: answers ${first.bytes} bytes; warming up (${values.warmup} requests)`);
     for (let i = 0; i < Number(values.warmup); i++) await send();
     const file = join(out, `${values.read}.cpuprofile`);
-    await ask(gateway, { profile: 'start' }, 'profiling');
+    const profiling = !values['no-profile'];
+    if (profiling) await ask(gateway, { profile: 'start' }, 'profiling');
     const cpu = await askStats(gateway);
     const latencies: number[] = [];
     for (let i = 0; i < Number(values.requests); i++) latencies.push((await send()).ms);
     const cpuAfter = await askStats(gateway);
-    await ask(gateway, { profile: 'stop', file }, 'profiled');
+    if (profiling) await ask(gateway, { profile: 'stop', file }, 'profiled');
     const cpuMs = (cpuAfter.cpuMicros - cpu.cpuMicros) / 1000 / latencies.length;
     latencies.sort((a, b) => a - b);
     const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!;
@@ -175,6 +185,7 @@ async function main(): Promise<void> {
   } finally {
     await lifecycle.stopAll();
   }
+  if (values['no-profile']) return;
   const file = join(out, `${values.read}.cpuprofile`);
   console.log(`\nprofile: ${file}\n`);
   for (const line of summarise(JSON.parse(readFileSync(file, 'utf8')) as Profile, Number(values.top))) console.log(line);
