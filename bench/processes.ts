@@ -28,8 +28,15 @@ export interface ChildServer {
  * group is the URL: a subgraph logs `"url":"…","msg":"subgraph ready"`). The printed host is replaced by
  * 127.0.0.1 (the servers bind there; "localhost" may resolve to ::1 first).
  */
-export function startServer(entry: string, env: Record<string, string>, timeoutMs = 180_000, readyLine = READY): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, join(ROOT, entry)], {
+export function startServer(
+  entry: string,
+  env: Record<string, string>,
+  timeoutMs = 180_000,
+  readyLine = READY,
+  /** Flags for Node itself (`--cpu-prof`, which NODE_OPTIONS does not take). */
+  nodeArgs: readonly string[] = [],
+): Promise<ChildServer> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', TSX_LOADER, join(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

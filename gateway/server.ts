@@ -21,6 +21,7 @@ import { EmbeddedDataSource } from './embedded';
 import { hardenedApolloOptions, hardenFormatError, type QueryLimits } from './hardening';
 import { SignedDataSource } from './remote';
 import { DEFAULT_SUBGRAPH_TIMEOUT_MS, GuardedDataSource } from './subgraphFetch';
+import { installResultShaping } from './resultShaping';
 import { textInputPlugin } from './textInput';
 import { trustedDocumentsPlugin, type TrustedDocumentsOptions } from './trustedDocuments';
 import type { ResponseCache } from './responseCache';
@@ -120,6 +121,8 @@ function dataSourceFor(
  * behind a load balancer.
  */
 export function createGatewayServer(options: GatewayOptions): ApolloServer<GatewayContext> {
+  // Apollo's result shaping, the same results at a fraction of the CPU (resultShaping.ts).
+  installResultShaping();
   const embedded: EmbeddedSources = new Map();
   const timeoutMs = options.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS;
   const gateway = new ApolloGateway({

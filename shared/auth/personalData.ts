@@ -99,7 +99,14 @@ export interface PersonalDataContext {
   audit: AccessRecorder;
 }
 
-/** Wraps the resolver of every classified field so that what it returns is recorded. */
+const isPromise = (value: unknown): value is PromiseLike<unknown> =>
+  typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+
+/**
+ * Wraps the resolver of every classified field so that what it returns is recorded, once it is
+ * resolved: a value at once, a promise when it settles (a rejected one records nothing). No promise
+ * is added to a field that resolves synchronously.
+ */
 export function recordPersonalFields(schema: GraphQLSchema, classification: Classification, subjectsOf: SubjectsOf): void {
   for (const [coordinate, category] of classification) {
     if (category === 'NONE') continue;
@@ -109,15 +116,25 @@ export function recordPersonalFields(schema: GraphQLSchema, classification: Clas
     const field = type.getFields()[fieldName] as GraphQLField<unknown, PersonalDataContext> | undefined;
     if (!field) continue;
     const resolve = field.resolve ?? defaultFieldResolver;
-    field.resolve = async (parent, args, context, info) => {
-      const value: unknown = await resolve(parent, args, context, info);
-      context.audit.read(subjectsOf(typeName, parent, value), coordinate);
-      return value;
+    field.resolve = (parent, args, context, info) => {
+      const result: unknown = resolve(parent, args, context, info);
+      if (isPromise(result)) {
+        return Promise.resolve(result).then((value) => {
+          context.audit.read(subjectsOf(typeName, parent, value), coordinate);
+          return value;
+        });
+      }
+      context.audit.read(subjectsOf(typeName, parent, result), coordinate);
+      return result;
     };
   }
 }
 
-/** The personal fields an operation selects (fragments included), with their categories. */
+/**
+ * The personal fields an operation selects (fragments included), with their categories. Pure in
+ * its arguments: {@link personalDataPlugin} keeps the answer per document (Apollo hands the same
+ * validated document to every request of the same query).
+ */
 export function personalFieldsOf(
   schema: GraphQLSchema,
   document: DocumentNode,
@@ -181,11 +198,20 @@ export function personalDataPlugin<C extends PersonalDataContext>(
     organisation: ctx.identity.organisation,
     purpose: ctx.meta.purpose,
   });
+  // Walked once per query: Apollo hands the same validated document to every request of the same query.
+  const selected = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, PersonalDataCategory>>>();
+  const personalFields = (schema: GraphQLSchema, document: DocumentNode) => {
+    let bySchema = selected.get(schema);
+    if (!bySchema) selected.set(schema, (bySchema = new WeakMap()));
+    let fields = bySchema.get(document);
+    if (!fields) bySchema.set(document, (fields = personalFieldsOf(schema, document, classification)));
+    return fields;
+  };
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ document, schema, contextValue }) {
-          const fields = personalFieldsOf(schema, document, classification);
+          const fields = personalFields(schema, document);
           const refusal = refusalFor(contextValue.identity, contextValue.meta, fields.values());
           if (refusal) {
             contextValue.audit.deny([], [...fields.keys()].sort(), refusal.message);

@@ -13,6 +13,7 @@ import type { Identity, RequestMeta, Role } from '../auth/identity';
 import { SHARED_SCALARS } from '../graphql/scalars';
 import { jurisdictionOf, type Jurisdiction } from '../auth/jurisdiction';
 import { withAuthorizationDirectives } from './authorization';
+import { recordCacheHints } from './cacheControl';
 import { NO_REFERENCES, type References } from './references';
 import { NO_LIVE, type LivePublisher } from '../live';
 import type { Logger } from '../observability/logger';
@@ -168,9 +169,14 @@ export function subgraphTypeDefs(dir: string): DocumentNode {
   return withAuthorizationDirectives(parse(`${SDL_PREAMBLE}\n${readFileSync(join(dir, 'schema.graphql'), 'utf8')}`));
 }
 
-/** The executable federated schema of one subgraph, with personal fields recorded, and their classification. */
+/**
+ * The executable federated schema of one subgraph, with its cache hints and personal fields
+ * recorded (see cacheControl.ts and personalData.ts), and their classification.
+ */
 export function buildSchema(module: SubgraphModule): { schema: GraphQLSchema; classification: Classification } {
   const schema = buildSubgraphSchema({ typeDefs: module.typeDefs, resolvers: { ...SHARED_SCALARS, ...module.resolvers } });
+  // Before the personal fields are wrapped: which fields need a cache hint depends on their own resolvers.
+  recordCacheHints(schema);
   const classification = classify(schema);
   if ([...classification.values()].some((c) => c !== 'NONE') && !module.subjectsOf) {
     throw new Error(`Subgraph "${module.name}" classifies personal fields but has no subjectsOf`);

@@ -18,8 +18,9 @@ export type Catalogue = Record<'COMMUNE' | 'PROVINCE' | 'ALL', CatalogueStats>;
  */
 export function createRepository(db: DataSource) {
   const sums = `${COUNTERS.map((c) => `coalesce(sum(${c}), 0)::float8 AS ${c}`).join(', ')}`;
+  // Property by property: zeroCounters' Object.fromEntries per row cost more than the row's parsing.
   const parse = (row: Record<string, unknown>): PeriodCounters => {
-    const counters = zeroCounters() as PeriodCounters;
+    const counters = {} as PeriodCounters;
     for (const c of COUNTERS) counters[c] = Number(row[c] ?? 0);
     counters.unfinished_overdue = Number(row.unfinished_overdue ?? 0);
     return counters;
