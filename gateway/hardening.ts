@@ -386,7 +386,9 @@ export function hardenedApolloOptions(options: HardeningOptions) {
   return {
     parseOptions: { maxTokens: limits.maxTokens } satisfies ParseOptions,
     validationRules: [...armorRules(limits), maxRootFieldsRule(limits.maxRootFields)],
-    plugins: [refusalLogPlugin(options.log), pageSizeCostPlugin(limits), ...(options.fieldSuggestions ? [] : [noSuggestionsPlugin()])],
+    plugins: [refusalLogPlugin(options.log), ...(options.fieldSuggestions ? [] : [noSuggestionsPlugin()])],
+    /** Checks that refuse in `didResolveOperation`, for the server to run in its order of checks. */
+    checks: [pageSizeCostPlugin(limits)],
     hideSchemaDetailsFromClientErrors: !options.fieldSuggestions,
     // One operation per request: a JSON array would multiply every limit above (and the rate
     // limit) by its length. Apollo's default, stated so it is not lost.

@@ -1,5 +1,5 @@
 import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLScalarType, GraphQLSchema } from 'graphql';
@@ -151,7 +151,7 @@ export function createGatewayServer(options: GatewayOptions): ApolloServer<Gatew
       ? scalarImplementations(options.transport.subgraphs)
       : new Map<string, GraphQLScalarType>(Object.entries(SHARED_SCALARS)));
   // Limits, CSRF prevention, no batching, request ids, no suggestions outside development: hardening.ts.
-  const hardening = hardenedApolloOptions({
+  const { checks: hardeningChecks, ...hardening } = hardenedApolloOptions({
     log: options.log,
     limits: options.limits,
     fieldSuggestions: options.fieldSuggestions ?? introspection,
@@ -176,15 +176,33 @@ export function createGatewayServer(options: GatewayOptions): ApolloServer<Gatew
       // after it, sees and completes its Cache-Control.
       ApolloServerPluginCacheControl(),
       responseHeadersPlugin,
-      inputDoorPlugin({ scalars, log: options.log }),
+      // Authorization, then the input door, the text check and the page-size cost: a caller who may
+      // never have the selection learns that first (401/403), not which of its arguments are malformed.
+      checksInOrder(authorization.plugin, inputDoorPlugin({ scalars, log: options.log }), textInputPlugin, ...hardeningChecks),
       ...(options.metrics ? [options.metrics.plugin<GatewayContext>()] : []),
       ...hardening.plugins,
-      authorization.plugin,
-      textInputPlugin,
       ...(options.responseCache ? [options.responseCache.plugin] : []),
     ],
     // A hash that does not match its query is refused by Apollo (PERSISTED_QUERY_HASH mismatch).
     ...(options.persistedQueries ? { persistedQueries: { cache: options.persistedQueries, ttl: 86_400 } } : {}),
     formatError: hardenFormatError(maskError((error) => options.log.error({ err: error }, 'request failed'))),
   });
+}
+
+/**
+ * Plugins whose only hook is `didResolveOperation` (checks that refuse by throwing), run one after
+ * the other: Apollo runs the hooks of separate plugins concurrently, so the first to throw would
+ * otherwise win, whichever it is.
+ */
+function checksInOrder(...checks: ApolloServerPlugin<GatewayContext>[]): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart(requestContext) {
+      const listeners = await Promise.all(checks.map((check) => check.requestDidStart?.(requestContext)));
+      return {
+        async didResolveOperation(context) {
+          for (const listener of listeners) await listener?.didResolveOperation?.(context);
+        },
+      };
+    },
+  };
 }

@@ -44,7 +44,7 @@ describe('a subgraph added through the registry alone', () => {
     const services = (
       parseYaml(yaml, { merge: true }) as { services: Record<string, { command?: string[]; environment?: Record<string, string> }> }
     ).services;
-    expect(services['registry-fixture']?.command).toEqual(['npx', 'tsx', 'test/fixtures/registry-fixture/index.ts']);
+    expect(services['registry-fixture']?.command).toEqual(['node', '--import', 'tsx', 'test/fixtures/registry-fixture/index.ts']);
     expect(services['registry-fixture']?.environment?.PORT).toBe('4099');
     for (const name of ['gateway', 'population', 'registry-fixture']) {
       expect(services[name]?.environment?.REGISTRY_FIXTURE_URL).toBe('http://registry-fixture:4099/graphql');

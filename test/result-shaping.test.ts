@@ -17,6 +17,7 @@ import {
   type GraphQLSchema,
   type SelectionSetNode,
 } from 'graphql';
+import { withImplementedSecurityFeatures } from '../gateway/authorization';
 import { readCommittedSupergraph } from '../gateway/supergraph';
 import { apolloComputeResponse, computeResponse, resultShapingInstalled, type ComputeResponse } from '../gateway/resultShaping';
 import { createGatewayServer } from '../gateway/server';
@@ -34,7 +35,8 @@ const internals = createRequire(require.resolve('@apollo/gateway'))(
   '@apollo/federation-internals',
 ) as typeof import('@apollo/federation-internals');
 
-const supergraph = internals.Supergraph.build(readCommittedSupergraph());
+// As the gateway loads it: the authorization features it implements itself (gateway/authorization.ts).
+const supergraph = internals.Supergraph.build(withImplementedSecurityFeatures(readCommittedSupergraph()));
 const apiSchema = supergraph.apiSchema();
 const graphqlSchema: GraphQLSchema = apiSchema.toGraphQLJSSchema();
 
