@@ -1,3 +1,4 @@
+import { withImplementedSecurityFeatures } from '../gateway/authorization';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
@@ -79,7 +80,8 @@ async function startEndpoint(broker: LiveBroker, options: { limits?: Partial<Liv
     limits: { perCaller: 0, perInstance: 0, ...options.limits },
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
   });
-  const gateway = new ApolloGateway({ supergraphSdl: readCommittedSupergraph() });
+  // As the gateway loads it: the authorization features it implements itself (gateway/authorization.ts).
+  const gateway = new ApolloGateway({ supergraphSdl: withImplementedSecurityFeatures(readCommittedSupergraph()) });
   gateway.onSchemaLoadOrUpdate((schema) => live.schemaChanged(schema));
   await gateway.load();
   let n = 0;
@@ -215,11 +217,11 @@ describe('live transport', () => {
     const badToken = wsClient(endpoint.origin, { authorization: 'Bearer forged' });
     try {
       const delivered = wsSubscribe(officer.client, DOSSIER_QUERY);
-      const forbidden = wsSubscribe(anonymous.client, DOSSIER_QUERY);
+      const unauthenticated = wsSubscribe(anonymous.client, DOSSIER_QUERY);
       const purposeRequired = wsSubscribe(noPurpose.client, DOSSIER_QUERY);
       const refusedToken = wsSubscribe(badToken.client, PUBLIC_QUERY);
-      await waitFor(() => forbidden.ended() !== null && purposeRequired.ended() !== null && refusedToken.ended() !== null, 5_000);
-      expect(JSON.stringify([forbidden.results, forbidden.ended()])).toContain('FORBIDDEN');
+      await waitFor(() => unauthenticated.ended() !== null && purposeRequired.ended() !== null && refusedToken.ended() !== null, 5_000);
+      expect(JSON.stringify([unauthenticated.results, unauthenticated.ended()])).toContain('UNAUTHENTICATED');
       expect(JSON.stringify([purposeRequired.results, purposeRequired.ended()])).toContain('PURPOSE_REQUIRED');
       expect(badToken.closed()).toEqual({ code: 4401, reason: expect.stringMatching(/^UNAUTHENTICATED/) });
       await waitFor(() => endpoint.live.count() === 1, 2_000);
@@ -239,7 +241,7 @@ describe('live transport', () => {
       ]);
       expect(endpoint.executed[0]!.query).toContain('dossier(number: $live_number)');
       // Nothing of it reached the refused subscribers.
-      expect(forbidden.results.filter((r) => r.data)).toEqual([]);
+      expect(unauthenticated.results.filter((r) => r.data)).toEqual([]);
       // A resume from an event id: the retained events after it first.
       const eventId = (delivered.results[0]!.extensions as { eventId: string }).eventId;
       await broker.publish([{ channel: 'dossier:commune:00004', keys: { number: '00004-260101-0002' } }]);
