@@ -271,7 +271,12 @@ describe('live transport', () => {
       const redis = new OwnRedis(await freePort());
       await redis.start();
       const broker = createLiveBroker({ redisUrl: redis.url, prefix: testPrefix(), retentionSeconds: 60 });
-      const endpoint = await startEndpoint(broker);
+      // A Redis left running would keep jest from exiting: stopped whatever fails.
+      const endpoint = await startEndpoint(broker).catch(async (error: unknown) => {
+        await broker.close();
+        await redis.stop();
+        throw error;
+      });
       const ws = wsClient(endpoint.origin, {});
       try {
         // Connected once a channel can be listened to (it reads the stream's last id).
