@@ -198,6 +198,9 @@ function checksInOrder(...checks: ApolloServerPlugin<GatewayContext>[]): ApolloS
   return {
     async requestDidStart(requestContext) {
       const listeners = await Promise.all(checks.map((check) => check.requestDidStart?.(requestContext)));
+      // Any other hook would be silently dropped here: a check that grows one must not be wrapped.
+      const other = listeners.flatMap((listener) => Object.keys(listener ?? {})).find((hook) => hook !== 'didResolveOperation');
+      if (other) throw new Error(`checksInOrder runs didResolveOperation only, not ${other}`);
       return {
         async didResolveOperation(context) {
           for (const listener of listeners) await listener?.didResolveOperation?.(context);
