@@ -27,6 +27,7 @@ import { readCommittedSupergraph } from './supergraph';
 import type { DataSource } from 'typeorm';
 import { createDataSource, migrate } from '../shared/db';
 import { createDocumentStore, documentMigrations, redisDocumentCache, type DocumentStore } from '../shared/documents';
+import { createTrustedDocuments } from './trustedDocuments';
 
 /**
  * The trusted documents' store: on the hub's database when embedded, else on DATABASE_URL (its
@@ -146,6 +147,11 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     caching: caches,
     subgraphs: Object.fromEntries(subgraphNames.map((name) => [name, hub ? 'embedded' : new URL('/ready', urls[name])])),
   });
+  // Trusted documents: the hub's database (embedded), or DATABASE_URL in front of separate subgraphs.
+  const documents = await openDocumentStore(config, db);
+  const trusted = documents
+    ? createTrustedDocuments({ mode: config.TRUSTED_DOCUMENTS, store: documents.store, registry: metrics.registry })
+    : undefined;
   const live = createLive({
     // The server is created next, and the gateway loads its schema only once started.
     apollo: () => apollo,
@@ -154,9 +160,8 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     log,
     limits: { perCaller: config.LIVE_LIMIT_PER_CALLER, perInstance: config.LIVE_LIMIT_PER_INSTANCE },
     heartbeatMs: config.LIVE_HEARTBEAT_SECONDS * 1000,
+    ...(trusted ? { trusted } : {}),
   });
-  // Trusted documents: the hub's database (embedded), or DATABASE_URL in front of separate subgraphs.
-  const documents = await openDocumentStore(config, db);
   const apollo = createGatewayServer({
     supergraphSdl: options.supergraphSdl ?? readCommittedSupergraph(),
     transport,
@@ -168,7 +173,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     ...(caches ? { persistedQueries: keyValueCache(caches.apq, 'apq') } : {}),
     subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
     metrics,
-    ...(documents ? { trustedDocuments: { mode: config.TRUSTED_DOCUMENTS, store: documents.store, registry: metrics.registry } } : {}),
+    ...(trusted ? { trustedDocuments: trusted } : {}),
     onSchema: (schema) => live.schemaChanged(schema),
   });
   await apollo.start();

@@ -134,17 +134,18 @@ const settings = z.object({
     .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
   /**
    * Trusted documents (gateway/trustedDocuments.ts): `enforce` runs only documents published with
-   * `npm run cli -- documents publish`; `off` (default) runs any operation. Production deployments
-   * with their client applications set `enforce` (docker-compose.yml does); it is not implied by
-   * NODE_ENV so that a production-mode gateway can still be audited and demonstrated with text.
+   * `npm run cli -- documents publish`, over HTTP and for subscriptions; `off` runs any operation.
+   * The default follows NODE_ENV: `enforce` in production, `off` otherwise. A production-mode
+   * gateway is audited or demonstrated with text only when told so explicitly (`off`).
    */
-  TRUSTED_DOCUMENTS: z.enum(['off', 'enforce']).default('off'),
+  TRUSTED_DOCUMENTS: z.enum(['off', 'enforce']).optional(),
 });
 
 /** Defaults that depend on other settings. */
-const schema = settings.transform(({ EXPLORER_ENABLED, ...config }) => ({
+const schema = settings.transform(({ EXPLORER_ENABLED, TRUSTED_DOCUMENTS, ...config }) => ({
   ...config,
   EXPLORER_ENABLED: EXPLORER_ENABLED ?? config.NODE_ENV !== 'production',
+  TRUSTED_DOCUMENTS: TRUSTED_DOCUMENTS ?? (config.NODE_ENV === 'production' ? ('enforce' as const) : ('off' as const)),
 }));
 
 /**

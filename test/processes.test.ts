@@ -58,6 +58,8 @@ async function expectOperationsWork(url: string, headers: Record<string, string>
     gateway = await startService('gateway/index.ts', {
       ...urls,
       NODE_ENV: 'production',
+      // Queries as text (production's default runs published documents only: trusted-documents.test.ts).
+      TRUSTED_DOCUMENTS: 'off',
       AUTH_ISSUER: 'lien-thong-dev',
       AUTH_JWKS_FILE: files.issuerJwks,
       INTERNAL_PRIVATE_KEY_FILE: files.internalPrivate,

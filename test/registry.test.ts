@@ -124,6 +124,8 @@ describe('a subgraph added through the registry alone', () => {
           PORT: '0',
           LOG_LEVEL: 'silent',
           NODE_ENV: 'production',
+          // Queries as text (production's default runs published documents only: trusted-documents.test.ts).
+          TRUSTED_DOCUMENTS: 'off',
           CACHE_ENABLED: 'false',
           AUTH_JWKS_FILE: files.issuerJwks,
           INTERNAL_PRIVATE_KEY_FILE: files.internalPrivate,
