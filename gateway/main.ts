@@ -25,7 +25,8 @@ import { attachLiveWebSocket } from './liveWs';
 import { createLiveBroker } from '../shared/live';
 import { readCommittedSupergraph } from './supergraph';
 import type { DataSource } from 'typeorm';
-import { createDataSource, migrate } from '../shared/db';
+import { createDataSource, prepareSchemas } from '../shared/db';
+import { auditCheckpoints } from '../shared/audit/checkpoint';
 import { createDocumentStore, documentMigrations, redisDocumentCache, type DocumentStore } from '../shared/documents';
 import { createTrustedDocuments } from './trustedDocuments';
 
@@ -47,7 +48,8 @@ async function openDocumentStore(
       return null;
     }
     const target = { kind: 'postgres' as const, url: config.DATABASE_URL };
-    await migrate(target, [documentMigrations]);
+    // In production only checked: the owner role migrates (npm run cli -- migrate), never the gateway's.
+    await prepareSchemas(target, [documentMigrations], config.NODE_ENV !== 'production');
     own = await createDataSource({ target, entities: [] });
     db = await own.initialize();
   }
@@ -123,6 +125,8 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     };
   }
   const db = hub?.db;
+  // Signed checkpoints of the embedded hub's audit log (in remote mode the subgraph processes take them).
+  const stopCheckpoints = hub ? await auditCheckpoints(config, hub.db, log) : null;
   // The embedded subgraphs' timed notices (dossiers falling due…), publishing on this gateway's broker.
   const timers = hub
     ? hub.subgraphs.flatMap((s) =>
@@ -247,6 +251,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     extra: async () => {
       await Promise.all(timers.map((stop) => stop()));
+      await stopCheckpoints?.();
       await documents?.close();
       await broker.close();
       redis?.disconnect();

@@ -59,6 +59,24 @@ const settings = z.object({
   /** Subgraphs: the service key pair (JWK files) with which they ask each other whether records a write refers to exist. */
   INTERNAL_SERVICE_PRIVATE_KEY_FILE: z.string().min(1).optional(),
   INTERNAL_SERVICE_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+  /**
+   * The audit log's checkpoint key pair (JWK files; shared/audit/checkpoint.ts): the private half on
+   * the processes that take checkpoints, the public half (a JWK or a JWKS) wherever `audit verify` runs.
+   */
+  AUDIT_CHECKPOINT_PRIVATE_KEY_FILE: z.string().min(1).optional(),
+  AUDIT_CHECKPOINT_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+  /** Seconds between checkpoints of the audit log's head, on processes with the private key; 0 takes none. */
+  AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  /**
+   * The owner role's URL, for migrations only (`npm run cli -- migrate`): serving processes connect
+   * with their own least-privileged role in DATABASE_URL and never use it (shared/db/roles.ts).
+   */
+  DATABASE_OWNER_URL: url.optional(),
+  /** Prefix of the serving roles `migrate --roles` creates and grants: `<prefix><schema>`, `<prefix>gateway`. */
+  DATABASE_ROLE_PREFIX: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,30}$/, 'lowercase letters, digits and _, at most 31')
+    .default('lien_thong_'),
   /** Where development keys are generated when none are configured (never in production). */
   DEV_KEYS_DIR: z
     .string()

@@ -6,6 +6,8 @@ import { startGateway, type RunningGateway } from '../gateway/main';
 import { REPO_ROOT } from '../hub/processes';
 import { urlVariable } from '../shared/config';
 import { writeKeyFiles } from '../shared/auth/keys';
+import { auditMigrations } from '../shared/audit';
+import { migrate } from '../shared/db';
 import { subgraphs } from '../subgraphs';
 import { composeSupergraph } from '../tools/supergraph';
 import { subgraphSummary, withSubgraphTable } from '../tools/subgraphTable';
@@ -102,6 +104,8 @@ describe('a subgraph added through the registry alone', () => {
     let keyDir: string;
     beforeAll(async () => {
       databaseUrl = await createDatabase('registry_processes');
+      // The owner's job before production processes start (they never migrate): the fixture's schema too.
+      await migrate({ kind: 'postgres', url: databaseUrl }, [...extended, auditMigrations]);
       keyDir = mkdtempSync(join(tmpdir(), 'lien-thong-keys-'));
       const files = await writeKeyFiles(keyDir);
       const started = await startSubgraphs(
