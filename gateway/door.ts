@@ -25,6 +25,7 @@ import {
   type ValidationRule,
   type ValueNode,
 } from 'graphql';
+import { ErrorCode } from '../shared/graphql/errors';
 import type { Logger } from '../shared/observability/logger';
 import type { GatewayContext } from './context';
 
@@ -166,6 +167,26 @@ export interface DoorOptions {
   scalars: ReadonlyMap<string, GraphQLScalarType>;
   log: Logger;
 }
+
+/** Where the hub serves subscriptions (GraphQL over SSE, and WebSocket on upgrade): live.ts. */
+export const LIVE_PATH = '/graphql/stream';
+
+/**
+ * Subscriptions sent to /graphql: the gateway's executor cannot run them (it would fail with a
+ * 500), so they are refused first, naming where they are served.
+ */
+export const subscriptionDoorPlugin: ApolloServerPlugin<BaseContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }) {
+        if (operation?.operation !== 'subscription') return;
+        throw new GraphQLError(`Subscriptions are served at ${LIVE_PATH} (GraphQL over Server-Sent Events, or WebSocket), not here`, {
+          extensions: { code: ErrorCode.SUBSCRIPTION_ENDPOINT_REQUIRED, http: { status: 400 } },
+        });
+      },
+    };
+  },
+};
 
 /**
  * The plugin: in `didResolveOperation` (after validation, before the gateway's executor plans the

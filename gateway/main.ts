@@ -29,6 +29,7 @@ import { createDataSource, prepareSchemas } from '../shared/db';
 import { auditCheckpoints } from '../shared/audit/checkpoint';
 import { createDocumentStore, documentMigrations, redisDocumentCache, type DocumentStore } from '../shared/documents';
 import { createTrustedDocuments } from './trustedDocuments';
+import { LIVE_PATH } from './door';
 
 /**
  * The trusted documents' store: on the hub's database when embedded, else on DATABASE_URL (its
@@ -63,8 +64,7 @@ async function openDocumentStore(
   };
 }
 
-/** Where the live subscriptions are served (GraphQL over Server-Sent Events, and over WebSocket on upgrade). */
-export const LIVE_PATH = '/graphql/stream';
+export { LIVE_PATH } from './door';
 
 /** A running gateway: where it listens, and how to stop it gracefully (what SIGTERM does). */
 export interface RunningGateway {

@@ -14,7 +14,7 @@ import type { ServiceMetrics } from '../shared/observability/metrics';
 import { createReferences } from '../shared/subgraph/references';
 import { scalarImplementations, type SubgraphModule } from '../shared/subgraph';
 import { SHARED_SCALARS } from '../shared/graphql/scalars';
-import { inputDoorPlugin, introspectionPolicy, responseHeadersPlugin } from './door';
+import { inputDoorPlugin, introspectionPolicy, responseHeadersPlugin, subscriptionDoorPlugin } from './door';
 import type { GatewayContext } from './context';
 import { createAuthorization, withImplementedSecurityFeatures } from './authorization';
 import { EmbeddedDataSource } from './embedded';
@@ -178,7 +178,13 @@ export function createGatewayServer(options: GatewayOptions): ApolloServer<Gatew
       responseHeadersPlugin,
       // Authorization, then the input door, the text check and the page-size cost: a caller who may
       // never have the selection learns that first (401/403), not which of its arguments are malformed.
-      checksInOrder(authorization.plugin, inputDoorPlugin({ scalars, log: options.log }), textInputPlugin, ...hardeningChecks),
+      checksInOrder(
+        subscriptionDoorPlugin,
+        authorization.plugin,
+        inputDoorPlugin({ scalars, log: options.log }),
+        textInputPlugin,
+        ...hardeningChecks,
+      ),
       ...(options.metrics ? [options.metrics.plugin<GatewayContext>()] : []),
       ...hardening.plugins,
       ...(options.responseCache ? [options.responseCache.plugin] : []),

@@ -503,6 +503,24 @@ describe('red team: cases beyond the issue', () => {
     expect(subgraphRequests).toBe(before + 1);
   });
 
+  test('a subscription sent to /graphql (any transport of it) is 400 naming the stream endpoint, never a 500', async () => {
+    const before = subgraphRequests;
+    for (const query of [
+      'subscription { evaluationChanged(provinceCode: "01") { unitCode } }',
+      'subscription S { communeDossierChanged(communeCode: "00004") { number } }',
+      'query Q { provinces { code } } subscription S { evaluationChanged(provinceCode: "01") { unitCode } }',
+    ]) {
+      const answer = await post({ query, ...(query.includes('subscription S') ? { operationName: 'S' } : {}) });
+      expect({ query, status: answer.status, codes: codes(answer) }).toEqual({
+        query,
+        status: 400,
+        codes: ['SUBSCRIPTION_ENDPOINT_REQUIRED'],
+      });
+      expect(answer.body?.errors?.[0]?.message).toContain('/graphql/stream');
+    }
+    expect(subgraphRequests).toBe(before);
+  });
+
   test('a compressed body is 415, not a misleading bad-UTF-8 or bad-JSON error', async () => {
     for (const encoding of ['gzip', 'deflate', 'br', 'x-custom']) {
       const answer = await send(url, {

@@ -50,6 +50,8 @@ export const ErrorCode = {
   CLIENT_NAME_REQUIRED: 'CLIENT_NAME_REQUIRED',
   /** No published, unrevoked document of the client with that id. HTTP 400. */
   TRUSTED_DOCUMENT_NOT_FOUND: 'TRUSTED_DOCUMENT_NOT_FOUND',
+  /** A subscription sent to /graphql: subscriptions are served at /graphql/stream. HTTP 400. */
+  SUBSCRIPTION_ENDPOINT_REQUIRED: 'SUBSCRIPTION_ENDPOINT_REQUIRED',
   /** Anything unexpected; details stay in the server log. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
