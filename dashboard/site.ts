@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { DASHBOARD_CLIENT, DASHBOARD_OPERATIONS } from './operations';
 import type { StaticSite } from '../shared/http/staticFiles';
 
 /**
@@ -18,4 +20,15 @@ export const DASHBOARD_PATH = '/dashboard';
  */
 export function dashboardSite(): StaticSite {
   return { prefix: DASHBOARD_PATH, dir: DASHBOARD_DIST };
+}
+
+/**
+ * The dashboard's trusted documents (id → text), which every gateway runs for its client name
+ * without their being published: the page ships with the hub.
+ */
+export function dashboardDocuments(): { client: string; documents: ReadonlyMap<string, string> } {
+  return {
+    client: DASHBOARD_CLIENT,
+    documents: new Map(DASHBOARD_OPERATIONS.map((text) => [createHash('sha256').update(text).digest('hex'), text])),
+  };
 }

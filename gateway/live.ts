@@ -639,8 +639,16 @@ export function createLive(options: LiveOptions): Live {
     else perCaller.delete(caller);
   };
 
-  const documentText = async (client: string | undefined, query: unknown, extensions: unknown): Promise<string | TrustedDocumentRefusal> =>
-    options.trusted?.mode === 'enforce' ? options.trusted.resolve({ client, query, extensions }) : typeof query === 'string' ? query : '';
+  const documentText = async (
+    client: string | undefined,
+    query: unknown,
+    extensions: unknown,
+  ): Promise<string | TrustedDocumentRefusal> => {
+    if (options.trusted?.mode === 'enforce') return options.trusted.resolve({ client, query, extensions });
+    if (typeof query === 'string' && query !== '') return query;
+    // A first-party client (the dashboard) names its documents by id in development too.
+    return options.trusted?.firstParty(client, extensions) ?? '';
+  };
 
   /**
    * With trusted documents enforced, the request as graphql-sse must read it: the published text in
@@ -721,7 +729,7 @@ export function createLive(options: LiveOptions): Live {
     if (rawLast && !lastEventId)
       return json(res, 400, 'BAD_USER_INPUT', 'Last-Event-ID must be an event id as sent (<ms>-<seq>)', requestId);
     let trusted: { url: string; body: Record<string, unknown> | null } | undefined;
-    if (options.trusted?.mode === 'enforce') {
+    if (options.trusted) {
       const outcome = await trustedRequest(req, body);
       if (outcome === null) return json(res, 400, 'BAD_REQUEST', 'Unparsable request parameters (JSON)', requestId);
       if ('code' in outcome) return json(res, outcome.status, outcome.code, outcome.message, requestId);

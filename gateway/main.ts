@@ -11,7 +11,7 @@ import { scalarImplementations, type SubgraphModule } from '../shared/subgraph';
 import { demoTokens, hubSubgraphs, loadHubConfig, openEmbeddedHub, type EmbeddedHub } from '../hub';
 import { OPEN_DATA_PATH, openDataRoute } from './openData';
 import { explorerSite } from '../explorer/site';
-import { dashboardSite } from '../dashboard/site';
+import { dashboardDocuments, dashboardSite } from '../dashboard/site';
 import { loadGatewayKeys } from './auth';
 import { createGatewayCaches } from './caches';
 import { contextFactory } from './context';
@@ -153,9 +153,14 @@ export async function startGateway(env: Record<string, string | undefined>, opti
   });
   // Trusted documents: the hub's database (embedded), or DATABASE_URL in front of separate subgraphs.
   const documents = await openDocumentStore(config, db);
-  const trusted = documents
-    ? createTrustedDocuments({ mode: config.TRUSTED_DOCUMENTS, store: documents.store, registry: metrics.registry })
-    : undefined;
+  // The dashboard's own operations run by id in every mode (it ships with the hub).
+  const dashboard = dashboardDocuments();
+  const trusted = createTrustedDocuments({
+    mode: config.TRUSTED_DOCUMENTS,
+    ...(documents ? { store: documents.store } : {}),
+    firstParty: new Map([[dashboard.client, dashboard.documents]]),
+    registry: metrics.registry,
+  });
   const live = createLive({
     // The server is created next, and the gateway loads its schema only once started.
     apollo: () => apollo,
@@ -164,7 +169,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     log,
     limits: { perCaller: config.LIVE_LIMIT_PER_CALLER, perInstance: config.LIVE_LIMIT_PER_INSTANCE },
     heartbeatMs: config.LIVE_HEARTBEAT_SECONDS * 1000,
-    ...(trusted ? { trusted } : {}),
+    trusted,
   });
   const apollo = createGatewayServer({
     supergraphSdl: options.supergraphSdl ?? readCommittedSupergraph(),
@@ -177,7 +182,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     ...(caches ? { persistedQueries: keyValueCache(caches.apq, 'apq') } : {}),
     subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
     metrics,
-    ...(trusted ? { trustedDocuments: trusted } : {}),
+    trustedDocuments: trusted,
     onSchema: (schema) => live.schemaChanged(schema),
   });
   await apollo.start();

@@ -35,7 +35,13 @@ const PLACEHOLDER = '{ __typename }';
 
 export interface TrustedDocumentsOptions {
   mode: TrustedDocumentsMode;
-  store: DocumentStore;
+  /** The published documents (none: only the first-party ones run where they are enforced). */
+  store?: DocumentStore;
+  /**
+   * Documents of clients that ship with the hub (the dashboard), by client name then id: run for
+   * that client in both modes, by id, without being published.
+   */
+  firstParty?: ReadonlyMap<string, ReadonlyMap<string, string>>;
   /** Where `lienthong_trusted_documents_total` is registered (the gateway's /metrics). */
   registry?: Registry;
 }
@@ -63,7 +69,14 @@ export interface TrustedDocuments {
   readonly mode: TrustedDocumentsMode;
   /** The published text to run, or why not (only meaningful with `mode: 'enforce'`). */
   resolve(request: TrustedDocumentRequest): Promise<string | TrustedDocumentRefusal>;
+  /** The text of a first-party client's document named by id in `extensions`, in either mode; else null. */
+  firstParty(client: string | undefined, extensions: unknown): string | null;
 }
+
+const documentIdOf = (extensions: unknown): string => {
+  const persisted = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | null | undefined)?.persistedQuery;
+  return typeof persisted?.sha256Hash === 'string' ? persisted.sha256Hash.toLowerCase() : '';
+};
 
 export const isRefusal = (value: string | TrustedDocumentRefusal): value is TrustedDocumentRefusal => typeof value !== 'string';
 
@@ -81,11 +94,13 @@ export function createTrustedDocuments(options: TrustedDocumentsOptions): Truste
     labelNames: ['client', 'document', 'outcome'],
     registers: options.registry ? [options.registry] : [],
   });
+  const firstParty = (client: string | undefined, extensions: unknown): string | null =>
+    options.firstParty?.get(client?.trim() ?? '')?.get(documentIdOf(extensions)) ?? null;
   return {
     mode: options.mode,
+    firstParty,
     async resolve({ client: header, query, extensions }) {
       const client = header?.trim() ?? '';
-      const persisted = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | null | undefined)?.persistedQuery;
       if (query !== undefined && query !== null && query !== '') {
         requests.inc({ client: '-', document: '-', outcome: 'text' });
         return {
@@ -100,8 +115,8 @@ export function createTrustedDocuments(options: TrustedDocumentsOptions): Truste
         requests.inc({ client: '-', document: '-', outcome: 'no_client' });
         return { code: 'CLIENT_NAME_REQUIRED', status: 400, message: `Name your client application in the ${CLIENT_NAME_HEADER} header` };
       }
-      const id = typeof persisted?.sha256Hash === 'string' ? persisted.sha256Hash.toLowerCase() : '';
-      const body = DOCUMENT_ID.test(id) ? await options.store.get(client, id) : null;
+      const id = documentIdOf(extensions);
+      const body = firstParty(client, extensions) ?? (DOCUMENT_ID.test(id) && options.store ? await options.store.get(client, id) : null);
       if (body === null) {
         requests.inc({ client: '-', document: '-', outcome: 'unknown' });
         return {
@@ -121,7 +136,19 @@ export function trustedDocumentsPlugin(trusted: TrustedDocuments): ApolloServerP
   return {
     async requestDidStart({ request }) {
       // In-process operations (tests, live deliveries, open data) are the gateway's own.
-      if (trusted.mode !== 'enforce' || !request.http) return;
+      if (!request.http) return;
+      if (trusted.mode !== 'enforce') {
+        // A first-party client (the dashboard) names its documents by id in development too.
+        const text = request.query
+          ? null
+          : trusted.firstParty(request.http.headers.get(CLIENT_NAME_HEADER) ?? undefined, request.extensions);
+        if (text !== null) {
+          const { persistedQuery: _id, ...rest } = request.extensions ?? {};
+          request.extensions = rest;
+          request.query = text;
+        }
+        return;
+      }
       // "Neither text nor id" is left to Apollo's own refusal (400 BAD_REQUEST).
       const outcome = await trusted.resolve({
         client: request.http.headers.get(CLIENT_NAME_HEADER) ?? undefined,

@@ -14,6 +14,8 @@ import {
   staleViews,
 } from '../dashboard/src/model';
 import { bundledText, describeInChromium, launchChromium, openAirGappedPage, type PageRecord } from './helpers/browser';
+import { documentId } from '../shared/documents';
+import { COMMUNE_DOSSIERS } from '../dashboard/operations';
 import { embeddedDefaultEnv, postGraphQL, printedTokens, startService, type Service } from './helpers/processes';
 
 const ARTIFACTS = join(__dirname, '..', 'test-artifacts');
@@ -234,7 +236,8 @@ describeInChromium('the dashboard', 'the dashboard in headless Chromium, on npm 
     await page.fill('.officer textarea[name="token"]', central);
     await page.fill('.officer input[name="purpose"]', PURPOSE);
     const answered = page.waitForResponse(
-      (r) => r.url() === `${origin}/graphql` && (r.request().postData() ?? '').includes('DashboardCommuneDossiers'),
+      // The page sends its operations by id (its trusted documents), never their text.
+      (r) => r.url() === `${origin}/graphql` && (r.request().postData() ?? '').includes(documentId(COMMUNE_DOSSIERS)),
     );
     await page.click('.officer button[type="submit"]');
     const response = await answered;

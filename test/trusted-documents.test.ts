@@ -11,6 +11,12 @@ import { createAuditLog } from '../shared/audit';
 import { createDocumentStore, documentId, ManifestError, readManifest, redisDocumentCache, type DocumentStore } from '../shared/documents';
 import { createLogger } from '../shared/observability/logger';
 import { loadConfig } from '../shared/config';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DASHBOARD_DIST, dashboardDocuments } from '../dashboard/site';
+import { DASHBOARD_CLIENT, DASHBOARD_OPERATIONS, NAMES } from '../dashboard/operations';
+
+const dashboard = dashboardDocuments();
 import { subgraphs } from '../subgraphs';
 import { openTestDatabase, type TestDatabase } from './helpers/hub';
 import { testPrefix } from './helpers/cache';
@@ -92,7 +98,13 @@ describe('trusted documents through the gateway', () => {
       supergraphSdl: readCommittedSupergraph(),
       transport: { kind: 'embedded', subgraphs, db: database.db, auditLog: createAuditLog(database.db), cache: database.cache },
       log: createLogger('trusted-documents-test', 'silent'),
-      trustedDocuments: createTrustedDocuments({ mode, store, ...(mode === 'enforce' ? { registry } : {}) }),
+      trustedDocuments: createTrustedDocuments({
+        mode,
+        store,
+        firstParty: new Map([[dashboard.client, dashboard.documents]]),
+        // One gateway's metrics in the registry (a second would register the same name again).
+        ...(mode === 'enforce' && !registry.getSingleMetric('lienthong_trusted_documents_total') ? { registry } : {}),
+      }),
     });
     await server.start();
     servers.push(server);
@@ -205,6 +217,30 @@ describe('trusted documents through the gateway', () => {
       const after = (await registry.getSingleMetric('lienthong_trusted_documents_total')!.get()).values;
       expect(count(after, { client, document: documentId(PROVINCES), outcome: 'executed' })).toBe(executed + 1);
       expect(count(after, { outcome: 'text' })).toBe(text + 1);
+    });
+  });
+
+  describe('the dashboard (a first-party client): its operations run by id in both modes, unpublished', () => {
+    test.each(['enforce', 'off'] as const)('%s', async (mode) => {
+      const server = await gateway(mode);
+      const names = await send(server, { hash: documentId(NAMES) }, DASHBOARD_CLIENT);
+      expect(names.code).toBeUndefined();
+      expect((names.data?.provinces as unknown[]).length).toBe(34);
+      // Every one of its operations is known by id (subscriptions are served at /graphql/stream: refused here as such).
+      for (const text of DASHBOARD_OPERATIONS) {
+        const answer = await send(server, { hash: documentId(text) }, DASHBOARD_CLIENT);
+        expect({ text, code: answer.code }).not.toMatchObject({ code: expect.stringMatching(/TRUSTED_DOCUMENT|PERSISTED_QUERY/) });
+      }
+      // Only for its own client name, and never another text.
+      if (mode === 'enforce') {
+        expect((await send(server, { hash: documentId(NAMES) }, client)).code).toBe('TRUSTED_DOCUMENT_NOT_FOUND');
+        expect((await send(server, { query: NAMES }, DASHBOARD_CLIENT)).code).toBe('TRUSTED_DOCUMENT_REQUIRED');
+      }
+    });
+
+    test('the bundled page sends exactly these ids (built in at build time)', () => {
+      const bundle = readFileSync(join(DASHBOARD_DIST, 'dashboard.js'), 'utf8');
+      for (const id of dashboard.documents.keys()) expect(bundle).toContain(`"${id}"`);
     });
   });
 

@@ -1,12 +1,15 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
+import { dashboardDocuments } from '../dashboard/site';
 
 /** A page the hub serves from a committed bundle: its folder holds `src/` (with `main.tsx`, `index.html`), its `tsconfig.json` and `dist/`. */
 export interface Page {
   /** The page's name: the bundle's file names and its npm scripts (`build:<name>`, `check:<name>`). */
   name: string;
   dir: string;
+  /** Constants the page's code reads, defined at build time (esbuild `define`, JSON values). */
+  defines?: () => Record<string, unknown>;
 }
 
 const ROOT = join(__dirname, '..');
@@ -17,7 +20,12 @@ const ROOT = join(__dirname, '..');
  */
 export const PAGES: Readonly<Record<'explorer' | 'dashboard', Page>> = {
   explorer: { name: 'explorer', dir: join(ROOT, 'explorer') },
-  dashboard: { name: 'dashboard', dir: join(ROOT, 'dashboard') },
+  dashboard: {
+    name: 'dashboard',
+    dir: join(ROOT, 'dashboard'),
+    // Its operations' ids, by text: the page sends them by id (trusted documents, dashboard/operations.ts).
+    defines: () => ({ __DOCUMENT_IDS__: Object.fromEntries([...dashboardDocuments().documents].map(([id, text]) => [text, id])) }),
+  },
 };
 
 /** Where a page's committed bundle lives (its `site.ts` serves the same folder). */
@@ -42,7 +50,10 @@ export async function buildPage(page: Page): Promise<Map<string, Buffer>> {
     jsx: 'automatic',
     charset: 'utf8',
     legalComments: 'linked',
-    define: { 'process.env.NODE_ENV': '"production"' },
+    define: {
+      'process.env.NODE_ENV': '"production"',
+      ...Object.fromEntries(Object.entries(page.defines?.() ?? {}).map(([name, value]) => [name, JSON.stringify(value)])),
+    },
     tsconfig: join(page.dir, 'tsconfig.json'),
     logLevel: 'warning',
   });

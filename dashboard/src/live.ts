@@ -1,5 +1,5 @@
 import { createClient, type Client } from 'graphql-sse';
-import { STREAM_URL } from './api';
+import { CLIENT_HEADERS, persisted, STREAM_URL } from './api';
 
 /** How the live stream stands, as the page shows it. */
 export type LiveStatus = 'connecting' | 'live' | 'retrying' | 'unavailable' | 'failed';
@@ -18,7 +18,7 @@ export function createLive(headers: () => Record<string, string>, onStatus: (sta
   let lastStatus = 0;
   return createClient({
     url: STREAM_URL,
-    headers,
+    headers: () => ({ ...CLIENT_HEADERS, ...headers() }),
     credentials: 'same-origin',
     retryAttempts: 8,
     fetchFn: async (input: RequestInfo | URL, init?: RequestInit) => {
@@ -46,8 +46,9 @@ export function subscribe<T>(
   onEvent: (data: T) => void,
   onEnd: (status: LiveStatus, detail: string) => void,
 ): () => void {
+  // By id (graphql-sse's protocol wants a query string: empty, the id names the document).
   return client.subscribe<T>(
-    { query, variables },
+    { query: '', variables, ...persisted(query) },
     {
       next: (result) => {
         if (result.data) onEvent(result.data);
