@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
 import { databaseTarget, loadHubConfig, openHubDatabase, seededEntityTypes } from '../hub';
+import { loadSubgraphs } from '../subgraphs';
 import { mkdtempSync } from 'node:fs';
 import { mintDevToken, type TokenClaims } from '../shared/auth/devTokens';
 import { ROLES, type Role } from '../shared/auth/identity';
@@ -97,7 +98,7 @@ async function seed(args: string[]): Promise<void> {
     bar.stop();
     const seconds = (Date.now() - started) / 1000;
     console.log(`Seeded in ${seconds.toFixed(1)} s (seed ${seedNumber}):`, counts);
-    await caching?.bus.invalidate(seededEntityTypes());
+    await caching?.bus.invalidate(seededEntityTypes(loadSubgraphs()));
   } finally {
     bar.stop();
     await caching?.close();

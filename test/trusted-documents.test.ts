@@ -10,10 +10,13 @@ import { CLIENT_NAME_HEADER, type TrustedDocumentsMode } from '../gateway/truste
 import { createAuditLog } from '../shared/audit';
 import { createDocumentStore, documentId, ManifestError, readManifest, redisDocumentCache, type DocumentStore } from '../shared/documents';
 import { createLogger } from '../shared/observability/logger';
-import { subgraphs } from '../subgraphs';
+import { loadSubgraphs } from '../subgraphs';
 import { openTestDatabase, type TestDatabase } from './helpers/hub';
 import { testPrefix } from './helpers/cache';
 import { AS, meta } from './helpers/identities';
+
+/** The registered subgraphs' implementations (the registry holds their manifests). */
+const subgraphs = loadSubgraphs();
 
 const PROVINCES = 'query Provinces { provinces { code } }';
 const COMMUNE = 'query Commune($code: ID!) { commune(code: $code) { name } }';
