@@ -3,7 +3,7 @@
 // top-level folders (none imports another that imports it back):
 //   shared/     domain-free: imports no other folder
 //   subgraphs/<name>/  only shared/ and itself (its tests may also use test/helpers)
-//   subgraphs/index.ts the registry: the subgraphs' modules
+//   subgraphs/index.ts the registry: the subgraphs' manifests (each loads its implementation lazily)
 //   hub/        the composition root: shared/ and subgraphs/
 //   gateway/    the runtime gateway: shared/; its entrypoint (main.ts, index.ts) also hub/ and explorer/site
 //   explorer/   the explorer page (sources, committed bundle, site.ts): shared/ (and hub/operations for its examples)
@@ -19,7 +19,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 const REGISTRY = readFileSync(join(import.meta.dirname, 'subgraphs', 'index.ts'), 'utf8');
-const SUBGRAPHS = [...REGISTRY.matchAll(/from '\.\/([a-z0-9-]+)\/subgraph'/g)].map((m) => m[1]);
+const SUBGRAPHS = [...REGISTRY.matchAll(/from '\.\/([a-z0-9-]+)\/manifest'/g)].map((m) => m[1]);
 if (SUBGRAPHS.length === 0) throw new Error('eslint.config.mjs: no subgraph found in the registry (subgraphs/index.ts)');
 
 const restrict = (files, groups, message, ignores = []) => ({

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { EntityType } from '../shared/config';
-import { entityTypes, loadHubConfig } from '../hub';
+import { entityTypes, loadHubConfig } from '../hub/config';
 import { createEntityCaching } from '../shared/cache/entityCache';
 
 export const CACHE_HELP = `  npm run cli -- cache invalidate --tags Resident,Commune

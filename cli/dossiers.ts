@@ -53,7 +53,7 @@ function inProcessCommunes(db: DataSource) {
   const log = createLogger('cli', 'silent');
   const servers = new Map<string, ReturnType<typeof createSubgraphServer>>();
   const references = createReferences(owners, async (service, query, variables) => {
-    const module = subgraphByName(service);
+    const module = subgraphByName(service).load();
     let server = servers.get(service);
     if (!server) {
       server = createSubgraphServer(module, createAuditLog(db), log);

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
-import { databaseTarget, loadHubConfig, openHubDatabase, seededEntityTypes } from '../hub';
+import { loadHubConfig, seededEntityTypes } from '../hub/config';
+import { loadSubgraphs } from '../subgraphs';
 import { mkdtempSync } from 'node:fs';
 import { mintDevToken, type TokenClaims } from '../shared/auth/devTokens';
 import { ROLES, type Role } from '../shared/auth/identity';
@@ -9,16 +10,24 @@ import type { JWK } from 'jose';
 import { AUDIT_HELP, auditCommand } from './audit';
 import { DOCUMENTS_HELP, documentsCommand } from './documents';
 import { createDocumentStore, documentMigrations, redisDocumentCache } from '../shared/documents';
-import { createDataSource, migrate } from '../shared/db';
 import { CACHE_HELP, cacheCommand } from './cache';
 import { createCaching } from '../shared/cache';
-import { seedSynthetic } from '../hub/seed';
-import { IMPORT_UNITS_HELP, importUnitsCommand } from './importUnits';
-import { DOSSIERS_HELP, dossiersCommand } from './dossiers';
-import { MIGRATE_HELP, migrateCommand } from './migrate';
-import { GENERATED_FILES, runGenerated } from '../tools/artifacts';
 
-const HELP = `Liên Thông command line
+/**
+ * What only some commands need — the database and TypeORM, the subgraphs' code (seeds, imports),
+ * the generators — required when used, not imported: `token`, `keys` and `cache` load none of it.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const hub = () => require('../hub') as typeof import('../hub');
+const hubSeed = () => require('../hub/seed') as typeof import('../hub/seed');
+const database = () => require('../shared/db') as typeof import('../shared/db');
+const importUnits = () => require('./importUnits') as typeof import('./importUnits');
+const dossiers = () => require('./dossiers') as typeof import('./dossiers');
+const artifacts = () => require('../tools/artifacts') as typeof import('../tools/artifacts');
+const migrateCli = () => require('./migrate') as typeof import('./migrate');
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const help = () => `Liên Thông command line
 
   npm run seed -- [--residents N] [--seed S] [--dossiers D]
       Migrates every subgraph's schema, loads the reference data (administrative units, land-use
@@ -38,12 +47,12 @@ const HELP = `Liên Thông command line
       gateways, public half for subgraphs), the subgraphs' service pair, the audit checkpoint pair
       and a demonstration token issuer (JWKS + private key).
 
-${MIGRATE_HELP}
+${migrateCli().MIGRATE_HELP}
 ${AUDIT_HELP}
 ${DOCUMENTS_HELP}
 ${CACHE_HELP}
-${IMPORT_UNITS_HELP}
-${DOSSIERS_HELP}
+${importUnits().IMPORT_UNITS_HELP}
+${dossiers().DOSSIERS_HELP}
   npm run cli -- compose [--dir DIR]
       Composes the subgraphs' SDL into gateway/supergraph.graphql, then regenerates the schema
       reference docs/schema.md from it (commit both); under DIR instead of the repository to look
@@ -72,6 +81,7 @@ async function seed(args: string[]): Promise<void> {
   const residents = positiveInt('residents', values.residents, config.SEED_RESIDENTS);
   const seedNumber = positiveInt('seed', values.seed, config.SEED);
   const dossiers = values.dossiers === undefined ? undefined : positiveInt('dossiers', values.dossiers, 0);
+  const { databaseTarget, openHubDatabase } = hub();
   const target = await databaseTarget(config);
   console.log(`Database: ${target.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.PGLITE_DIR}`}`);
   // Running hubs on the same database and Redis must stop serving what they cached before the seed.
@@ -91,7 +101,7 @@ async function seed(args: string[]): Promise<void> {
   const started = Date.now();
   bar.start(residents, 0);
   try {
-    const counts = await seedSynthetic(db, {
+    const counts = await hubSeed().seedSynthetic(db, {
       residents,
       seed: seedNumber,
       ...(dossiers !== undefined ? { dossiers } : {}),
@@ -100,7 +110,7 @@ async function seed(args: string[]): Promise<void> {
     bar.stop();
     const seconds = (Date.now() - started) / 1000;
     console.log(`Seeded in ${seconds.toFixed(1)} s (seed ${seedNumber}):`, counts);
-    await caching?.bus.invalidate(seededEntityTypes());
+    await caching?.bus.invalidate(seededEntityTypes(loadSubgraphs()));
   } finally {
     bar.stop();
     await caching?.close();
@@ -151,6 +161,7 @@ async function keys(args: string[]): Promise<void> {
 
 async function audit(args: string[]): Promise<void> {
   const config = loadHubConfig(process.env);
+  const { databaseTarget, openHubDatabase } = hub();
   const target = await databaseTarget(config);
   const db = await openHubDatabase(target);
   try {
@@ -163,7 +174,8 @@ async function audit(args: string[]): Promise<void> {
 
 async function documents(args: string[]): Promise<void> {
   const config = loadHubConfig(process.env);
-  const target = await databaseTarget(config);
+  const { createDataSource, migrate } = database();
+  const target = await hub().databaseTarget(config);
   // The documents' own schema only: no subgraph's migrations or reference data are needed here.
   await migrate(target, [documentMigrations]);
   const db = await createDataSource({ target, entities: [] });
@@ -189,7 +201,7 @@ async function main(argv: string[]): Promise<void> {
     case 'keys':
       return keys(rest);
     case 'migrate':
-      process.exitCode = await migrateCommand(rest, process.env);
+      process.exitCode = await migrateCli().migrateCommand(rest, process.env);
       return;
     case 'audit':
       return audit(rest);
@@ -199,24 +211,25 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = await cacheCommand(rest, process.env);
       return;
     case 'import-units':
-      process.exitCode = await importUnitsCommand(rest, process.env);
+      process.exitCode = await importUnits().importUnitsCommand(rest, process.env);
       return;
     case 'dossiers':
-      process.exitCode = await dossiersCommand(rest, process.env);
+      process.exitCode = await dossiers().dossiersCommand(rest, process.env);
       return;
     case 'compose':
     case 'check': {
       const { values } = parseArgs({ args: rest, options: { dir: { type: 'string' } }, strict: true });
+      const { GENERATED_FILES, runGenerated } = artifacts();
       process.exitCode = runGenerated(GENERATED_FILES, command === 'compose' ? 'write' : 'check', values.dir ? { root: values.dir } : {});
       return;
     }
     case undefined:
     case 'help':
     case '--help':
-      console.log(HELP);
+      console.log(help());
       return;
     default:
-      throw new Error(`Unknown command "${command}"\n\n${HELP}`);
+      throw new Error(`Unknown command "${command}"\n\n${help()}`);
   }
 }
 

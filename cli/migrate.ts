@@ -6,7 +6,7 @@ import { documentMigrations } from '../shared/documents';
 import { databaseTarget } from '../hub/database';
 import { loadHubConfig } from '../hub/config';
 import { servingRoles } from '../hub/roles';
-import { subgraphs } from '../subgraphs';
+import { loadSubgraphs } from '../subgraphs';
 
 export const MIGRATE_HELP = `  npm run cli -- migrate [--roles]
       Runs every schema's migrations (each subgraph's, the audit log's, the trusted documents') as
@@ -37,6 +37,7 @@ export async function migrateCommand(args: string[], env: Record<string, string 
       console.error('--roles needs PostgreSQL (DATABASE_OWNER_URL or DATABASE_URL): the embedded PGlite has one user');
       return 2;
     }
+    const subgraphs = loadSubgraphs();
     await migrate(target, [...subgraphs, auditMigrations, documentMigrations]);
     console.log(`Migrated: ${[...subgraphs.map((s) => s.schema), auditMigrations.schema, documentMigrations.schema].join(', ')}`);
     if (roles) {

@@ -7,8 +7,10 @@ import { createLogger } from '../shared/observability/logger';
 import { createMetrics, poolStats, recordResponses } from '../shared/observability/metrics';
 import { createReadiness } from '../shared/observability/readiness';
 import { shutdown } from '../shared/http/gracefulShutdown';
-import { scalarImplementations, type SubgraphModule } from '../shared/subgraph';
-import { demoTokens, hubSubgraphs, loadHubConfig, openEmbeddedHub, type EmbeddedHub } from '../hub';
+import { scalarImplementations, type SubgraphManifest } from '../shared/subgraph/manifest';
+import type { EmbeddedHub } from '../hub';
+import { hubSubgraphs, loadHubConfig } from '../hub/config';
+import { demoTokens } from '../hub/demo';
 import { OPEN_DATA_PATH, openDataRoute } from './openData';
 import { explorerSite } from '../explorer/site';
 import { dashboardDocuments, dashboardSite } from '../dashboard/site';
@@ -25,7 +27,6 @@ import { attachLiveWebSocket } from './liveWs';
 import { createLiveBroker } from '../shared/live';
 import { readCommittedSupergraph } from './supergraph';
 import type { DataSource } from 'typeorm';
-import { createDataSource, prepareSchemas } from '../shared/db';
 import { auditCheckpoints } from '../shared/audit/checkpoint';
 import { createDocumentStore, documentMigrations, redisDocumentCache, type DocumentStore } from '../shared/documents';
 import { createTrustedDocuments } from './trustedDocuments';
@@ -48,6 +49,9 @@ async function openDocumentStore(
         throw new Error('TRUSTED_DOCUMENTS=enforce needs DATABASE_URL (where the published documents are)');
       return null;
     }
+    // Required here, not imported: a gateway without a database of its own never loads TypeORM.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createDataSource, prepareSchemas } = require('../shared/db') as typeof import('../shared/db');
     const target = { kind: 'postgres' as const, url: config.DATABASE_URL };
     // In production only checked: the owner role migrates (npm run cli -- migrate), never the gateway's.
     await prepareSchemas(target, [documentMigrations], config.NODE_ENV !== 'production');
@@ -73,8 +77,8 @@ export interface RunningGateway {
 }
 
 export interface GatewayStartOptions {
-  /** The subgraphs (default: the registry; a test may add one). */
-  subgraphs?: readonly SubgraphModule[];
+  /** The subgraphs' manifests (default: the registry; a test may add one). */
+  subgraphs?: readonly SubgraphManifest[];
   /** The supergraph (default: the committed gateway/supergraph.graphql). */
   supergraphSdl?: string;
 }
@@ -86,7 +90,8 @@ export interface GatewayStartOptions {
  * migrated and seeded on first start. Prints its URL and, in development, tokens for each persona.
  */
 export async function startGateway(env: Record<string, string | undefined>, options: GatewayStartOptions = {}): Promise<RunningGateway> {
-  const config = loadHubConfig(env, options.subgraphs);
+  const manifests = hubSubgraphs(options.subgraphs);
+  const config = loadHubConfig(env, manifests);
   const log = createLogger('gateway', config.LOG_LEVEL);
   const urls = subgraphUrls(config);
   const keys = await loadGatewayKeys(config);
@@ -109,6 +114,10 @@ export async function startGateway(env: Record<string, string | undefined>, opti
   if (Object.keys(urls).length > 0) {
     transport = { kind: 'remote', urls, keys: keys.internal };
   } else {
+    // Required here, not imported: in front of remote subgraphs the gateway loads none of their
+    // code (resolvers, entities, TypeORM, seeds), only their manifests.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { openEmbeddedHub } = require('../hub') as typeof import('../hub');
     hub = await openEmbeddedHub(config, {
       log,
       ...(caches ? { bus: caches.entity.bus } : {}),
@@ -177,7 +186,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     log,
     introspection: config.NODE_ENV !== 'production',
     // The registry's scalars, in both modes: a gateway in front of remote subgraphs checks the same values.
-    scalars: scalarImplementations(hubSubgraphs(options.subgraphs)),
+    scalars: scalarImplementations(manifests),
     ...(responseCache ? { responseCache } : {}),
     ...(caches ? { persistedQueries: keyValueCache(caches.apq, 'apq') } : {}),
     subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
@@ -192,7 +201,8 @@ export async function startGateway(env: Record<string, string | undefined>, opti
   const rateLimit = createRateLimit({ points: config.RATE_LIMIT_POINTS, durationSeconds: config.RATE_LIMIT_DURATION_SECONDS, redis, log });
   // Development tokens exist only on generated keys, which production refuses (auth.ts).
   let tokens: Record<string, string> | null = null;
-  if (keys.dev && config.NODE_ENV !== 'production') tokens = await demoTokens(keys.dev, config, db, hub?.subgraphs);
+  if (keys.dev && config.NODE_ENV !== 'production')
+    tokens = await demoTokens(keys.dev, config, hub ? { db: hub.db, subgraphs: hub.subgraphs } : undefined);
   const handler = createHttpHandler(apollo, {
     context: contextFactory(keys.authenticate),
     rateLimit,
@@ -215,7 +225,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
         path: OPEN_DATA_PATH,
         handle: openDataRoute(
           () => apollo,
-          hubSubgraphs(options.subgraphs).flatMap((s) => s.openData ?? []),
+          manifests.flatMap((s) => s.openData ?? []),
         ),
       },
     ],

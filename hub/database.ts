@@ -6,7 +6,7 @@ import { documentMigrations } from '../shared/documents';
 import type { InvalidationBus } from '../shared/cache';
 import type { Config } from '../shared/config';
 import type { SubgraphModule } from '../shared/subgraph';
-import { subgraphs as registry } from '../subgraphs';
+import { loadSubgraphs } from '../subgraphs';
 
 /**
  * The database target of a hub running its subgraphs in one process: the PostgreSQL server of
@@ -43,7 +43,7 @@ export interface OpenOptions {
  * types), invalidating what it re-imported on `bus`.
  */
 export async function openHubDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<DataSource> {
-  const modules = options.subgraphs ?? registry;
+  const modules = options.subgraphs ?? loadSubgraphs();
   await prepareSchemas(target, [...modules, auditMigrations, documentMigrations], options.mayMigrate !== false);
   const db = await createDataSource({
     target,
@@ -64,7 +64,7 @@ export const mayMigrateOnStart = (config: Pick<Config, 'NODE_ENV'>, target: Data
   target.kind === 'pglite' || config.NODE_ENV !== 'production';
 
 /** True when a subgraph with synthetic data has none yet (the embedded default seeds it at first start). */
-export async function needsSeed(db: DataSource, subgraphs: readonly SubgraphModule[] = registry): Promise<boolean> {
+export async function needsSeed(db: DataSource, subgraphs: readonly SubgraphModule[] = loadSubgraphs()): Promise<boolean> {
   for (const s of subgraphs) if (s.seed && !(await s.seed.seeded(db))) return true;
   return false;
 }

@@ -3,7 +3,6 @@ import type { Config } from '../shared/config';
 import { mintDevToken, type TokenClaims } from '../shared/auth/devTokens';
 import type { DevKeys } from '../shared/auth/keys';
 import type { SubgraphModule } from '../shared/subgraph';
-import { subgraphs as registry } from '../subgraphs';
 
 /** The officials of the demo banner: a commune (Phường Ba Đình), a province (Hà Nội), a ministry. */
 const OFFICIALS: [string, TokenClaims][] = [
@@ -25,13 +24,13 @@ const OFFICIALS: [string, TokenClaims][] = [
 export async function demoTokens(
   dev: DevKeys,
   config: Config,
-  db: DataSource | undefined,
-  subgraphs: readonly SubgraphModule[] = registry,
+  /** The hosted subgraphs and their database (embedded): each may offer a subject (a citizen). */
+  hosted?: { db: DataSource; subgraphs: readonly SubgraphModule[] },
 ): Promise<Record<string, string>> {
   const personas: [string, TokenClaims][] = [...OFFICIALS];
-  if (db) {
-    for (const s of subgraphs) {
-      const subject = await s.demoSubject?.(db);
+  if (hosted) {
+    for (const s of hosted.subgraphs) {
+      const subject = await s.demoSubject?.(hosted.db);
       if (subject) personas.push([subject.label, { role: subject.role, sub: subject.sub }]);
     }
   }

@@ -3,20 +3,15 @@ import type { DatabaseTarget } from '../shared/db';
 import type { InvalidationBus } from '../shared/cache';
 import type { Config } from '../shared/config';
 import type { Logger } from '../shared/observability/logger';
-import type { SubgraphModule } from '../shared/subgraph';
-import { subgraphs as registry } from '../subgraphs';
+import type { SubgraphManifest, SubgraphModule } from '../shared/subgraph';
+import { loadSubgraphs } from '../subgraphs';
 import { seededEntityTypes } from './config';
 import { databaseTarget, mayMigrateOnStart, needsSeed, openHubDatabase } from './database';
 import { seedSynthetic } from './seed';
 
-export { entityTtls, entityTypes, loadHubConfig, seededEntityTypes } from './config';
+export { entityTtls, entityTypes, hubSubgraphs, loadHubConfig, seededEntityTypes } from './config';
 export { databaseTarget, mayMigrateOnStart, needsSeed, openHubDatabase } from './database';
 export { demoTokens } from './demo';
-
-/** The subgraphs a hub serves: `list` when given (a test adds one), else the registry. */
-export function hubSubgraphs(list?: readonly SubgraphModule[]): readonly SubgraphModule[] {
-  return list ?? registry;
-}
 
 /** Every subgraph in one process on one database: what the gateway's embedded mode serves. */
 export interface EmbeddedHub {
@@ -28,16 +23,16 @@ export interface EmbeddedHub {
 }
 
 /**
- * The composition root of the embedded default: opens DATABASE_URL or the PGlite in PGLITE_DIR,
- * migrates every registered subgraph, loads their reference data, and on first start seeds the
+ * The composition root of the embedded default: loads the subgraphs' implementations, opens
+ * DATABASE_URL or the PGlite in PGLITE_DIR, migrates every registered subgraph, loads their reference data, and on first start seeds the
  * synthetic world (SEED_RESIDENTS, SEED) then makes every instance sharing `bus` drop what it had
  * cached of the seeded types.
  */
 export async function openEmbeddedHub(
   config: Config,
-  options: { log: Logger; bus?: InvalidationBus; subgraphs?: readonly SubgraphModule[] },
+  options: { log: Logger; bus?: InvalidationBus; subgraphs?: readonly SubgraphManifest[] },
 ): Promise<EmbeddedHub> {
-  const subgraphs = options.subgraphs ?? registry;
+  const subgraphs = loadSubgraphs(options.subgraphs);
   const { log } = options;
   const target = await databaseTarget(config);
   log.info({ database: target.kind === 'pglite' ? `PGlite in ${config.PGLITE_DIR}` : 'PostgreSQL (DATABASE_URL)' }, 'opening database');

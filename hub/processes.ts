@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import { urlVariable } from '../shared/config';
-import type { SubgraphModule } from '../shared/subgraph';
+import type { SubgraphManifest } from '../shared/subgraph/manifest';
 import { subgraphs as registry } from '../subgraphs';
 
 /** The repository root: entrypoints are given relative to it. */
@@ -29,7 +29,7 @@ export interface SubgraphProcess {
  * gateway) is told where the others are: the processes and the environment naming their URLs.
  */
 export async function planSubgraphProcesses(
-  subgraphs: readonly SubgraphModule[] = registry,
+  subgraphs: readonly SubgraphManifest[] = registry,
 ): Promise<{ processes: SubgraphProcess[]; urlEnv: Record<string, string> }> {
   const processes = await Promise.all(
     subgraphs.map(async (s) => {
@@ -46,6 +46,6 @@ export function subgraphUrlEnv(urls: Readonly<Record<string, string>>): Record<s
 }
 
 /** No PostgreSQL server and no remote subgraphs: the gateway runs everything embedded, on PGlite. */
-export function noServersEnv(subgraphs: readonly SubgraphModule[] = registry): Record<string, string> {
+export function noServersEnv(subgraphs: readonly SubgraphManifest[] = registry): Record<string, string> {
   return { DATABASE_URL: '', ...Object.fromEntries(subgraphs.map((s) => [urlVariable(s.name), ''])) };
 }

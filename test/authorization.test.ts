@@ -27,8 +27,11 @@ import { Scope, scopeForCategory } from '../shared/auth/scopes';
 import { createLogger } from '../shared/observability/logger';
 import { SDL_PREAMBLE } from '../shared/subgraph';
 import { withAuthorizationDirectives } from '../shared/subgraph/authorization';
-import { subgraphs } from '../subgraphs';
+import { loadSubgraphs } from '../subgraphs';
 import { AS, meta } from './helpers/identities';
+
+/** The registered subgraphs' implementations (the registry holds their manifests). */
+const subgraphs = loadSubgraphs();
 
 const supergraph = readCommittedSupergraph();
 const OURS = new Set(['UNAUTHENTICATED', 'PURPOSE_REQUIRED', 'FORBIDDEN']);

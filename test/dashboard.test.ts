@@ -7,10 +7,14 @@ import {
   credentialHeaders,
   dueBuckets,
   formatPeriod,
+  groupBars,
   monthsOf,
+  NOT_EVALUATED,
   parsePeriod,
+  pointsText,
   readClaims,
   recentMonths,
+  scoreText,
   staleViews,
 } from '../dashboard/src/model';
 import { bundledText, describeInChromium, launchChromium, openAirGappedPage, type PageRecord } from './helpers/browser';
@@ -74,6 +78,25 @@ describe('the dashboard’s model', () => {
       { kind: 'MONTH', year: 2026, index: 1 },
       { kind: 'MONTH', year: 2025, index: 12 },
     ]);
+  });
+
+  test('a unit without evaluated dossiers shows “—” and no bar, never the formula’s default score or a full bar', () => {
+    const groups = ['PUBLICITY', 'PROGRESS', 'ONLINE', 'DIGITISATION', 'SATISFACTION'].map((group) => ({ group, points: 19.92 }));
+    const period = { year: 2025, index: 12 };
+    const idle = { score: 99.62, evaluated: false, groups, period };
+    const busy = { score: 71.5, evaluated: true, groups, period };
+    expect(NOT_EVALUATED).toBe('—');
+    expect(scoreText(idle)).toBe('—');
+    expect(pointsText(idle, 'PROGRESS')).toBe('—');
+    expect(scoreText(busy)).toBe('71.50');
+    expect(pointsText(busy, 'PROGRESS')).toBe('19.9');
+    const bars = groupBars([
+      { unit: 'Idle', evaluation: idle },
+      { unit: 'Busy', evaluation: busy },
+    ]);
+    expect(bars.map((b) => `${b.unit} ${b.group} ${b.points}`)).toEqual(
+      ['Publicity', 'Progress', 'Online', 'Digitisation', 'Satisfaction'].map((g) => `Busy ${g} 19.92`),
+    );
   });
 
   test('a live event makes stale only what shows its unit and period', () => {
@@ -200,7 +223,10 @@ describeInChromium('the dashboard', 'the dashboard in headless Chromium, on npm 
     // Two Vega charts, drawn as SVG in the page: the trend and the groups.
     await page.waitForSelector('#nation .chart svg .mark-line');
     expect(await page.locator('#nation .chart svg').count()).toBe(2);
-    expect(await page.locator('#nation .chart svg .mark-rect path').count()).toBeGreaterThan(100);
+    // One bar segment per group of each evaluated province, none for a province without evaluated dossiers.
+    expect(await page.locator('#nation .chart svg .mark-rect path').count()).toBe(
+      5 * expected.filter((r) => r.evaluation.evaluated).length,
+    );
     // Without the hub's stream the page stays static and says so.
     await page.waitForSelector(`[data-live-status="${streamServed ? 'live' : 'unavailable'}"]`);
     await shot('dashboard.png');
@@ -307,6 +333,30 @@ describeInChromium('the dashboard', 'the dashboard in headless Chromium, on npm 
     expect(navigations).toEqual([]);
     await expect(page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).resolves.toBe(true);
     await shot('dashboard-live.png');
+  });
+
+  test('a month without evaluated dossiers: every unit reads “—” (score and points) and has no bar, not the formula’s default', async () => {
+    // The demo dossiers start in July 2025: in June no unit has any.
+    const june = { kind: 'MONTH', year: 2025, index: 6 };
+    const { body } = await postGraphQL(
+      `${origin}/graphql`,
+      `query ($p: PeriodInput!) { provinceRanking(period: $p) { rank evaluation { unitCode score evaluated } } }`,
+      { p: june },
+    );
+    const ranking = body.data!.provinceRanking as RankRow[];
+    expect(ranking).toHaveLength(34);
+    expect(ranking.filter((r) => r.evaluation.evaluated)).toEqual([]);
+    await page.goto(`${origin}/dashboard/?period=2025-06`);
+    const rows = page.locator('table[data-ranking="province"] tbody tr');
+    await page.waitForSelector('table[data-ranking="province"] tbody tr:nth-child(34)');
+    expect(new Set(await rows.locator('[data-field="score"]').allTextContents())).toEqual(new Set(['—']));
+    for (const group of ['PUBLICITY', 'PROGRESS', 'ONLINE', 'DIGITISATION', 'SATISFACTION'])
+      expect(new Set(await rows.locator(`[data-field="${group}"]`).allTextContents())).toEqual(new Set(['—']));
+    await expect(page.locator('[data-national-score] strong').textContent()).resolves.toBe('—');
+    // The points-by-group chart is drawn, empty: no bar at all.
+    await page.waitForSelector('#nation .chart svg');
+    expect(await page.locator('#nation .chart svg .mark-rect path').count()).toBe(0);
+    await shot('dashboard-not-evaluated.png');
   });
 
   test('a hub without the stream endpoint (404): the page stays static, ranked, and says live updates are unavailable', async () => {

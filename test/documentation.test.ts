@@ -3,7 +3,10 @@ import { composeServices } from '@apollo/composition';
 import { REPO_ROOT, SCHEMA_DOCS_FILE } from '../tools/artifacts';
 import { cacheHintsOf, DOCS_PATH, renderSchemaDocs, undocumentedElements } from '../tools/schemaDocs';
 import { readCommittedSupergraph } from '../gateway/supergraph';
-import { subgraphs } from '../subgraphs';
+import { loadSubgraphs } from '../subgraphs';
+
+/** The registered subgraphs' implementations (the registry holds their manifests). */
+const subgraphs = loadSubgraphs();
 
 describe('documentation', () => {
   test('every type, field, argument, enum value, input field and directive of the supergraph has a description', () => {

@@ -10,10 +10,13 @@ import { REQUEST_BOUNDS } from '../shared/http/bounds';
 import { currentVietnamYear } from '../shared/graphql/identifiers';
 import { createLogger } from '../shared/observability/logger';
 import { scalarImplementations, type SubgraphModule } from '../shared/subgraph';
-import { subgraphs } from '../subgraphs';
+import { loadSubgraphs } from '../subgraphs';
 import { parse, printSchema, buildASTSchema, isScalarType, isSpecifiedScalarType } from 'graphql';
 import { openTestHub, type TestHub } from './helpers/hub';
 import { AS, TEST_PURPOSE } from './helpers/identities';
+
+/** The registered subgraphs' implementations (the registry holds their manifests). */
+const subgraphs = loadSubgraphs();
 
 /**
  * The door (issue 15, part A): malformed values refused at the gateway with the subgraphs' own

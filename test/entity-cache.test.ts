@@ -10,7 +10,7 @@ import { createReadiness } from '../shared/observability/readiness';
 import { createHttpHandler, listen } from '../shared/http';
 import type { Identity } from '../shared/auth/identity';
 import { createLogger } from '../shared/observability/logger';
-import { subgraphs } from '../subgraphs';
+import { loadSubgraphs } from '../subgraphs';
 import {
   coldCache,
   describeWithRedis,
@@ -27,6 +27,9 @@ import { DENSE_COMMUNE } from './helpers/dataset';
 import { openTestHub, type GraphQLResult, type TestHub } from './helpers/hub';
 import { AS, meta } from './helpers/identities';
 import { OPERATIONS } from '../hub/operations';
+
+/** The registered subgraphs' implementations (the registry holds their manifests). */
+const subgraphs = loadSubgraphs();
 
 const A = DENSE_COMMUNE; // Phường Ba Đình, Hà Nội
 const B = '00008'; // Phường Ngọc Hà, Hà Nội

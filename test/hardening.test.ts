@@ -17,12 +17,15 @@ import { importInternalKeys } from '../shared/auth/internalToken';
 import { loadOrCreateDevKeys, writeKeyFiles } from '../shared/auth/keys';
 import { createLogger } from '../shared/observability/logger';
 import type { SubgraphModule } from '../shared/subgraph';
-import { subgraphs } from '../subgraphs';
+import { loadSubgraphs } from '../subgraphs';
 import { DENSE_COMMUNE } from './helpers/dataset';
 import { openTestHub, type GraphQLResult, type TestHub } from './helpers/hub';
 import { AS, TEST_PURPOSE } from './helpers/identities';
 import { OPERATIONS } from '../hub/operations';
 import { NO_SERVERS, startService, type Service } from './helpers/processes';
+
+/** The registered subgraphs' implementations (the registry holds their manifests). */
+const subgraphs = loadSubgraphs();
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const quiet = createLogger('hardening-test', 'silent');

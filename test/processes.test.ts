@@ -172,7 +172,7 @@ async function expectOperationsWork(url: string, headers: Record<string, string>
     const fresh = await createDatabase('unmigrated');
     try {
       await expect(
-        prepareSchemas({ kind: 'postgres', url: fresh }, [subgraphByName('population'), auditMigrations], false),
+        prepareSchemas({ kind: 'postgres', url: fresh }, [subgraphByName('population').load(), auditMigrations], false),
       ).rejects.toThrow(
         /not migrated \(population: .+; audit: CreateAudit1765000000000, AuditCheckpoint1767000000000\).*npm run cli -- migrate --roles/,
       );

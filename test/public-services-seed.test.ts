@@ -9,9 +9,12 @@ import { seedSynthetic } from '../hub/seed';
 import { createAuditLog } from '../shared/audit';
 import { openPglite } from '../shared/db';
 import { createLogger } from '../shared/observability/logger';
-import { subgraphs } from '../subgraphs';
+import { loadSubgraphs } from '../subgraphs';
 import { AS, meta } from './helpers/identities';
 import { testCaching } from './helpers/cache';
+
+/** The registered subgraphs' implementations (the registry holds their manifests). */
+const subgraphs = loadSubgraphs();
 
 /**
  * The synthetic world's dossiers (public-services' seed hook): spread over every commune, numbered

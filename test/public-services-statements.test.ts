@@ -9,9 +9,12 @@ import { createAuditLog } from '../shared/audit';
 import { disabledEntityCaching } from '../shared/cache/entityCache';
 import { openPglite, StatementCounter } from '../shared/db';
 import { createLogger } from '../shared/observability/logger';
-import { subgraphs } from '../subgraphs';
+import { loadSubgraphs } from '../subgraphs';
 import { AS, meta } from './helpers/identities';
 import { createDatabase, dropDatabase } from './helpers/postgres';
+
+/** The registered subgraphs' implementations (the registry holds their manifests). */
+const subgraphs = loadSubgraphs();
 
 /**
  * The evaluation's lists read the counters, never the dossiers, in a fixed number of statements:

@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { startGateway, type RunningGateway } from '../gateway/main';
@@ -8,13 +10,13 @@ import { urlVariable } from '../shared/config';
 import { writeKeyFiles } from '../shared/auth/keys';
 import { auditMigrations } from '../shared/audit';
 import { migrate } from '../shared/db';
-import { subgraphs } from '../subgraphs';
+import { loadSubgraphs, subgraphs } from '../subgraphs';
 import { composeSupergraph } from '../tools/supergraph';
 import { subgraphSummary, withSubgraphTable } from '../tools/subgraphTable';
 import { withComposeServices } from '../tools/dockerCompose';
 import { createDatabase, dropDatabase } from './helpers/postgres';
 import { postGraphQL, startSubgraphs, type Service } from './helpers/processes';
-import { registryFixture } from './fixtures/registry-fixture/subgraph';
+import { registryFixture } from './fixtures/registry-fixture/manifest';
 
 /**
  * Adding a subgraph is its folder and one registry line: a throwaway subgraph (test/fixtures)
@@ -23,6 +25,8 @@ import { registryFixture } from './fixtures/registry-fixture/subgraph';
  */
 const postgresUrl = process.env.LT_TEST_DATABASE_URL;
 const extended = [...subgraphs, registryFixture];
+/** Their implementations, for what is generated from the SDL (composition, README's table). */
+const extendedModules = loadSubgraphs(extended);
 const NOTE_QUERY = `{ commune(code: "00004") { name fixtureNote { id text } } }`;
 const NOTE = { name: 'Ba Đình', fixtureNote: { id: 'n1', text: 'Ghi chú của phường Ba Đình' } };
 
@@ -35,10 +39,10 @@ describe('a subgraph added through the registry alone', () => {
   afterAll(() => quiet.mockRestore());
 
   it('composes with the others, its SDL preamble given, its entity owned and its field on Commune contributed', () => {
-    const sdl = composeSupergraph(extended);
+    const sdl = composeSupergraph(extendedModules);
     expect(sdl).toMatch(/type FixtureNote\b/);
     expect(sdl).toMatch(/join__graph\(name: "registry-fixture", url: "http:\/\/registry-fixture:4099\/graphql"\)/);
-    expect(subgraphSummary(registryFixture)).toEqual({ owns: ['`FixtureNote` (key `id`)'], contributes: ['`Commune.fixtureNote`'] });
+    expect(subgraphSummary(registryFixture.load())).toEqual({ owns: ['`FixtureNote` (key `id`)'], contributes: ['`Commune.fixtureNote`'] });
   });
 
   it('gets its docker-compose service, its URL everywhere, and its README row from the generators', () => {
@@ -51,7 +55,7 @@ describe('a subgraph added through the registry alone', () => {
     for (const name of ['gateway', 'population', 'registry-fixture']) {
       expect(services[name]?.environment?.REGISTRY_FIXTURE_URL).toBe('http://registry-fixture:4099/graphql');
     }
-    const readme = withSubgraphTable(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8'), extended);
+    const readme = withSubgraphTable(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8'), extendedModules);
     expect(readme).toContain(
       '| `registry-fixture` | Thử nghiệm — a throwaway subgraph added through the registry alone: `FixtureNote` (key `id`) |',
     );
@@ -72,7 +76,7 @@ describe('a subgraph added through the registry alone', () => {
           SEED_RESIDENTS: '20',
           ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { PGLITE_DIR: join(dir, 'pglite') }),
         },
-        { subgraphs: extended, supergraphSdl: composeSupergraph(extended) },
+        { subgraphs: extended, supergraphSdl: composeSupergraph(extendedModules) },
       );
     }, 180_000);
     afterAll(async () => {
@@ -105,7 +109,7 @@ describe('a subgraph added through the registry alone', () => {
     beforeAll(async () => {
       databaseUrl = await createDatabase('registry_processes');
       // The owner's job before production processes start (they never migrate): the fixture's schema too.
-      await migrate({ kind: 'postgres', url: databaseUrl }, [...extended, auditMigrations]);
+      await migrate({ kind: 'postgres', url: databaseUrl }, [...extendedModules, auditMigrations]);
       keyDir = mkdtempSync(join(tmpdir(), 'lien-thong-keys-'));
       const files = await writeKeyFiles(keyDir);
       const started = await startSubgraphs(
@@ -135,7 +139,7 @@ describe('a subgraph added through the registry alone', () => {
           INTERNAL_PRIVATE_KEY_FILE: files.internalPrivate,
           INTERNAL_PUBLIC_KEY_FILE: files.internalPublic,
         },
-        { subgraphs: extended, supergraphSdl: composeSupergraph(extended) },
+        { subgraphs: extended, supergraphSdl: composeSupergraph(extendedModules) },
       );
     }, 180_000);
     afterAll(async () => {
@@ -173,6 +177,61 @@ describe('a subgraph added through the registry alone', () => {
         subgraphs: { 'registry-fixture': 'unavailable' },
       });
     });
+  });
+});
+
+describe('a gateway in front of separate subgraph processes', () => {
+  /** A file of a subgraph folder that its manifest may bring: the manifest and what it imports (scalars, open-data sets). */
+  const manifestFiles = new Set(
+    subgraphs.flatMap((s) => {
+      const manifest = join(dirname(s.entrypoint), 'manifest.ts');
+      const imports = [...readFileSync(manifest, 'utf8').matchAll(/^import (?!type )[^;]*from '(\.\/[^']+)';$/gm)].map(
+        (m) => `${resolve(dirname(manifest), m[1]!)}.ts`,
+      );
+      return [manifest, ...imports];
+    }),
+  );
+  const underSubgraphs = (files: string[]) => files.filter((f) => f.startsWith(join(REPO_ROOT, 'subgraphs') + sep));
+  let report: { remote: string[]; rssMb: number; withImplementations: string[] };
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lien-thong-remote-modules-'));
+    try {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--import', 'tsx', join(__dirname, 'fixtures', 'remote-gateway-modules.ts')],
+        {
+          cwd: REPO_ROOT,
+          env: {
+            ...process.env,
+            ...Object.fromEntries(subgraphs.map((s) => [urlVariable(s.name), 'http://127.0.0.1:9/graphql'])),
+            PORT: '0',
+            LOG_LEVEL: 'silent',
+            DEV_KEYS_DIR: join(dir, 'keys'),
+            DATABASE_URL: '',
+            REDIS_URL: '',
+          },
+          timeout: 120_000,
+          maxBuffer: 16 * 2 ** 20,
+        },
+      );
+      report = JSON.parse(/^MODULES (.*)$/m.exec(stdout)![1]!) as typeof report;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 150_000);
+
+  it('loads the subgraphs’ manifests only: none of their code (resolvers, entities, migrations, seeds), no TypeORM', () => {
+    expect(underSubgraphs(report.remote).filter((f) => f !== join(REPO_ROOT, 'subgraphs', 'index.ts') && !manifestFiles.has(f))).toEqual(
+      [],
+    );
+    expect(report.remote.filter((f) => /node_modules[\\/](typeorm|@electric-sql[\\/]pglite)[\\/]/.test(f))).toEqual([]);
+  });
+
+  it('(control) would see them: asked for the implementations, the same process loads every subgraph.ts and TypeORM', () => {
+    const loaded = new Set(report.withImplementations);
+    for (const s of subgraphs) expect([s.name, loaded.has(join(dirname(s.entrypoint), 'subgraph.ts'))]).toEqual([s.name, true]);
+    expect(underSubgraphs(report.withImplementations).length).toBeGreaterThan(underSubgraphs(report.remote).length + 50);
+    expect(report.withImplementations.some((f) => /node_modules[\\/]typeorm[\\/]/.test(f))).toBe(true);
   });
 });
 

@@ -14,11 +14,14 @@ import { createHttpHandler, listen } from '../shared/http';
 import { ANONYMOUS } from '../shared/auth/identity';
 import { writeKeyFiles } from '../shared/auth/keys';
 import { createLogger } from '../shared/observability/logger';
-import { subgraphs } from '../subgraphs';
+import { loadSubgraphs } from '../subgraphs';
 import { openTestDatabase, type TestDatabase } from './helpers/hub';
 import { OPERATIONS } from '../hub/operations';
 import { dropTestKeys, describeWithRedis, RUN_REDIS_URL, testPrefix, waitFor } from './helpers/cache';
 import { signToken } from './helpers/tokens';
+
+/** The registered subgraphs' implementations (the registry holds their manifests). */
+const subgraphs = loadSubgraphs();
 
 const A = '00004';
 const B = '00008';

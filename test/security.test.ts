@@ -1,11 +1,14 @@
 import { Kind, parse, type DocumentNode } from 'graphql';
 import { readCommittedSupergraph } from '../gateway/supergraph';
 import { createAuditLog } from '../shared/audit';
-import { subgraphs } from '../subgraphs';
+import { loadSubgraphs } from '../subgraphs';
 import { population } from '../subgraphs/population/subgraph';
 import { openTestHub, type GraphQLResult, type TestHub } from './helpers/hub';
 import { AS } from './helpers/identities';
 import { subgraphClient } from './helpers/subgraph';
+
+/** The registered subgraphs' implementations (the registry holds their manifests). */
+const subgraphs = loadSubgraphs();
 
 const A = '00004'; // Phường Ba Đình, Hà Nội
 const B = '00008'; // Phường Ngọc Hà, Hà Nội

@@ -15,12 +15,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DASHBOARD_DIST, dashboardDocuments } from '../dashboard/site';
 import { DASHBOARD_CLIENT, DASHBOARD_OPERATIONS, NAMES } from '../dashboard/operations';
-
-const dashboard = dashboardDocuments();
-import { subgraphs } from '../subgraphs';
+import { loadSubgraphs } from '../subgraphs';
 import { openTestDatabase, type TestDatabase } from './helpers/hub';
 import { testPrefix } from './helpers/cache';
 import { AS, meta } from './helpers/identities';
+
+/** The registered subgraphs' implementations (the registry holds their manifests). */
+const subgraphs = loadSubgraphs();
+const dashboard = dashboardDocuments();
 
 const PROVINCES = 'query Provinces { provinces { code } }';
 const COMMUNE = 'query Commune($code: ID!) { commune(code: $code) { name } }';

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { subgraphs } from '../subgraphs';
+import { loadSubgraphs, subgraphs } from '../subgraphs';
 import { cacheHintsOf, DOCS_PATH, renderSchemaDocs } from './schemaDocs';
 import { SUPERGRAPH_PATH } from '../gateway/supergraph';
 import { composeSupergraph } from './supergraph';
@@ -31,7 +31,7 @@ export const SUPERGRAPH_FILE: GeneratedFile = {
 export const SCHEMA_DOCS_FILE: GeneratedFile = {
   name: relative(REPO_ROOT, DOCS_PATH),
   command: 'npm run docs',
-  render: (root) => renderSchemaDocs(readFileSync(join(root, SUPERGRAPH_FILE.name), 'utf8'), cacheHintsOf(subgraphs)),
+  render: (root) => renderSchemaDocs(readFileSync(join(root, SUPERGRAPH_FILE.name), 'utf8'), cacheHintsOf(loadSubgraphs())),
 };
 
 /** README.md's subgraph table, rendered from the registry (the rest of README is written by hand). */
@@ -40,7 +40,7 @@ export const README_TABLE_FILE: GeneratedFile = {
   command: 'npm run compose',
   render: (root) => {
     const path = existsSync(join(root, 'README.md')) ? join(root, 'README.md') : join(REPO_ROOT, 'README.md');
-    return withSubgraphTable(readFileSync(path, 'utf8'), subgraphs);
+    return withSubgraphTable(readFileSync(path, 'utf8'), loadSubgraphs());
   },
 };
 

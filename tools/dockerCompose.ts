@@ -1,13 +1,13 @@
 import { relative } from 'node:path';
 import { urlVariable } from '../shared/config';
-import type { SubgraphModule } from '../shared/subgraph';
+import type { SubgraphManifest } from '../shared/subgraph/manifest';
 
 /**
  * docker-compose.yml's blocks that depend on the registry, rendered between their markers
  * (`# generated: <name>` … `# end generated: <name>`): the anchors every service merges (each
  * subgraph's URL variable, the subgraphs to wait for) and one service per subgraph.
  */
-export function withComposeServices(compose: string, subgraphs: readonly SubgraphModule[], root: string): string {
+export function withComposeServices(compose: string, subgraphs: readonly SubgraphManifest[], root: string): string {
   const anchors = [
     '# The URL variable of every subgraph: each subgraph (its writes check records owned by others) and the gateway.',
     'x-subgraph-urls: &subgraph-urls',

@@ -25,11 +25,14 @@ import {
   dueBuckets,
   formatPeriod,
   GROUPS,
+  groupBars,
   parsePeriod,
   PERIOD_KINDS,
   periodLabel,
+  pointsText,
   readClaims,
   recentMonths,
+  scoreText,
   staleViews,
   type DossierRow,
   type EvaluationChangeKeys,
@@ -45,9 +48,7 @@ function L({ vi, en }: { vi: string; en: string }) {
   );
 }
 
-const score = (n: number) => n.toFixed(2);
 const percent = (n: number | null) => (n === null ? '—' : `${(n * 100).toFixed(1)}%`);
-const pointsOf = (e: Evaluation, group: string) => e.groups.find((g) => g.group === group)?.points ?? 0;
 const time = (iso: string) =>
   new Date(iso).toLocaleString('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh', dateStyle: 'short', timeStyle: 'short' });
 
@@ -137,11 +138,11 @@ function RankingTable({
               {!e.evaluated && <small> (chưa đánh giá · not evaluated)</small>}
             </td>
             <td data-field="score" className="score">
-              {score(e.score)}
+              {scoreText(e)}
             </td>
             {GROUPS.map((g) => (
               <td key={g.code} data-field={g.code}>
-                {pointsOf(e, g.code).toFixed(1)}
+                {pointsText(e, g.code)}
               </td>
             ))}
             <td data-field="dossiers">{e.dossiersReceived}</td>
@@ -221,15 +222,6 @@ function groupsSpec(order: string[]): TopLevelSpec {
     },
   } as TopLevelSpec;
 }
-
-const groupRows = (unit: string, e: Evaluation) =>
-  GROUPS.map((g, order) => ({
-    unit,
-    group: g.en,
-    order,
-    points: pointsOf(e, g.code),
-    month: `${e.period.year}-${String(e.period.index).padStart(2, '0')}`,
-  }));
 
 const trendRows = (unit: string, trend: Evaluation[]) =>
   trend
@@ -442,7 +434,12 @@ function Dashboard() {
   const groupsChart = useMemo(() => groupsSpec(order), [order]);
   const groupsData = useMemo(
     () =>
-      (ranking?.provinceRanking ?? []).flatMap((r) => groupRows(names.get(r.evaluation.unitCode) ?? r.evaluation.unitCode, r.evaluation)),
+      groupBars(
+        (ranking?.provinceRanking ?? []).map((r) => ({
+          unit: names.get(r.evaluation.unitCode) ?? r.evaluation.unitCode,
+          evaluation: r.evaluation,
+        })),
+      ),
     [ranking, names],
   );
   const provinceName = provinceCode ? (names.get(provinceCode) ?? provinceCode) : null;
@@ -455,7 +452,7 @@ function Dashboard() {
   );
   const departmentNames = useMemo(() => new Map((province?.province?.departments ?? []).map((d) => [d.code, d.name])), [province]);
   const communeTrendData = useMemo(
-    () => (commune ? commune.communeTrend.filter((e) => e.evaluated).flatMap((e) => groupRows('', e)) : []),
+    () => (commune ? groupBars(commune.communeTrend.map((evaluation) => ({ unit: '', evaluation }))) : []),
     [commune],
   );
   const claims = readClaims(token);
@@ -503,7 +500,7 @@ function Dashboard() {
           {ranking ? (
             <>
               <p className="summary" data-national-score>
-                <L vi="Toàn quốc" en="Nation" />: <strong>{score(ranking.nationalEvaluation.score)}</strong> / 100 ·{' '}
+                <L vi="Toàn quốc" en="Nation" />: <strong>{scoreText(ranking.nationalEvaluation)}</strong> / 100 ·{' '}
                 {ranking.nationalEvaluation.dossiersReceived.toLocaleString('vi-VN')} <L vi="hồ sơ" en="dossiers" /> ·{' '}
                 <L vi="đúng hạn" en="on time" /> {percent(ranking.nationalEvaluation.onTimeRate)}
               </p>
@@ -564,7 +561,7 @@ function Dashboard() {
         {communeCode && commune?.commune && (
           <Section id="commune" title={{ vi: `${commune.commune.name}: chỉ số`, en: 'indicators' }}>
             <p className="summary" data-commune-score>
-              <L vi="Điểm" en="Score" />: <strong>{score(commune.commune.evaluation.score)}</strong> / 100 ·{' '}
+              <L vi="Điểm" en="Score" />: <strong>{scoreText(commune.commune.evaluation)}</strong> / 100 ·{' '}
               {commune.commune.evaluation.dossiersReceived} <L vi="hồ sơ" en="dossiers" /> · <L vi="đúng hạn" en="on time" />{' '}
               {percent(commune.commune.evaluation.onTimeRate)}
             </p>

@@ -28,6 +28,44 @@ export const GROUPS = [
 
 export type GroupCode = (typeof GROUPS)[number]['code'];
 
+/** What the page needs of a unit's evaluation to show its score and points. */
+export interface Scored {
+  score: number;
+  evaluated: boolean;
+  groups: readonly { group: string; points: number }[];
+}
+
+/** Shown for a unit without evaluated dossiers: its score and points are the formula's defaults, not a result. */
+export const NOT_EVALUATED = '—';
+
+/** A unit's score as shown: two decimals, or {@link NOT_EVALUATED} when nothing was evaluated (never a default like 99.62). */
+export function scoreText(e: Scored): string {
+  return e.evaluated ? e.score.toFixed(2) : NOT_EVALUATED;
+}
+
+/** A group's points as shown: one decimal, or {@link NOT_EVALUATED} when nothing was evaluated. */
+export function pointsText(e: Scored, group: GroupCode): string {
+  return e.evaluated ? (e.groups.find((g) => g.group === group)?.points ?? 0).toFixed(1) : NOT_EVALUATED;
+}
+
+/**
+ * The rows of a points-by-group bar chart: one per group of each evaluated unit, in the groups'
+ * order. A unit without evaluated dossiers has no bar (not a full one made of default points).
+ */
+export function groupBars(units: readonly { unit: string; evaluation: Scored & { period: { year: number; index: number } } }[]) {
+  return units
+    .filter(({ evaluation }) => evaluation.evaluated)
+    .flatMap(({ unit, evaluation: e }) =>
+      GROUPS.map((g, order) => ({
+        unit,
+        group: g.en,
+        order,
+        points: e.groups.find((x) => x.group === g.code)?.points ?? 0,
+        month: `${e.period.year}-${String(e.period.index).padStart(2, '0')}`,
+      })),
+    );
+}
+
 const kindOf = (kind: string) => PERIOD_KINDS.find((k) => k.kind === kind);
 
 /** `2025-Q4`, `2025-12`, `2025-H2`, `2025` ⇄ a period (the page's `?period=` parameter). Null when malformed. */

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { SubgraphModule } from '../../shared/subgraph';
-import { subgraphs as registry } from '../../subgraphs';
+import { loadSubgraphs } from '../../subgraphs';
 import { generateWorld, type WorldBatch, type WorldTotals } from './world';
 
 export { generateWorld, loadReferenceData, REFERENCE_DATE, type WorldBatch, type WorldOptions, type WorldTotals } from './world';
@@ -57,7 +57,7 @@ export async function seedSynthetic(db: DataSource, options: SeedOptions): Promi
   const { residents: target, seed, onProgress } = options;
   if (!Number.isSafeInteger(target) || target < 0) throw new Error(`residents must be a non-negative integer, got ${target}`);
   const concurrency = Math.max(1, options.concurrency ?? 2);
-  const seeded = (options.subgraphs ?? registry).filter((s) => s.seed);
+  const seeded = (options.subgraphs ?? loadSubgraphs()).filter((s) => s.seed);
   // The reference data the seeded rows point at (land-use types): idempotent, and cheap when present.
   for (const s of seeded) await s.seedReference?.(db);
   const hooks = seeded.flatMap((s) => (s.seed ? [s.seed] : []));

@@ -1,4 +1,4 @@
-import { GraphQLScalarType, type DocumentNode, type GraphQLSchema } from 'graphql';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
@@ -6,7 +6,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { InvalidationBus } from '../cache';
-import type { SubgraphDescriptor } from '../config';
+import type { SubgraphManifest } from './manifest';
 import type { MigrationSet } from '../db';
 import type { EntityCaching } from '../cache/entityCache';
 import type { Identity, RequestMeta, Role } from '../auth/identity';
@@ -18,6 +18,8 @@ import { NO_REFERENCES, type References } from './references';
 import { NO_LIVE, type LivePublisher } from '../live';
 import type { Logger } from '../observability/logger';
 import { AccessRecorder, classify, recordPersonalFields, type Classification, type SubjectsOf } from '../auth/personalData';
+
+export { loadModules, scalarImplementations, type OpenDataSet, type SubgraphManifest } from './manifest';
 
 /**
  * What every resolver of a subgraph receives: its database, who is asking (as the gateway signed
@@ -62,21 +64,6 @@ export interface DemoSubject {
   sub: string;
 }
 
-/**
- * An open-data set a subgraph publishes (served by the gateway at
- * `/open-data/{name}/{period}.csv|json`): a query it answers for the PUBLIC identity, so only what
- * the public may read can be in it, and the flat rows made of its answer.
- */
-export interface OpenDataSet {
-  /** The URL segment (`evaluation`). */
-  name: string;
-  /** The columns, in order (CSV header, JSON keys). */
-  columns: readonly string[];
-  /** The query and variables for a period and the URL's parameters; throws a PublicError (BAD_USER_INPUT) for bad ones. */
-  request(period: string, params: URLSearchParams): { query: string; variables: Record<string, unknown> };
-  rows(data: Record<string, unknown>): Record<string, string | number | boolean | null>[];
-}
-
 /** What a subgraph's {@link SubgraphModule.timers} are given by their host. */
 export interface SubgraphTimerDeps {
   db: DataSource;
@@ -87,17 +74,13 @@ export interface SubgraphTimerDeps {
 }
 
 /**
- * The uniform contract of a subgraph: the gateway, the embedded mode, the tests and the
- * stand-alone entrypoint only ever use these members, so adding a subgraph means copying one
- * folder and adding one line to the registry (subgraphs/index.ts).
+ * The uniform contract of a subgraph: its manifest (manifest.ts, what the hub knows without running
+ * it) and its implementation. The gateway, the embedded mode, the tests and the stand-alone
+ * entrypoint only ever use these members, so adding a subgraph means copying one folder and adding
+ * one line to the registry (subgraphs/index.ts).
  */
-export interface SubgraphModule<L = unknown> extends MigrationSet, SubgraphDescriptor {
-  /** What it owns, Vietnamese name first (README's subgraph table is generated from it). */
-  description: string;
-  /** PostgreSQL schema that holds this subgraph's tables, and nothing else's. */
-  schema: string;
-  /** The file that runs it as its own process (`join(__dirname, 'index.ts')`). */
-  entrypoint: string;
+export interface SubgraphModule<L = unknown> extends SubgraphManifest<L>, MigrationSet {
+  /** Its SDL: the shared preamble and its `schema.graphql` ({@link subgraphTypeDefs}). */
   typeDefs: DocumentNode;
   /** Resolver maps are checked against schema.graphql by the tests, not by the compiler. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each subgraph types its own context
@@ -111,12 +94,6 @@ export interface SubgraphModule<L = unknown> extends MigrationSet, SubgraphDescr
    * every loader that depends on it or reads personal data.
    */
   createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache: EntityCaching): L;
-  /**
-   * The entity types owned by other subgraphs that this subgraph's writes refer to, each with the
-   * name of the subgraph that owns it (`{ Resident: 'population' }`): the host routes existence
-   * checks there (references.ts). A composition test checks every owner against the supergraph.
-   */
-  references?: Readonly<Record<string, string>>;
   /** The data subjects of a resolved personal field (see personalData.ts); needed when the SDL classifies fields. */
   subjectsOf?: SubjectsOf;
   /**
@@ -127,8 +104,6 @@ export interface SubgraphModule<L = unknown> extends MigrationSet, SubgraphDescr
   /** Synthetic data for development, tests and the bench (see {@link SeedHook}). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the rows are typed by the subgraph and the world generator
   seed?: SeedHook<any>;
-  /** Open-data sets it publishes (see {@link OpenDataSet}). */
-  openData?: readonly OpenDataSet[];
   /**
    * Timed work of its own that publishes live events (e.g. dossiers falling due), started by every
    * process that hosts the subgraph and has a live publisher: it must be safe to run on all replicas
@@ -137,25 +112,6 @@ export interface SubgraphModule<L = unknown> extends MigrationSet, SubgraphDescr
   timers?(deps: SubgraphTimerDeps): () => Promise<void>;
   /** A subject for the development tokens (e.g. the first resident as a CITIZEN), read from its data. */
   demoSubject?(db: DataSource): Promise<DemoSubject | null>;
-}
-
-/**
- * The implementation of every custom scalar the subgraphs declare, by name: the shared ones of the
- * preamble and those a subgraph declares itself (the scalars of its `resolvers`). The gateway
- * enforces the same objects on arguments and variables (gateway/door.ts), so a value is judged by
- * one implementation wherever it arrives. Two different implementations of one name are an error.
- */
-export function scalarImplementations(modules: readonly SubgraphModule[]): ReadonlyMap<string, GraphQLScalarType> {
-  const scalars = new Map<string, GraphQLScalarType>(Object.entries(SHARED_SCALARS));
-  for (const module of modules) {
-    for (const [name, value] of Object.entries(module.resolvers)) {
-      if (!(value instanceof GraphQLScalarType)) continue;
-      const known = scalars.get(name);
-      if (known && known !== value) throw new Error(`Scalar ${name} has two implementations (subgraph "${module.name}" declares another)`);
-      scalars.set(name, value);
-    }
-  }
-  return scalars;
 }
 
 /** The SDL every subgraph starts with (federation link, hub directives, shared scalars, PageInfo): written once. */
@@ -174,7 +130,10 @@ export function subgraphTypeDefs(dir: string): DocumentNode {
  * recorded (see cacheControl.ts and personalData.ts), and their classification.
  */
 export function buildSchema(module: SubgraphModule): { schema: GraphQLSchema; classification: Classification } {
-  const schema = buildSubgraphSchema({ typeDefs: module.typeDefs, resolvers: { ...SHARED_SCALARS, ...module.resolvers } });
+  const schema = buildSubgraphSchema({
+    typeDefs: module.typeDefs,
+    resolvers: { ...SHARED_SCALARS, ...module.scalars, ...module.resolvers },
+  });
   // Before the personal fields are wrapped: which fields need a cache hint depends on their own resolvers.
   recordCacheHints(schema);
   const classification = classify(schema);

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { administrativeUnits as manifest } from './manifest';
 import { subgraphTypeDefs, type SubgraphModule } from '../../shared/subgraph';
 import { entities } from './entities';
 import { createLoaders, type Loaders } from './loaders';
@@ -7,16 +7,9 @@ import { CreateUnitImport1764100000000 } from './migrations/1764100000000-Create
 import { resolvers } from './resolvers';
 import { seedAdministrativeUnits } from './seed';
 
-/** Đơn vị hành chính — the official administrative units, today's and pre-reform. */
+/** The implementation of the subgraph its manifest (manifest.ts) describes: loaded only by the processes that host it. */
 export const administrativeUnits: SubgraphModule<Loaders> = {
-  name: 'administrative-units',
-  description:
-    "Đơn vị hành chính — today's 34 provinces and 3,321 communes (with the changes since 2025-07-01 and their effective dates), and the pre-reform 63 provinces / 696 districts / 10,047 communes with their successors",
-  schema: 'administrative_units',
-  entrypoint: join(__dirname, 'index.ts'),
-  port: 4001,
-  /** Official units change by decree, and their import invalidates them: kept a day. */
-  entityTypes: { Province: 86_400, Commune: 86_400, LegacyUnit: 86_400 },
+  ...manifest,
   typeDefs: subgraphTypeDefs(__dirname),
   resolvers,
   entities,

@@ -1,5 +1,5 @@
-import { join } from 'node:path';
 import { hasRows } from '../../shared/db';
+import { enterprise as manifest } from './manifest';
 import { subgraphTypeDefs, type SubgraphModule } from '../../shared/subgraph';
 import { insertEnterprises, type EnterpriseRow } from './seed';
 import { entities } from './entities';
@@ -9,20 +9,13 @@ import { EnterpriseWrites1766000000003 } from './migrations/1766000000003-Enterp
 import { resolvers } from './resolvers';
 import { subjectsOf } from './subjects';
 
-/** Doanh nghiệp — the national enterprise register. */
+/** The implementation of the subgraph its manifest (manifest.ts) describes: loaded only by the processes that host it. */
 export const enterprise: SubgraphModule<Loaders> = {
-  name: 'enterprise',
-  description: 'Doanh nghiệp — the national enterprise register',
-  schema: 'enterprise',
-  entrypoint: join(__dirname, 'index.ts'),
-  port: 4004,
-  /** The register changes through procedures that take days: 15 minutes. */
-  entityTypes: { Enterprise: 900 },
+  ...manifest,
   typeDefs: subgraphTypeDefs(__dirname),
   resolvers,
   entities,
   migrations: [CreateEnterprise1764000000003, EnterpriseWrites1766000000003],
-  references: { Commune: 'administrative-units', Resident: 'population' },
   createLoaders,
   subjectsOf,
   seed: {

@@ -1,5 +1,5 @@
-import { join } from 'node:path';
 import { hasRows } from '../../shared/db';
+import { land as manifest } from './manifest';
 import { subgraphTypeDefs, type SubgraphModule } from '../../shared/subgraph';
 import { entities } from './entities';
 import { createLoaders, type Loaders } from './loaders';
@@ -9,23 +9,13 @@ import { resolvers } from './resolvers';
 import { subjectsOf } from './subjects';
 import { insertLand, seedLandUseTypes, type LandRows } from './seed';
 
-/** Đất đai — land parcels and the holders of their land-use rights. */
+/** The implementation of the subgraph its manifest (manifest.ts) describes: loaded only by the processes that host it. */
 export const land: SubgraphModule<Loaders> = {
-  name: 'land',
-  description: 'Đất đai — land parcels and the holders of their land-use rights',
-  schema: 'land',
-  entrypoint: join(__dirname, 'index.ts'),
-  port: 4003,
-  /**
-   * Land records change through procedures that take days: 15 minutes. The land-use
-   * classification changes by law, and its import invalidates it: a day.
-   */
-  entityTypes: { LandParcel: 900, LandUseType: 86_400 },
+  ...manifest,
   typeDefs: subgraphTypeDefs(__dirname),
   resolvers,
   entities,
   migrations: [CreateLand1764000000002, LandWrites1766000000002],
-  references: { Commune: 'administrative-units', Resident: 'population', Enterprise: 'enterprise' },
   createLoaders,
   subjectsOf,
   /** Re-imports the land-use classification, then makes every cached land-use type unreachable. */

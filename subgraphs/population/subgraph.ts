@@ -1,5 +1,5 @@
-import { join } from 'node:path';
 import { hasRows } from '../../shared/db';
+import { population as manifest } from './manifest';
 import { subgraphTypeDefs, type SubgraphModule } from '../../shared/subgraph';
 import { insertPopulation, type PopulationRows } from './seed';
 import { entities } from './entities';
@@ -9,20 +9,13 @@ import { PopulationWrites1766000000001 } from './migrations/1766000000001-Popula
 import { resolvers } from './resolvers';
 import { subjectsOf } from './subjects';
 
-/** Dân cư — residents and households of the national population database. */
+/** The implementation of the subgraph its manifest (manifest.ts) describes: loaded only by the processes that host it. */
 export const population: SubgraphModule<Loaders> = {
-  name: 'population',
-  description: 'Dân cư — residents and households of the national population database',
-  schema: 'population',
-  entrypoint: join(__dirname, 'index.ts'),
-  port: 4002,
-  /** Personal data that changes the same day (residence, household): kept 5 minutes, no longer than useful. */
-  entityTypes: { Resident: 300, Household: 300 },
+  ...manifest,
   typeDefs: subgraphTypeDefs(__dirname),
   resolvers,
   entities,
   migrations: [CreatePopulation1764000000001, PopulationWrites1766000000001],
-  references: { Commune: 'administrative-units' },
   createLoaders,
   subjectsOf,
   seed: {

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { publicServices as manifest } from './manifest';
 import { subgraphTypeDefs, type SubgraphModule } from '../../shared/subgraph';
 import { entities } from './entities';
 import { createLoaders, type Loaders } from './loaders';
@@ -9,31 +9,18 @@ import { DueNotices1767300000005 } from './migrations/1767300000005-DueNotices';
 import { startDeadlineNotices } from './deadlines';
 import { resolvers } from './resolvers';
 import { subjectsOf } from './subjects';
-import { evaluationOpenData } from './openData';
 import { insertWorldDossiers, seedCatalogue, type WorldDossierRows } from './seed';
 import { hasRows } from '../../shared/db';
 
-/** Dịch vụ công — administrative procedures, dossiers and the Decision 766 evaluation of the units that receive them. */
+/** The implementation of the subgraph its manifest (manifest.ts) describes: loaded only by the processes that host it. */
 export const publicServices: SubgraphModule<Loaders> = {
-  name: 'public-services',
-  description:
-    'Dịch vụ công — administrative procedures, the dossiers of the one-stop systems, feedback, and the Decision 766 evaluation of the units that receive them',
-  schema: 'public_services',
-  entrypoint: join(__dirname, 'index.ts'),
-  port: 4005,
-  /**
-   * The procedure catalogue and the departments change by decision, and their import invalidates
-   * them: a day. Dossiers move several times a day and their officers watch them: a minute.
-   */
-  entityTypes: { Procedure: 86_400, Department: 86_400, Dossier: 60 },
+  ...manifest,
   typeDefs: subgraphTypeDefs(__dirname),
   resolvers,
   entities,
   migrations: [CreatePublicServices1767000000005, ProvinceCounters1767100000005, ProvinceUnitsIndex1767200000005, DueNotices1767300000005],
-  references: { Commune: 'administrative-units', Resident: 'population', Enterprise: 'enterprise' },
   createLoaders,
   subjectsOf,
-  openData: [evaluationOpenData],
   /** Announces dossiers falling due today and just overdue on their commune's channel (deadlines.ts): once, whatever the replicas. */
   timers: ({ db, live, log, intervalMs }) => startDeadlineNotices({ db, live, log, ...(intervalMs ? { intervalMs } : {}) }),
   /** Re-imports the procedure catalogue and departments, then makes every cached copy unreachable. */

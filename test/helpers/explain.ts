@@ -8,9 +8,12 @@ import { createAuditLog } from '../../shared/audit';
 import type { Identity } from '../../shared/auth/identity';
 import { disabledEntityCaching } from '../../shared/cache/entityCache';
 import { createLogger } from '../../shared/observability/logger';
-import { subgraphs } from '../../subgraphs';
+import { loadSubgraphs } from '../../subgraphs';
 import { AS, meta } from './identities';
 import { createDatabase, dropDatabase } from './postgres';
+
+/** The registered subgraphs' implementations (the registry holds their manifests). */
+const subgraphs = loadSubgraphs();
 
 export interface PlanNode {
   'Node Type': string;

@@ -10,10 +10,13 @@ import { createDataSource, openPglite, StatementCounter } from '../../shared/db'
 import type { EntityCaching } from '../../shared/cache/entityCache';
 import type { Identity } from '../../shared/auth/identity';
 import { createLogger, type Logger } from '../../shared/observability/logger';
-import { subgraphs } from '../../subgraphs';
+import { loadSubgraphs } from '../../subgraphs';
 import { testCaching } from './cache';
 import { seedTestData } from './dataset';
 import { AS, meta } from './identities';
+
+/** The registered subgraphs' implementations (the registry holds their manifests). */
+const subgraphs = loadSubgraphs();
 
 export interface GraphQLResult {
   data?: Record<string, unknown> | null;

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { noServersEnv, planSubgraphProcesses } from '../../hub/processes';
-import type { SubgraphModule } from '../../shared/subgraph';
+import type { SubgraphManifest } from '../../shared/subgraph/manifest';
 export { subgraphUrlEnv } from '../../hub/processes';
 
 const ROOT = join(__dirname, '..', '..');
@@ -104,7 +104,7 @@ export function embeddedDefaultEnv(dir: string, seedResidents: number): Record<s
 export async function startSubgraphs(
   env: Record<string, string>,
   envOf: (name: string) => Record<string, string> = () => ({}),
-  subgraphs?: readonly SubgraphModule[],
+  subgraphs?: readonly SubgraphManifest[],
 ): Promise<{ services: Service[]; urls: string[]; urlEnv: Record<string, string>; byName: Record<string, Service> }> {
   const { processes, urlEnv } = await planSubgraphProcesses(subgraphs);
   const services = await Promise.all(

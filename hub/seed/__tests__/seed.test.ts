@@ -22,7 +22,7 @@ import { seedSynthetic } from '..';
 import { subgraphByName } from '../../../subgraphs';
 
 /** The subgraphs this suite migrates (population, land, enterprise): their seed hooks only. */
-const WORLD = ['population', 'land', 'enterprise'].map(subgraphByName);
+const WORLD = ['population', 'land', 'enterprise'].map((name) => subgraphByName(name).load());
 
 type WorldRows = Omit<WorldBatch, 'firstHousehold'>;
 

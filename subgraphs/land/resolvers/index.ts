@@ -1,4 +1,3 @@
-import { LandUseCodeScalar } from '../../../shared/graphql/scalars';
 import { Commune } from './Commune';
 import { Enterprise } from './Enterprise';
 import { LandHolder, LandParcel } from './LandParcel';
@@ -7,8 +6,8 @@ import { LandParcelChange, LandTransfer, Mutation } from './Mutation';
 import { Query } from './Query';
 import { Resident } from './Resident';
 
+/** Its scalar (LandUseCode) is in the manifest, which the gateway reads without loading these. */
 export const resolvers = {
-  LandUseCode: LandUseCodeScalar,
   Query,
   Mutation,
   LandParcelChange,

@@ -1,4 +1,3 @@
-import { DateTimeScalar, DossierNumberScalar } from '../numbers';
 import { Commune } from './Commune';
 import { Department } from './Department';
 import { Applicant, Dossier } from './Dossier';
@@ -12,9 +11,8 @@ import { Query } from './Query';
 import { Resident } from './Resident';
 import { ServiceCentre } from './ServiceCentre';
 
+/** Its scalars (DateTime, DossierNumber) are in the manifest, which the gateway reads without loading these. */
 export const resolvers = {
-  DateTime: DateTimeScalar,
-  DossierNumber: DossierNumberScalar,
   Query,
   Mutation,
   DossierChange,
