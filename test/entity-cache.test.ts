@@ -84,7 +84,7 @@ const PARCEL = `query ($id: ID!) { landParcel(id: $id) { id area holders { __typ
 const COMMUNE_PAGE = `query ($code: ID!) { commune(code: $code) { name residents(first: 20) { totalCount edges { node { citizenId fullName } } } households(first: 5) { totalCount } landParcels(first: 5) { totalCount } } }`;
 
 const stores: [string, () => EntityCaching][] = [['in-process LRU', () => testCaching()]];
-if (RUN_REDIS_URL) stores.push(['Redis', () => testCaching({ redisUrl: RUN_REDIS_URL })]);
+if (RUN_REDIS_URL) stores.push(['Redis', () => testCaching({ redis: RUN_REDIS_URL })]);
 
 // Entries expire by themselves, but the versions hash of each prefix would stay.
 afterAll(() => dropTestKeys());
@@ -224,8 +224,8 @@ describeWithRedis('entity cache shared by two gateways on one Redis', () => {
   let data: Fixture;
   beforeAll(async () => {
     const prefix = testPrefix();
-    hub = await openTestHub({ cache: testCaching({ redisUrl: RUN_REDIS_URL!, prefix }), keepStatements: true });
-    second = testCaching({ redisUrl: RUN_REDIS_URL!, prefix });
+    hub = await openTestHub({ cache: testCaching({ redis: RUN_REDIS_URL!, prefix }), keepStatements: true });
+    second = testCaching({ redis: RUN_REDIS_URL!, prefix });
     // Both caches reach Redis and hold its versions; on a loaded machine this can take a while.
     await waitFor(() => hub.cache.health() === 'ok' && second.health() === 'ok', 30_000);
     other = await secondGateway(hub, second);
@@ -287,7 +287,7 @@ describeWithRedis('entity cache shared by two gateways on one Redis', () => {
   beforeAll(async () => {
     server = new OwnRedis(await freePort());
     await server.start();
-    hub = await openTestHub({ cache: testCaching({ redisUrl: server.url }), keepStatements: true });
+    hub = await openTestHub({ cache: testCaching({ redis: server.url }), keepStatements: true });
     await waitFor(() => hub.cache.health() === 'ok');
     const readiness = createReadiness({ database: () => hub.db.query('SELECT 1'), caching: hub.cache });
     const handler = createHttpHandler(hub.gateway, {

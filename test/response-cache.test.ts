@@ -229,7 +229,7 @@ describeWithRedis('gateway response cache on Redis, shared by two gateway instan
     const authenticate = async () => ANONYMOUS;
     for (let i = 0; i < 2; i++) {
       // Each instance its own Redis connections and bus, as two gateway processes would have.
-      const caching = createCaching({ redisUrl: RUN_REDIS_URL, prefix, layer: 'response', metrics: new CacheMetrics() });
+      const caching = createCaching({ redis: RUN_REDIS_URL, prefix, layer: 'response', metrics: new CacheMetrics() });
       await caching.bus.ready();
       cachings.push(caching);
       const responseCache = createResponseCache({ caching, authenticate, auditLog: null, log });
@@ -262,7 +262,7 @@ describeWithRedis('gateway response cache on Redis, shared by two gateway instan
     const fromOther = await post(urls[1]!, query);
     expect(fromOther.cache).toBe('HIT');
     // As the CLI (`npm run cli -- cache invalidate --tags Province`) would, from a third process.
-    const cli = createCaching({ redisUrl: RUN_REDIS_URL, prefix, layer: 'entity' });
+    const cli = createCaching({ redis: RUN_REDIS_URL, prefix, layer: 'entity' });
     await cli.bus.ready();
     const before = cachings.map((c) => c.bus.epoch());
     await cli.bus.invalidate(['Province']);
