@@ -1,7 +1,18 @@
 import { LRUCache } from 'lru-cache';
 import { createRedis, delKeys, isCluster, type RedisClient, type RedisTarget } from './redis';
 
-export { createRedis, deleteMatching, delKeys, isCluster, keyHolders, redisLabel, scanKeys, type RedisClient, type RedisNode, type RedisTarget } from './redis';
+export {
+  createRedis,
+  deleteMatching,
+  delKeys,
+  isCluster,
+  keyHolders,
+  redisLabel,
+  scanKeys,
+  type RedisClient,
+  type RedisNode,
+  type RedisTarget,
+} from './redis';
 
 /**
  * The caches' building blocks, shared by the subgraphs' entity caches and the gateway's response
@@ -351,6 +362,9 @@ export class RedisBus implements InvalidationBus {
       const pipeline = this.redis.pipeline();
       for (const t of tags) pipeline.hincrby(this.hashKey, t, 1);
       const results = (await pipeline.exec()) ?? [];
+      // A cluster client is "ready" while the hash's master is away: its failure shows here only.
+      const failed = results.find(([error]) => error);
+      if (failed || results.length < tags.length) throw failed?.[0] ?? new Error('bump not acknowledged');
       const versions: Record<string, number | string | null> = { [GENERATION_FIELD]: this.generation };
       tags.forEach((t, i) => {
         const value = results[i]?.[1];

@@ -18,14 +18,22 @@ export interface ClusterNodeProcess extends RedisNode {
  */
 export function redisClusterBinariesInstalled(): boolean {
   const found = ['redis-server', 'redis-cli'].every((bin) => spawnSync(bin, ['--version'], { stdio: 'ignore' }).status === 0);
-  if (!found && process.env.CI === 'true') throw new Error('CI=true but redis-server/redis-cli are not installed: the Redis Cluster suite needs them');
+  if (!found && process.env.CI === 'true')
+    throw new Error('CI=true but redis-server/redis-cli are not installed: the Redis Cluster suite needs them');
   if (!found) console.warn('\n[tests] redis-server or redis-cli is not installed: the Redis Cluster suite is skipped.\n');
   return found;
 }
 
 /** A node's answer to one command, on a connection of its own (not the cluster client under test). */
 async function ask(node: RedisNode, ...args: string[]): Promise<string> {
-  const redis = new Redis({ host: node.host, port: node.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 500 });
+  const redis = new Redis({
+    host: node.host,
+    port: node.port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 500,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
@@ -109,6 +117,11 @@ export class OwnRedisCluster {
     } finally {
       redis.disconnect();
     }
+  }
+
+  /** The hash slot of `key` (CLUSTER KEYSLOT), asked of a live node. */
+  async slotOf(key: string): Promise<number> {
+    return Number(await ask(this.alive()[0]!, 'CLUSTER', 'KEYSLOT', key));
   }
 
   /** Kills a server with SIGKILL by its PID (a crash: no goodbye to the cluster). */

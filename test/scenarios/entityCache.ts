@@ -65,7 +65,6 @@ export function loadersFor(cache: EntityCaching, table: Table, jurisdiction: Jur
   };
 }
 
-
 /** The read-through scenarios on the store `open` returns; `redis` is where it is (undefined: in memory). */
 export function readThroughScenarios(open: () => EntityCaching, redis: () => RedisTarget | undefined): void {
   let cache: EntityCaching;
