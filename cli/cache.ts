@@ -47,7 +47,9 @@ export async function cacheCommand(args: string[], env: Record<string, string | 
   }
   const config = loadHubConfig(env);
   if (!config.REDIS) {
-    console.error('REDIS_URL is not set (nor REDIS_CLUSTER_NODES): each process caches in its own memory, which this command cannot reach.');
+    console.error(
+      'REDIS_URL is not set (nor REDIS_CLUSTER_NODES): each process caches in its own memory, which this command cannot reach.',
+    );
     return 1;
   }
   const caching = createEntityCaching({ redis: config.REDIS, prefix: config.CACHE_PREFIX, ttls: config.ENTITY_TTLS });

@@ -113,9 +113,7 @@ export async function dossiersCommand(args: string[], env: Record<string, string
   const target = await databaseTarget(config);
   console.log(`Database: ${target.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.PGLITE_DIR}`}`);
   const caching =
-    !dryRun && config.REDIS
-      ? createEntityCaching({ redis: config.REDIS, prefix: config.CACHE_PREFIX, ttls: config.ENTITY_TTLS })
-      : null;
+    !dryRun && config.REDIS ? createEntityCaching({ redis: config.REDIS, prefix: config.CACHE_PREFIX, ttls: config.ENTITY_TTLS }) : null;
   // Live events after the commit, for the gateways' subscribers (Redis Streams: a hub's in-memory broker is another process's).
   let liveFailed = false;
   const broker: LiveBroker | null =

@@ -96,9 +96,7 @@ export async function importUnitsCommand(args: string[], env: Record<string, str
   );
   // Only a real run touches the caches; a run hub on the same Redis must stop serving the old units.
   const caching =
-    !dryRun && config.REDIS
-      ? createEntityCaching({ redis: config.REDIS, prefix: config.CACHE_PREFIX, ttls: config.ENTITY_TTLS })
-      : null;
+    !dryRun && config.REDIS ? createEntityCaching({ redis: config.REDIS, prefix: config.CACHE_PREFIX, ttls: config.ENTITY_TTLS }) : null;
   const db = await openHubDatabase(database, { seedReference: false });
   try {
     await caching?.bus.ready();

@@ -194,7 +194,10 @@ export function redisDocumentCache(target: RedisTarget): DocumentCache & { ready
       redis.status === 'ready'
         ? Promise.resolve()
         : new Promise<void>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`Redis (REDIS_URL or REDIS_CLUSTER_NODES) did not answer within ${timeoutMs} ms`)), timeoutMs);
+            const timer = setTimeout(
+              () => reject(new Error(`Redis (REDIS_URL or REDIS_CLUSTER_NODES) did not answer within ${timeoutMs} ms`)),
+              timeoutMs,
+            );
             redis.once('ready', () => {
               clearTimeout(timer);
               resolve();
