@@ -59,10 +59,13 @@ export function createRedis(target: RedisTarget, options: RedisClientOptions = {
             enableReadyCheck: true,
             enableAutoPipelining: options.autoPipelining ?? false,
             clusterRetryStrategy: (times) => Math.min(100 * times, 2_000),
-            // A command for a master that went away is retried on the slot map refreshed after its
-            // replica took over; the total wait stays near one command timeout, so a request that
-            // reads the cache during a failover answers from the database instead of waiting for it.
-            retryDelayOnFailover: 100,
+            // A command for a master that went away fails after ~100 ms (three tries 30 ms apart)
+            // instead of waiting out the failover (ioredis advises retryDelayOnFailover ×
+            // maxRedirections > cluster-node-timeout for commands that must not fail): every use
+            // here has its fallback (the database, the in-memory limiter, the pending bumps and
+            // events), and a request must not wait seconds for a cache. Once the replica took
+            // over, the MOVED answers refresh the client's slot map.
+            retryDelayOnFailover: 30,
             retryDelayOnClusterDown: 100,
             maxRedirections: 3,
             slotsRefreshTimeout: 1_000,

@@ -84,6 +84,15 @@ export class OwnRedisCluster {
     );
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
     await this.waitUntilOk(this.nodes);
+    // A replica can take over only once it replicates its master (ROLE: slave … connected).
+    await waitFor(
+      async () => {
+        const roles = await Promise.all(this.nodes.map((n) => ask(n, 'ROLE').catch(() => '')));
+        return roles.filter((r) => r.startsWith('slave,') && r.includes(',connected,')).length === this.masters;
+      },
+      20_000,
+      { intervalMs: 50 },
+    );
   }
 
   /** Waits until every node in `nodes` reports `cluster_state:ok`; resolves with the milliseconds it took. */
