@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
 import { connectRateLimitRedis, createRateLimit } from '../gateway/rateLimit';
 import { createRedis, keyHolders, scanKeys, type RedisClient, type RedisTarget } from '../shared/cache';
 import { redisDocumentCache } from '../shared/documents';
@@ -148,21 +150,61 @@ async function eventually<T>(attempt: () => Promise<T>, timeoutMs = 10_000): Pro
     }
   });
 
+  test('REDIS_CLUSTER_NODES from the environment: `npm run cli -- cache invalidate` bumps the versions every instance reads', async () => {
+    const prefix = testPrefix();
+    const instance = testCaching({ redis: target, prefix });
+    const nodes = cluster.seeds.map((n) => `${n.host}:${n.port}`).join(',');
+    const cli = (env: Record<string, string>) =>
+      spawnSync(
+        join(__dirname, '..', 'node_modules', '.bin', 'tsx'),
+        [join(__dirname, '..', 'cli', 'index.ts'), 'cache', 'invalidate', '--tags', 'Province'],
+        {
+          encoding: 'utf8',
+          timeout: 60_000,
+          env: { ...process.env, REDIS_URL: '', DATABASE_URL: '', LOG_LEVEL: 'silent', CACHE_PREFIX: prefix, ...env },
+        },
+      );
+    try {
+      await waitFor(() => instance.health() === 'ok', 10_000);
+      const before = instance.bus.version(['Province']);
+      const run = cli({ REDIS_CLUSTER_NODES: nodes });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      await waitFor(() => instance.bus.version(['Province']) !== before, 5_000);
+      // Both variables: refused before anything connects, saying which to keep.
+      const both = cli({ REDIS_CLUSTER_NODES: nodes, REDIS_URL: 'redis://127.0.0.1:6379' });
+      expect(both.status).not.toBe(0);
+      expect(both.stderr).toContain('REDIS_URL, REDIS_CLUSTER_NODES: set one');
+    } finally {
+      await instance.close();
+    }
+  }, 120_000);
+
   describe('a master killed (SIGKILL)', () => {
     let database: TestDatabase;
     let gateways: SharedGateways;
-    const prefix = testPrefix();
+    let brokers: LiveBroker[] = [];
+    let prefix: string;
     beforeAll(async () => {
+      // A prefix whose invalidation versions and live streams are on one master: the one to kill.
+      const mastersOf = async (p: string) =>
+        Promise.all([`${p}versions`, `${p}{${p}live}:x`].map(async (key) => (await cluster.masterOf(await cluster.slotOf(key))).port));
+      for (prefix = testPrefix(); new Set(await mastersOf(prefix)).size > 1; prefix = testPrefix());
       database = await openTestDatabase();
       gateways = await openSharedGateways(database, target, prefix);
+      brokers = [createLiveBroker({ redis: target, prefix }), createLiveBroker({ redis: target, prefix })];
     });
     afterAll(async () => {
+      await Promise.all(brokers.map((b) => b.close()));
       await gateways?.close();
       await database?.close();
     });
 
-    test('the gateways keep answering (200, degraded at worst) and recover: an invalidation reaches the other gateway again', async () => {
+    test('the gateways keep answering (200, degraded at worst) and recover: an invalidation and a live event reach the other gateway again', async () => {
       const { urls, entity, response } = gateways;
+      const [publisher, reader] = brokers as [LiveBroker, LiveBroker];
+      const events: DeliveredEvent[] = [];
+      await eventually(() => reader.listen('dossier:commune:00004', (e) => events.push(e)));
       const query = '{ provinces(search: "hue") { code name } }';
       const expected = (await post(urls[0]!, query)).body;
       expect((await post(urls[1]!, query)).cache).toBe('HIT');
@@ -194,6 +236,8 @@ async function eventually<T>(attempt: () => Promise<T>, timeoutMs = 10_000): Pro
       // A write on gateway 0 right after the crash: its bump is kept until the versions' slot answers.
       const before = response[1]!.bus.epoch();
       await entity[0]!.bus.invalidate(['Province']);
+      // And a live event of that write: kept by the publisher until the streams' slot answers.
+      await publisher.publish([{ channel: 'dossier:commune:00004', keys: { number: 'during-failover' } }]);
       const slot = await cluster.slotOf(`${prefix}versions`);
       timings.replicaPromotedMs = await waitFor(async () => (await cluster.masterOf(slot).catch(() => victim)) !== victim, 30_000, {
         intervalMs: 50,
@@ -203,6 +247,8 @@ async function eventually<T>(attempt: () => Promise<T>, timeoutMs = 10_000): Pro
       timings.clusterOkMs = elapsed();
       timings.invalidationReachedOtherMs = await waitFor(() => response[1]!.bus.epoch() !== before, 30_000, { intervalMs: 10, since });
       timings.bothHealthyMs = await waitFor(() => response.every((c) => c.health() === 'ok'), 30_000, { intervalMs: 10, since });
+      timings.liveEventDeliveredMs = await waitFor(() => events.length > 0, 30_000, { intervalMs: 10, since });
+      expect(events.map((e) => e.keys)).toEqual([{ number: 'during-failover' }]);
       stopped = true;
       await load;
 

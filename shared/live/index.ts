@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createRedis, type RedisClient, type RedisTarget } from '../cache';
+import { createRedis, isCluster, type RedisClient, type RedisTarget } from '../cache';
 
 /**
  * The live events of the hub: a write announces, after its commit, that records changed — by
@@ -172,6 +172,7 @@ export class RedisLiveBroker implements LiveBroker {
   private closed = false;
   private wake: () => void = () => undefined;
   private readonly loop: Promise<void>;
+  private retry: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly redis: RedisClient,
@@ -181,6 +182,12 @@ export class RedisLiveBroker implements LiveBroker {
     private readonly onError: (error: Error) => void = () => undefined,
   ) {
     this.redis.on('ready', () => void this.flushPending());
+    // A cluster client stays "ready" while the streams' master fails over (no event says when its
+    // replica took over): events that could not be added meanwhile are retried every second.
+    if (isCluster(redis)) {
+      this.retry = setInterval(() => void (this.pending.length > 0 && this.flushPending()), 1_000);
+      this.retry.unref();
+    }
     this.reader.on('close', () => {
       if (!this.closed && this.channels.size > 0) this.statuses.set('down');
     });
@@ -306,9 +313,6 @@ export class RedisLiveBroker implements LiveBroker {
           ...channels.map((c) => c.cursor),
         )) as [string, [string, string[]][]][] | null;
         this.statuses.set('up');
-        // A cluster client stays "ready" through a master's failover: publishes queued meanwhile go
-        // out once the streams' slot answers again.
-        if (this.pending.length > 0) void this.flushPending();
         for (const [key, entries] of result ?? []) {
           const channel = channels.find((c) => c.key === key);
           if (!channel) continue;
@@ -336,6 +340,7 @@ export class RedisLiveBroker implements LiveBroker {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.retry) clearInterval(this.retry);
     this.wake();
     this.reader.disconnect();
     await this.loop.catch(() => undefined);
