@@ -362,9 +362,10 @@ export class RedisBus implements InvalidationBus {
       const pipeline = this.redis.pipeline();
       for (const t of tags) pipeline.hincrby(this.hashKey, t, 1);
       const results = (await pipeline.exec()) ?? [];
-      // A cluster client is "ready" while the hash's master is away: its failure shows here only.
-      const failed = results.find(([error]) => error);
-      if (failed || results.length < tags.length) throw failed?.[0] ?? new Error('bump not acknowledged');
+      // A cluster client is "ready" while the hash's master is away: its failure shows here only
+      // (kept pending, the heal loop retries it).
+      const failed = this.cluster ? results.find(([error]) => error) : undefined;
+      if (failed) throw failed[0];
       const versions: Record<string, number | string | null> = { [GENERATION_FIELD]: this.generation };
       tags.forEach((t, i) => {
         const value = results[i]?.[1];
