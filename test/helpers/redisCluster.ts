@@ -60,6 +60,10 @@ export class OwnRedisCluster {
   }
 
   async start(): Promise<void> {
+    // Should the test process end without its afterAll (a crash), no server outlives it.
+    process.once('exit', () => {
+      for (const n of this.nodes) if (n.child.exitCode === null && n.child.signalCode === null) n.child.kill('SIGKILL');
+    });
     for (let i = 0; i < this.masters * 2; i++) {
       const [port, busPort] = [await freePort(), await freePort()];
       const dir = mkdtempSync(join(tmpdir(), `lt-redis-cluster-${port}-`));
