@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { EntityType } from '../shared/config';
 import { entityTypes, loadHubConfig } from '../hub/config';
+import { redisLabel } from '../shared/cache';
 import { createEntityCaching } from '../shared/cache/entityCache';
 
 export const CACHE_HELP = `  npm run cli -- cache invalidate --tags Resident,Commune
@@ -45,17 +46,19 @@ export async function cacheCommand(args: string[], env: Record<string, string | 
     return 2;
   }
   const config = loadHubConfig(env);
-  if (!config.REDIS_URL) {
-    console.error('REDIS_URL is not set: each process caches in its own memory, which this command cannot reach.');
+  if (!config.REDIS) {
+    console.error(
+      'REDIS_URL is not set (nor REDIS_CLUSTER_NODES): each process caches in its own memory, which this command cannot reach.',
+    );
     return 1;
   }
-  const caching = createEntityCaching({ redisUrl: config.REDIS_URL, prefix: config.CACHE_PREFIX, ttls: config.ENTITY_TTLS });
+  const caching = createEntityCaching({ redis: config.REDIS, prefix: config.CACHE_PREFIX, ttls: config.ENTITY_TTLS });
   try {
     await caching.bus.ready();
     if (caching.bus.consistent()) await caching.bus.invalidate(tags);
     // Not consistent: Redis did not answer, or the bump is only pending in this short-lived process.
     if (!caching.bus.consistent()) {
-      console.error(`Redis at ${new URL(config.REDIS_URL).host} did not answer: nothing was invalidated.`);
+      console.error(`Redis at ${redisLabel(config.REDIS)} did not answer: nothing was invalidated.`);
       return 1;
     }
     console.log(`invalidated ${tags.join(', ')} (prefix "${config.CACHE_PREFIX}"): versions now ${caching.bus.version(tags)}`);

@@ -113,15 +113,13 @@ export async function dossiersCommand(args: string[], env: Record<string, string
   const target = await databaseTarget(config);
   console.log(`Database: ${target.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.PGLITE_DIR}`}`);
   const caching =
-    !dryRun && config.REDIS_URL
-      ? createEntityCaching({ redisUrl: config.REDIS_URL, prefix: config.CACHE_PREFIX, ttls: config.ENTITY_TTLS })
-      : null;
+    !dryRun && config.REDIS ? createEntityCaching({ redis: config.REDIS, prefix: config.CACHE_PREFIX, ttls: config.ENTITY_TTLS }) : null;
   // Live events after the commit, for the gateways' subscribers (Redis Streams: a hub's in-memory broker is another process's).
   let liveFailed = false;
   const broker: LiveBroker | null =
-    !dryRun && config.REDIS_URL
+    !dryRun && config.REDIS
       ? createLiveBroker({
-          redisUrl: config.REDIS_URL,
+          redis: config.REDIS,
           prefix: config.CACHE_PREFIX,
           retentionSeconds: config.LIVE_RETENTION_SECONDS,
           onError: () => void (liveFailed = true),
@@ -180,7 +178,7 @@ export async function dossiersCommand(args: string[], env: Record<string, string
     console.log(`Imported in one transaction: ${report.dossiers} dossier(s) written.`);
     if (!caching || !broker) {
       console.log(
-        'REDIS_URL is not set: a hub running elsewhere keeps its cached dossiers until their TTL passes, and its subscribers are not told.',
+        'REDIS_URL is not set (nor REDIS_CLUSTER_NODES): a hub running elsewhere keeps its cached dossiers until their TTL passes, and its subscribers are not told.',
       );
       return 0;
     }

@@ -96,9 +96,7 @@ export async function importUnitsCommand(args: string[], env: Record<string, str
   );
   // Only a real run touches the caches; a run hub on the same Redis must stop serving the old units.
   const caching =
-    !dryRun && config.REDIS_URL
-      ? createEntityCaching({ redisUrl: config.REDIS_URL, prefix: config.CACHE_PREFIX, ttls: config.ENTITY_TTLS })
-      : null;
+    !dryRun && config.REDIS ? createEntityCaching({ redis: config.REDIS, prefix: config.CACHE_PREFIX, ttls: config.ENTITY_TTLS }) : null;
   const db = await openHubDatabase(database, { seedReference: false });
   try {
     await caching?.bus.ready();
@@ -128,7 +126,7 @@ export async function importUnitsCommand(args: string[], env: Record<string, str
     );
     if (!caching) {
       console.log(
-        'REDIS_URL is not set: a hub running elsewhere keeps its cached units until it restarts or their TTL passes ' +
+        'REDIS_URL is not set (nor REDIS_CLUSTER_NODES): a hub running elsewhere keeps its cached units until it restarts or their TTL passes ' +
           '(the next start of the embedded hub reads the new units).',
       );
       return 0;

@@ -85,7 +85,7 @@ async function seed(args: string[]): Promise<void> {
   const target = await databaseTarget(config);
   console.log(`Database: ${target.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.PGLITE_DIR}`}`);
   // Running hubs on the same database and Redis must stop serving what they cached before the seed.
-  const caching = config.REDIS_URL ? createCaching({ redisUrl: config.REDIS_URL, prefix: config.CACHE_PREFIX, layer: 'entity' }) : null;
+  const caching = config.REDIS ? createCaching({ redis: config.REDIS, prefix: config.CACHE_PREFIX, layer: 'entity' }) : null;
   await caching?.bus.ready();
   const db = await openHubDatabase(target, caching ? { bus: caching.bus } : {});
   const bar = new SingleBar(
@@ -180,7 +180,7 @@ async function documents(args: string[]): Promise<void> {
   await migrate(target, [documentMigrations]);
   const db = await createDataSource({ target, entities: [] });
   await db.initialize();
-  const cache = config.REDIS_URL ? redisDocumentCache(config.REDIS_URL) : undefined;
+  const cache = config.REDIS ? redisDocumentCache(config.REDIS) : undefined;
   try {
     await cache?.ready();
     process.exitCode = await documentsCommand(args, createDocumentStore(db, cache, config.CACHE_PREFIX));

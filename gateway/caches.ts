@@ -6,7 +6,7 @@ import type { Logger } from '../shared/observability/logger';
 /**
  * The cache layers of a gateway process, sharing one invalidation bus and one set of counters:
  * `entity` (the subgraphs' loaders, in embedded mode), `response` (whole responses, answered before
- * parsing) and `apq` (automatic persisted queries). In Redis when REDIS_URL is set, in-process
+ * parsing) and `apq` (automatic persisted queries). In Redis when REDIS_URL or REDIS_CLUSTER_NODES is set, in-process
  * otherwise; null when CACHE_ENABLED=false.
  */
 export interface GatewayCaches {
@@ -28,7 +28,7 @@ export function createGatewayCaches(config: Config, log: Logger): GatewayCaches 
     warned = true;
     log.warn({ err: error }, 'Redis unreachable: caches read as misses until it returns');
   };
-  const common = { redisUrl: config.REDIS_URL, prefix: config.CACHE_PREFIX, metrics, onError };
+  const common = { redis: config.REDIS, prefix: config.CACHE_PREFIX, metrics, onError };
   const entity = createEntityCaching({ ...common, ttls: config.ENTITY_TTLS, negativeTtlSeconds: config.CACHE_NEGATIVE_TTL_SECONDS });
   const response = createCaching({ ...common, layer: 'response', bus: entity.bus });
   const apq = createCaching({ ...common, layer: 'apq', bus: entity.bus });

@@ -58,7 +58,7 @@ async function openDocumentStore(
     own = await createDataSource({ target, entities: [] });
     db = await own.initialize();
   }
-  const cache = config.REDIS_URL ? redisDocumentCache(config.REDIS_URL) : undefined;
+  const cache = config.REDIS ? redisDocumentCache(config.REDIS) : undefined;
   return {
     store: createDocumentStore(db, cache, config.CACHE_PREFIX),
     close: async () => {
@@ -99,7 +99,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
   // Live events: Redis Streams shared by every replica and subgraph process, or this process's memory.
   let liveWarned = false;
   const broker = createLiveBroker({
-    redisUrl: config.REDIS_URL,
+    redis: config.REDIS,
     prefix: config.CACHE_PREFIX,
     retentionSeconds: config.LIVE_RETENTION_SECONDS,
     onError: (error) => {
@@ -197,7 +197,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
   await apollo.start();
   readiness.started();
   // Hardening (see HARDENING.md): per-client rate limit, shared through Redis when configured.
-  const redis = config.REDIS_URL ? connectRateLimitRedis(config.REDIS_URL, log) : undefined;
+  const redis = config.REDIS ? connectRateLimitRedis(config.REDIS, log) : undefined;
   const rateLimit = createRateLimit({ points: config.RATE_LIMIT_POINTS, durationSeconds: config.RATE_LIMIT_DURATION_SECONDS, redis, log });
   // Development tokens exist only on generated keys, which production refuses (auth.ts).
   let tokens: Record<string, string> | null = null;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { createRedis, type RedisClient, type RedisTarget } from '../shared/cache';
 import type { RateLimitDecision } from '../shared/http';
 import type { Logger } from '../shared/observability/logger';
 
@@ -24,8 +24,12 @@ export interface RateLimitOptions {
   /** Requests per client per window; 0 turns the limit off. */
   points: number;
   durationSeconds: number;
-  /** Shared store: every gateway instance counts in the same keys. Without it, each counts alone. */
-  redis?: Redis;
+  /**
+   * Shared store: every gateway instance counts in the same keys. Without it, each counts alone. On
+   * a cluster each client's count is one key (the limiter's Lua script touches only it), so the
+   * counts spread over every slot.
+   */
+  redis?: RedisClient;
   /** Prefix of the Redis keys (`<prefix>:<key>`); one per deployment, and one per test run. */
   keyPrefix?: string;
   key?: RateLimitKey;
@@ -74,13 +78,15 @@ export function createRateLimit(options: RateLimitOptions): (req: IncomingMessag
  * queued while disconnected, so a Redis outage costs requests nothing but the shared count. It
  * reconnects in the background; errors are logged once per outage, not once per retry.
  */
-export function connectRateLimitRedis(url: string, log: Logger): Redis {
-  const redis = new Redis(url, { enableOfflineQueue: false, commandTimeout: 250, maxRetriesPerRequest: 1 });
+export function connectRateLimitRedis(target: RedisTarget, log: Logger): RedisClient {
   let down = false;
-  redis.on('error', (err: Error) => {
-    if (down) return;
-    down = true;
-    log.warn({ err: err.message }, 'rate-limit Redis unavailable: counting per instance until it is back');
+  const redis = createRedis(target, {
+    maxRetriesPerRequest: 1,
+    onError: (err) => {
+      if (down) return;
+      down = true;
+      log.warn({ err: err.message }, 'rate-limit Redis unavailable: counting per instance until it is back');
+    },
   });
   redis.on('ready', () => {
     if (down) log.info('rate-limit Redis available again');

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { RedisNode, RedisTarget } from './cache/redis';
 
 /** Repository root, found relative to this file (never the working directory). */
 export const REPO_ROOT = join(__dirname, '..');
@@ -28,6 +29,24 @@ export interface SubgraphDescriptor {
 export type EntityType = string;
 
 const url = z.url();
+
+/** `host:port` (a name, an IPv4 address or a bracketed IPv6 one). */
+const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}[A-Za-z0-9])?):(\d{1,5})$/;
+
+/** A comma-separated list of `host:port`, every bad item named. */
+const redisNodes = z.string().transform((s, ctx): RedisNode[] => {
+  const nodes: RedisNode[] = [];
+  for (const item of s.split(',').map((i) => i.trim())) {
+    const match = HOST_PORT.exec(item);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65535) {
+      ctx.addIssue({ code: 'custom', message: `"${item}" is not host:port (a comma-separated list of the cluster's nodes)` });
+      continue;
+    }
+    nodes.push({ host: match[1]!.replace(/^\[|\]$/g, ''), port });
+  }
+  return nodes;
+});
 
 /**
  * Every setting of every entrypoint, parsed once. Entrypoints call {@link loadConfig} with
@@ -87,6 +106,11 @@ const settings = z.object({
    * invalidated across them); without it each process counts and caches in memory.
    */
   REDIS_URL: url.optional(),
+  /**
+   * A Redis Cluster instead (never with REDIS_URL): some of its nodes as `host:port,host:port`; the
+   * client discovers the others. Every use of Redis above works on it unchanged.
+   */
+  REDIS_CLUSTER_NODES: redisNodes.optional(),
   /** Caches on or off (the entity cache of each subgraph); off, every read goes to the database. */
   CACHE_ENABLED: z
     .enum(['true', 'false', '1', '0'])
@@ -164,6 +188,8 @@ const schema = settings.transform(({ EXPLORER_ENABLED, TRUSTED_DOCUMENTS, ...con
   ...config,
   EXPLORER_ENABLED: EXPLORER_ENABLED ?? config.NODE_ENV !== 'production',
   TRUSTED_DOCUMENTS: TRUSTED_DOCUMENTS ?? (config.NODE_ENV === 'production' ? ('enforce' as const) : ('off' as const)),
+  /** The hub's Redis, one server (REDIS_URL) or a cluster (REDIS_CLUSTER_NODES); none without either. */
+  REDIS: (config.REDIS_CLUSTER_NODES ? { cluster: config.REDIS_CLUSTER_NODES } : config.REDIS_URL) satisfies RedisTarget | undefined,
 }));
 
 /**
@@ -192,6 +218,8 @@ export function loadConfig(env: Record<string, string | undefined>, options: Con
   const issues: string[] = [];
   const result = schema.safeParse(cleaned);
   if (!result.success) issues.push(...result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`));
+  if (cleaned.REDIS_URL !== undefined && cleaned.REDIS_CLUSTER_NODES !== undefined)
+    issues.push('  REDIS_URL, REDIS_CLUSTER_NODES: set one (one Redis server, or the nodes of a Redis Cluster), not both');
   const urls: Record<string, string | undefined> = {};
   for (const { name } of subgraphs) {
     const variable = urlVariable(name);

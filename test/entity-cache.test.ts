@@ -1,16 +1,9 @@
 import type { Server } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
-import { newPersonalReads, type GatewayContext } from '../gateway/context';
-import { createGatewayServer } from '../gateway/server';
-import { readCommittedSupergraph } from '../gateway/supergraph';
-import { createAuditLog } from '../shared/audit';
-import type { StatementCounter } from '../shared/db';
+import type { GatewayContext } from '../gateway/context';
 import { disabledEntityCaching, healthCheck, type EntityCaching } from '../shared/cache/entityCache';
 import { createReadiness } from '../shared/observability/readiness';
 import { createHttpHandler, listen } from '../shared/http';
-import type { Identity } from '../shared/auth/identity';
-import { createLogger } from '../shared/observability/logger';
-import { loadSubgraphs } from '../subgraphs';
 import {
   coldCache,
   describeWithRedis,
@@ -20,74 +13,33 @@ import {
   redisServerInstalled,
   RUN_REDIS_URL,
   testCaching,
-  testPrefix,
   waitFor,
 } from './helpers/cache';
-import { DENSE_COMMUNE } from './helpers/dataset';
 import { openTestHub, type GraphQLResult, type TestHub } from './helpers/hub';
-import { AS, meta } from './helpers/identities';
+import { AS } from './helpers/identities';
+import type { Identity } from '../shared/auth/identity';
+import {
+  A,
+  B,
+  entityReads,
+  fixture,
+  RESIDENT,
+  runner,
+  secondGateway,
+  twoGatewaysScenarios,
+  type Fixture,
+} from './scenarios/entityCacheGateway';
 import { OPERATIONS } from '../hub/operations';
-
-/** The registered subgraphs' implementations (the registry holds their manifests). */
-const subgraphs = loadSubgraphs();
-
-const A = DENSE_COMMUNE; // Phường Ba Đình, Hà Nội
-const B = '00008'; // Phường Ngọc Hà, Hà Nội
-
-/** Statements that read a subgraph's tables (the audit log's appends are not reads of entities). */
-const SUBGRAPH_TABLE = /(^|[\s"(,])(administrative_units|population|land|enterprise)"?\.\w/;
-const entityReads = (counter: StatementCounter) => counter.statements.filter((s) => SUBGRAPH_TABLE.test(s)).length;
-
-/** Runs operations on a gateway as `identity` (with a stated purpose), like TestHub.run. */
-function runner(gateway: ApolloServer<GatewayContext>) {
-  return async (query: string, variables?: Record<string, unknown>, identity: Identity = AS.central): Promise<GraphQLResult> => {
-    const contextValue: GatewayContext = { identity, meta: meta(), personal: newPersonalReads() };
-    const response = await gateway.executeOperation({ query, ...(variables ? { variables } : {}) }, { contextValue });
-    if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
-    return response.body.singleResult as GraphQLResult;
-  };
-}
 
 /** A result without its request ids (each request has its own), to compare two answers. */
 const normalised = (result: GraphQLResult) =>
   JSON.parse(JSON.stringify(result), (key, value: unknown) => (key === 'requestId' ? undefined : value)) as GraphQLResult;
 
-/** A second gateway over the same database (another process, as far as caches go), reading through `cache`. */
-async function secondGateway(hub: TestHub, cache: EntityCaching): Promise<ApolloServer<GatewayContext>> {
-  const gateway = createGatewayServer({
-    supergraphSdl: readCommittedSupergraph(),
-    transport: { kind: 'embedded', subgraphs, db: hub.db, auditLog: createAuditLog(hub.db), cache },
-    log: createLogger('entity-cache-test', 'silent'),
-  });
-  await gateway.start();
-  return gateway;
-}
-
-interface Fixture {
-  /** Residents living (permanently and currently) in A, in B. */
-  a1: string;
-  b1: string;
-  aParcel: string;
-  bParcel: string;
-}
-
-async function fixture(hub: TestHub): Promise<Fixture> {
-  const one = async (sql: string, params: unknown[]) => ((await hub.db.query(sql, params)) as Record<string, string>[])[0]!.id!;
-  const resident = (c: string) =>
-    one(
-      `SELECT citizen_id AS id FROM population.resident WHERE permanent_commune_code = $1 AND current_commune_code = $1 ORDER BY citizen_id LIMIT 1`,
-      [c],
-    );
-  const parcel = (c: string) => one(`SELECT id::text AS id FROM land.land_parcel WHERE commune_code = $1 ORDER BY id LIMIT 1`, [c]);
-  return { a1: await resident(A), b1: await resident(B), aParcel: await parcel(A), bParcel: await parcel(B) };
-}
-
-const RESIDENT = `query ($id: CitizenId!) { resident(citizenId: $id) { citizenId fullName household { id } landParcels { id } } }`;
 const PARCEL = `query ($id: ID!) { landParcel(id: $id) { id area holders { __typename } } }`;
 const COMMUNE_PAGE = `query ($code: ID!) { commune(code: $code) { name residents(first: 20) { totalCount edges { node { citizenId fullName } } } households(first: 5) { totalCount } landParcels(first: 5) { totalCount } } }`;
 
 const stores: [string, () => EntityCaching][] = [['in-process LRU', () => testCaching()]];
-if (RUN_REDIS_URL) stores.push(['Redis', () => testCaching({ redisUrl: RUN_REDIS_URL })]);
+if (RUN_REDIS_URL) stores.push(['Redis', () => testCaching({ redis: RUN_REDIS_URL })]);
 
 // Entries expire by themselves, but the versions hash of each prefix would stay.
 afterAll(() => dropTestKeys());
@@ -220,67 +172,7 @@ describe.each(stores)('entity cache through the gateway, on the %s', (_label, op
   });
 });
 
-describeWithRedis('entity cache shared by two gateways on one Redis', () => {
-  let hub: TestHub;
-  let other: ApolloServer<GatewayContext>;
-  let second: EntityCaching;
-  let data: Fixture;
-  beforeAll(async () => {
-    const prefix = testPrefix();
-    hub = await openTestHub({ cache: testCaching({ redisUrl: RUN_REDIS_URL!, prefix }), keepStatements: true });
-    second = testCaching({ redisUrl: RUN_REDIS_URL!, prefix });
-    // Both caches reach Redis and hold its versions; on a loaded machine this can take a while.
-    await waitFor(() => hub.cache.health() === 'ok' && second.health() === 'ok', 30_000);
-    other = await secondGateway(hub, second);
-    data = await fixture(hub);
-  });
-  afterAll(async () => {
-    await other?.stop();
-    await hub?.close();
-    await Promise.all([hub?.cache.close(), second?.close()]);
-  });
-
-  test('an invalidation through the bus stops both from serving the old entry at once (not after a TTL)', async () => {
-    const onOther = runner(other);
-    const names = async () =>
-      Promise.all([hub.run(RESIDENT, { id: data.a1 }), onOther(RESIDENT, { id: data.a1 })]).then((rs) =>
-        rs.map((r) => (r.data?.resident as { fullName: string }).fullName),
-      );
-    await hub.run(RESIDENT, { id: data.a1 });
-    // The second gateway is served what the first cached.
-    hub.counter.reset();
-    await onOther(RESIDENT, { id: data.a1 });
-    expect(entityReads(hub.counter)).toBe(0);
-    const [original] = await names();
-    try {
-      await hub.db.query(`UPDATE population.resident SET full_name = full_name || ' Thử' WHERE citizen_id = $1`, [data.a1]);
-      expect(await names()).toEqual([original, original]);
-      const before = second.bus.version(['Resident']);
-      const since = process.hrtime.bigint();
-      const invalidation = hub.cache.bus.invalidate(['Resident']);
-      const seenMs = await waitFor(() => second.bus.version(['Resident']) !== before, 1_000, { intervalMs: 0, since });
-      await invalidation;
-      expect(await names()).toEqual([`${original} Thử`, `${original} Thử`]);
-      console.log(`[entity cache] the other gateway stopped serving the old entry ${seenMs} ms after invalidate()`);
-    } finally {
-      await hub.db.query(`UPDATE population.resident SET full_name = $2 WHERE citizen_id = $1`, [data.a1, original]);
-      await hub.cache.bus.invalidate(['Resident']);
-    }
-    await waitFor(() => second.bus.version(['Resident']) === hub.cache.bus.version(['Resident']), 1_000);
-    expect(await names()).toEqual([original, original]);
-  });
-
-  test('re-importing the administrative units invalidates them on every instance', async () => {
-    const before = second.bus.version(['Province', 'Commune', 'LegacyUnit']);
-    const units = subgraphs.find((s) => s.name === 'administrative-units')!;
-    await units.seedReference!(hub.db, hub.cache.bus);
-    await waitFor(() => second.bus.version(['Province', 'Commune', 'LegacyUnit']) !== before, 1_000);
-    // A version string is `<generation>.<Province>.<Commune>.<LegacyUnit>`: each went up by one.
-    const counts = (v: string) => v.split('.').slice(1).map(Number);
-    const after = counts(second.bus.version(['Province', 'Commune', 'LegacyUnit']));
-    expect(after.map((n, i) => n - counts(before)[i]!)).toEqual([1, 1, 1]);
-  });
-});
+describeWithRedis('entity cache shared by two gateways on one Redis', () => twoGatewaysScenarios(() => RUN_REDIS_URL!));
 
 (RUN_REDIS_URL && redisServerInstalled() ? describe : describe.skip)('entity cache when Redis stops mid-run and returns', () => {
   let server: OwnRedis;
@@ -290,7 +182,7 @@ describeWithRedis('entity cache shared by two gateways on one Redis', () => {
   beforeAll(async () => {
     server = new OwnRedis(await freePort());
     await server.start();
-    hub = await openTestHub({ cache: testCaching({ redisUrl: server.url }), keepStatements: true });
+    hub = await openTestHub({ cache: testCaching({ redis: server.url }), keepStatements: true });
     await waitFor(() => hub.cache.health() === 'ok');
     const readiness = createReadiness({ database: () => hub.db.query('SELECT 1'), caching: hub.cache });
     const handler = createHttpHandler(hub.gateway, {

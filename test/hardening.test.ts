@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { newPersonalReads, type GatewayContext } from '../gateway/context';
 import { MAX_BODY_BYTES, QUERY_LIMITS } from '../gateway/hardening';
 import { connectRateLimitRedis, createRateLimit } from '../gateway/rateLimit';
+import type { RedisClient } from '../shared/cache';
 import { createGatewayServer, type GatewayOptions } from '../gateway/server';
 import { readCommittedSupergraph } from '../gateway/supergraph';
 import { createAuditLog } from '../shared/audit';
@@ -432,7 +433,7 @@ describe('hardening of the gateway', () => {
 
     describe('with Redis at 127.0.0.1:6379', () => {
       const prefix = `lt-test-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-      const clients: Redis[] = [];
+      const clients: RedisClient[] = [];
       let available = false;
       beforeAll(async () => {
         const probe = new Redis({

@@ -348,7 +348,7 @@ describe('live transport', () => {
     async () => {
       const redis = new OwnRedis(await freePort());
       await redis.start();
-      const broker = createLiveBroker({ redisUrl: redis.url, prefix: testPrefix(), retentionSeconds: 60 });
+      const broker = createLiveBroker({ redis: redis.url, prefix: testPrefix(), retentionSeconds: 60 });
       // A Redis left running would keep jest from exiting: stopped whatever fails.
       const endpoint = await startEndpoint(broker).catch(async (error: unknown) => {
         await broker.close();

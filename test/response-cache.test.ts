@@ -11,13 +11,13 @@ import { readCommittedSupergraph } from '../gateway/supergraph';
 import { createAuditLog } from '../shared/audit';
 import { CacheMetrics, createCaching, type Caching } from '../shared/cache';
 import { createHttpHandler, listen } from '../shared/http';
-import { ANONYMOUS } from '../shared/auth/identity';
 import { writeKeyFiles } from '../shared/auth/keys';
 import { createLogger } from '../shared/observability/logger';
 import { loadSubgraphs } from '../subgraphs';
 import { openTestDatabase, type TestDatabase } from './helpers/hub';
 import { OPERATIONS } from '../hub/operations';
-import { dropTestKeys, describeWithRedis, RUN_REDIS_URL, testPrefix, waitFor } from './helpers/cache';
+import { describeWithRedis, RUN_REDIS_URL } from './helpers/cache';
+import { sharedResponseCacheScenario } from './scenarios/responseCache';
 import { signToken } from './helpers/tokens';
 
 /** The registered subgraphs' implementations (the registry holds their manifests). */
@@ -215,63 +215,6 @@ describe('gateway response cache (in-process LRU), answered before parsing', () 
   });
 });
 
-describeWithRedis('gateway response cache on Redis, shared by two gateway instances', () => {
-  let database: TestDatabase;
-  const servers: Server[] = [];
-  const cachings: Caching[] = [];
-  const urls: string[] = [];
-  const prefix = testPrefix();
-  const post = async (url: string, query: string) => {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
-    return { cache: response.headers.get('x-cache'), body: await response.text() };
-  };
-
-  beforeAll(async () => {
-    database = await openTestDatabase();
-    const log = createLogger('test', 'silent');
-    const authenticate = async () => ANONYMOUS;
-    for (let i = 0; i < 2; i++) {
-      // Each instance its own Redis connections and bus, as two gateway processes would have.
-      const caching = createCaching({ redisUrl: RUN_REDIS_URL, prefix, layer: 'response', metrics: new CacheMetrics() });
-      await caching.bus.ready();
-      cachings.push(caching);
-      const responseCache = createResponseCache({ caching, authenticate, auditLog: null, log });
-      const apollo = createGatewayServer({
-        supergraphSdl: readCommittedSupergraph(),
-        transport: { kind: 'embedded', subgraphs, db: database.db, auditLog: createAuditLog(database.db) },
-        log,
-        responseCache,
-      });
-      await apollo.start();
-      const started = await listen(
-        createHttpHandler(apollo, { context: contextFactory(authenticate), preflight: responseCache.preflight }),
-        0,
-        '127.0.0.1',
-      );
-      servers.push(started.server);
-      urls.push(started.url);
-    }
-  });
-  afterAll(async () => {
-    for (const s of servers) s.close();
-    for (const c of cachings) await c.close();
-    await dropTestKeys();
-    await database?.close();
-  });
-
-  test('an entry written by one instance is served by the other; an invalidation stops both at once', async () => {
-    const query = '{ provinces(search: "hue") { code name } }';
-    expect((await post(urls[0]!, query)).cache).toBeNull();
-    const fromOther = await post(urls[1]!, query);
-    expect(fromOther.cache).toBe('HIT');
-    // As the CLI (`npm run cli -- cache invalidate --tags Province`) would, from a third process.
-    const cli = createCaching({ redisUrl: RUN_REDIS_URL, prefix, layer: 'entity' });
-    await cli.bus.ready();
-    const before = cachings.map((c) => c.bus.epoch());
-    await cli.bus.invalidate(['Province']);
-    await cli.close();
-    await waitFor(() => cachings.every((c, i) => c.bus.epoch() !== before[i]), 5_000);
-    expect((await post(urls[0]!, query)).cache).toBeNull();
-    expect((await post(urls[1]!, query)).cache).toBe('HIT');
-  });
-});
+describeWithRedis('gateway response cache on Redis, shared by two gateway instances', () =>
+  sharedResponseCacheScenario(() => RUN_REDIS_URL!),
+);

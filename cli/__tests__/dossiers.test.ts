@@ -153,7 +153,7 @@ describe('npm run cli -- dossiers import', () => {
       const withRedis = { REDIS_URL: RUN_REDIS_URL!, CACHE_PREFIX: prefix };
       const fresh = rows.map((r) => ({ ...r, MaHoSo: r.MaHoSo.replace(/-000(\d)$/, '-010$1') }));
       const retained = async (channel: string): Promise<DeliveredEvent[]> => {
-        const broker = createLiveBroker({ redisUrl: RUN_REDIS_URL!, prefix });
+        const broker = createLiveBroker({ redis: RUN_REDIS_URL!, prefix });
         const events: DeliveredEvent[] = [];
         try {
           for (let attempt = 0; ; attempt++) {

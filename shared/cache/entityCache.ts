@@ -1,4 +1,4 @@
-import { createCaching, type CacheEntry, type CacheMetrics, type Caching, type InvalidationBus } from './';
+import { createCaching, type CacheEntry, type CacheMetrics, type Caching, type InvalidationBus, type RedisTarget } from './';
 import type { EntityType } from '../config';
 import type { HealthReport } from '../http';
 import { jurisdictionKey, type Jurisdiction } from '../auth/jurisdiction';
@@ -39,13 +39,13 @@ export interface EntityCaching extends Caching {
 }
 
 /**
- * The entity cache layer of a process: on Redis when `redisUrl` is given, else on the in-process
+ * The entity cache layer of a process: on Redis when `redis` is given (one server or a cluster), else on the in-process
  * LRU (the embedded default). Pass `metrics` and `bus` to share them with another layer of the
  * process (the gateway's response cache must see the same invalidations).
  */
 export function createEntityCaching(options: {
   enabled?: boolean;
-  redisUrl?: string | undefined;
+  redis?: RedisTarget | undefined;
   prefix: string;
   /** Seconds per entity type: every type a loader tags must be here (the subgraphs declare them). */
   ttls?: Readonly<Record<EntityType, number>>;
@@ -57,7 +57,7 @@ export function createEntityCaching(options: {
 }): EntityCaching {
   const enabled = options.enabled ?? true;
   const caching = createCaching({
-    redisUrl: enabled ? options.redisUrl : undefined,
+    redis: enabled ? options.redis : undefined,
     prefix: options.prefix,
     layer: 'entity',
     ...(options.metrics ? { metrics: options.metrics } : {}),

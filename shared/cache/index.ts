@@ -1,5 +1,18 @@
-import Redis from 'ioredis';
 import { LRUCache } from 'lru-cache';
+import { createRedis, delKeys, isCluster, type RedisClient, type RedisTarget } from './redis';
+
+export {
+  createRedis,
+  deleteMatching,
+  delKeys,
+  isCluster,
+  keyHolders,
+  redisLabel,
+  scanKeys,
+  type RedisClient,
+  type RedisNode,
+  type RedisTarget,
+} from './redis';
 
 /**
  * The caches' building blocks, shared by the subgraphs' entity caches and the gateway's response
@@ -52,27 +65,20 @@ export interface CacheStore {
   healthy(): boolean;
 }
 
-/** Options of every Redis client of the hub: fail fast instead of queueing while Redis is away. */
-export function createRedis(url: string, options: { commandTimeoutMs?: number; onError?: (error: Error) => void } = {}): Redis {
-  const redis = new Redis(url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: options.commandTimeoutMs ?? 250,
-    connectTimeout: 1_000,
-    enableReadyCheck: true,
-    retryStrategy: (times) => Math.min(100 * times, 2_000),
-  });
-  redis.on('error', (error: Error) => options.onError?.(error));
-  return redis;
-}
-
+/**
+ * Entries on Redis. On a cluster the keys of one MGET or write may lie on every node: each key is
+ * its own command there (the client pipelines them per node), where one server takes one MGET.
+ */
 export class RedisStore implements CacheStore {
   readonly kind = 'redis';
+  private readonly cluster: boolean;
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly layer: CacheLayer,
     private readonly metrics: CacheMetrics,
-  ) {}
+  ) {
+    this.cluster = isCluster(redis);
+  }
 
   healthy(): boolean {
     return this.redis.status === 'ready';
@@ -83,11 +89,11 @@ export class RedisStore implements CacheStore {
   }
 
   mget(keys: readonly string[]): Promise<(string | null)[]> {
-    return this.read(keys, () => this.redis.mget(...keys));
+    return this.read(keys, () => (this.cluster ? Promise.all(keys.map((k) => this.redis.get(k))) : this.redis.mget(...keys)));
   }
 
   mgetBuffer(keys: readonly string[]): Promise<(Buffer | null)[]> {
-    return this.read(keys, () => this.redis.mgetBuffer(...keys));
+    return this.read(keys, () => (this.cluster ? Promise.all(keys.map((k) => this.redis.getBuffer(k))) : this.redis.mgetBuffer(...keys)));
   }
 
   /** A read that never throws: Redis not ready or failing means every key is a miss (counted). */
@@ -112,9 +118,13 @@ export class RedisStore implements CacheStore {
       return;
     }
     try {
-      const pipeline = this.redis.pipeline();
-      for (const e of entries) pipeline.set(e.key, e.value, 'EX', Math.max(1, Math.round(e.ttlSeconds)));
-      await pipeline.exec();
+      const ttl = (e: CacheEntry) => Math.max(1, Math.round(e.ttlSeconds));
+      if (this.cluster) await Promise.all(entries.map((e) => this.redis.set(e.key, e.value, 'EX', ttl(e))));
+      else {
+        const pipeline = this.redis.pipeline();
+        for (const e of entries) pipeline.set(e.key, e.value, 'EX', ttl(e));
+        await pipeline.exec();
+      }
       this.metrics.add(this.layer, 'writes', entries.length);
     } catch {
       this.metrics.add(this.layer, 'errors');
@@ -124,7 +134,7 @@ export class RedisStore implements CacheStore {
   async del(keys: readonly string[]): Promise<void> {
     if (keys.length === 0 || !this.healthy()) return;
     try {
-      await this.redis.del(...keys);
+      await delKeys(this.redis, keys);
     } catch {
       this.metrics.add(this.layer, 'errors');
     }
@@ -233,6 +243,8 @@ export class MemoryBus implements InvalidationBus {
 /** Hash field naming the generation of the versions: a new one whenever Redis lost the hash (restart without persistence, eviction). */
 const GENERATION_FIELD = '__generation';
 const INITIAL_LOAD_TIMEOUT_MS = 2_000;
+/** On a cluster: milliseconds between the retries of pending bumps and the reloads of the versions. */
+const CLUSTER_HEAL_INTERVAL_MS = 1_000;
 
 export class RedisBus implements InvalidationBus {
   private readonly versions = new Map<string, number>();
@@ -245,10 +257,17 @@ export class RedisBus implements InvalidationBus {
   private markLoaded: () => void = () => undefined;
   private readonly hashKey: string;
   private readonly channel: string;
+  private readonly cluster: boolean;
+  private heal: NodeJS.Timeout | null = null;
 
+  /**
+   * `hashKey` and the channel are one key and one channel: a bump's HINCRBYs are one pipeline to
+   * one slot. On a cluster, PUBLISH reaches the subscribers of every node (classic pub/sub is
+   * broadcast over the cluster bus).
+   */
   constructor(
-    private readonly redis: Redis,
-    private readonly subscriber: Redis,
+    private readonly redis: RedisClient,
+    private readonly subscriber: RedisClient,
     prefix: string,
     private readonly metrics: CacheMetrics,
   ) {
@@ -272,6 +291,15 @@ export class RedisBus implements InvalidationBus {
     });
     this.subscriber.on('ready', () => void this.reload());
     this.redis.on('ready', () => void this.flushPending().then(() => this.reload()));
+    this.cluster = isCluster(redis);
+    if (this.cluster) {
+      // A cluster client stays "ready" while one master fails over (no event says when its
+      // replica took over), and its subscription moves to another node without a word: pending
+      // bumps are retried and the versions reloaded every second (one HGETALL of a small hash),
+      // which bounds what a message lost in the move can cost.
+      this.heal = setInterval(() => void this.flushPending().then(() => this.reload()), CLUSTER_HEAL_INTERVAL_MS);
+      this.heal.unref();
+    }
     this.loaded = new Promise<void>((resolve) => {
       this.markLoaded = resolve;
       setTimeout(resolve, INITIAL_LOAD_TIMEOUT_MS).unref();
@@ -301,6 +329,9 @@ export class RedisBus implements InvalidationBus {
       this.stale = this.generation === null;
       if (!this.stale) this.markLoaded();
     } catch {
+      // On a cluster the connections stay up while the hash's master is away: until it can be read
+      // again, a bump by another process may have been missed.
+      if (this.cluster) this.stale = true;
       this.metrics.add('entity', 'errors');
     }
   }
@@ -331,6 +362,10 @@ export class RedisBus implements InvalidationBus {
       const pipeline = this.redis.pipeline();
       for (const t of tags) pipeline.hincrby(this.hashKey, t, 1);
       const results = (await pipeline.exec()) ?? [];
+      // A cluster client is "ready" while the hash's master is away: its failure shows here only
+      // (kept pending, the heal loop retries it).
+      const failed = this.cluster ? results.find(([error]) => error) : undefined;
+      if (failed) throw failed[0];
       const versions: Record<string, number | string | null> = { [GENERATION_FIELD]: this.generation };
       tags.forEach((t, i) => {
         const value = results[i]?.[1];
@@ -358,6 +393,7 @@ export class RedisBus implements InvalidationBus {
   }
 
   async close(): Promise<void> {
+    if (this.heal) clearInterval(this.heal);
     this.subscriber.disconnect();
   }
 }
@@ -376,12 +412,12 @@ export interface Caching {
 }
 
 /**
- * A cache layer on Redis when `redisUrl` is given (shared by every instance, invalidated across
- * them), else on an in-process LRU (the embedded default: nothing to install). Instances that
+ * A cache layer on Redis when `redis` is given (one server or a cluster; shared by every instance,
+ * invalidated across them), else on an in-process LRU (the embedded default: nothing to install). Instances that
  * share `metrics` or `bus` may be passed in to share them between layers of one process.
  */
 export function createCaching(options: {
-  redisUrl?: string | undefined;
+  redis?: RedisTarget | undefined;
   prefix: string;
   layer: CacheLayer;
   metrics?: CacheMetrics;
@@ -390,7 +426,7 @@ export function createCaching(options: {
   onError?: (error: Error) => void;
 }): Caching {
   const metrics = options.metrics ?? new CacheMetrics();
-  if (!options.redisUrl) {
+  if (!options.redis) {
     const bus = options.bus ?? new MemoryBus(metrics);
     return {
       store: new MemoryStore(options.layer, metrics, options.maxEntries),
@@ -402,8 +438,8 @@ export function createCaching(options: {
     };
   }
   const onError = options.onError ?? (() => undefined);
-  const redis = createRedis(options.redisUrl, { onError });
-  const subscriber = options.bus ? null : createRedis(options.redisUrl, { onError, commandTimeoutMs: 1_000 });
+  const redis = createRedis(options.redis, { onError, autoPipelining: true });
+  const subscriber = options.bus ? null : createRedis(options.redis, { onError, commandTimeoutMs: 1_000 });
   const bus = options.bus ?? new RedisBus(redis, subscriber!, options.prefix, metrics);
   const store = new RedisStore(redis, options.layer, metrics);
   return {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Kind, parse } from 'graphql';
-import { Redis } from 'ioredis';
+import { createRedis, delKeys, type RedisTarget } from '../cache';
 import type { MigrationSet } from '../db';
 import { CreateTrustedDocuments1780000000000 } from './migrations/1780000000000-CreateTrustedDocuments';
 
@@ -182,17 +182,22 @@ export function createDocumentStore(db: Queryable, cache?: DocumentCache, prefix
   };
 }
 
-/** The store's cache on Redis: short timeouts, no offline queue (the table answers when Redis does not). */
-export function redisDocumentCache(url: string): DocumentCache & { ready(timeoutMs?: number): Promise<void>; close(): void } {
-  const redis = new Redis(url, { enableOfflineQueue: false, commandTimeout: 250, maxRetriesPerRequest: 1 });
-  redis.on('error', () => undefined);
+/**
+ * The store's cache on Redis (one server or a cluster): short timeouts, no offline queue (the table
+ * answers when Redis does not). A document's key is its own slot; a revocation deletes key by key.
+ */
+export function redisDocumentCache(target: RedisTarget): DocumentCache & { ready(timeoutMs?: number): Promise<void>; close(): void } {
+  const redis = createRedis(target, { maxRetriesPerRequest: 1, autoPipelining: true, onError: () => undefined });
   return {
     /** For the command line: a revocation must reach Redis, so it waits for the connection (and fails without one). */
     ready: (timeoutMs = 3_000) =>
       redis.status === 'ready'
         ? Promise.resolve()
         : new Promise<void>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`Redis at REDIS_URL did not answer within ${timeoutMs} ms`)), timeoutMs);
+            const timer = setTimeout(
+              () => reject(new Error(`Redis (REDIS_URL or REDIS_CLUSTER_NODES) did not answer within ${timeoutMs} ms`)),
+              timeoutMs,
+            );
             redis.once('ready', () => {
               clearTimeout(timer);
               resolve();
@@ -200,7 +205,7 @@ export function redisDocumentCache(url: string): DocumentCache & { ready(timeout
           }),
     get: (key) => redis.get(key),
     set: (key, value, ttlSeconds) => redis.set(key, value, 'EX', ttlSeconds),
-    del: (keys) => redis.del(...keys),
+    del: (keys) => delKeys(redis, keys),
     close: () => redis.disconnect(),
   };
 }

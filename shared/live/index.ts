@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type Redis from 'ioredis';
-import { createRedis } from '../cache';
+import { createRedis, isCluster, type RedisClient, type RedisTarget } from '../cache';
 
 /**
  * The live events of the hub: a write announces, after its commit, that records changed — by
@@ -173,24 +172,40 @@ export class RedisLiveBroker implements LiveBroker {
   private closed = false;
   private wake: () => void = () => undefined;
   private readonly loop: Promise<void>;
+  private retry: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly redis: Redis,
-    private readonly reader: Redis,
+    private readonly redis: RedisClient,
+    private readonly reader: RedisClient,
     private readonly prefix: string,
     readonly retentionMs: number,
     private readonly onError: (error: Error) => void = () => undefined,
   ) {
     this.redis.on('ready', () => void this.flushPending());
+    // A cluster client stays "ready" while the streams' master fails over (no event says when its
+    // replica took over): events that could not be added meanwhile are retried every second.
+    if (isCluster(redis)) {
+      this.retry = setInterval(() => void (this.pending.length > 0 && this.flushPending()), 1_000);
+      this.retry.unref();
+    }
     this.reader.on('close', () => {
       if (!this.closed && this.channels.size > 0) this.statuses.set('down');
     });
     this.loop = this.read();
   }
 
-  /** The stream key of a channel. */
+  /**
+   * The stream key of a channel: `<prefix>{<prefix>live}:<hash>`. The hash tag puts every stream of
+   * the hub in one slot, because the reader's one XREAD names all the channels it listens to and a
+   * cluster refuses a command whose keys lie in several slots (and one blocking XREAD per slot would
+   * queue behind each other on a node's connection). This puts the live streams on one master,
+   * deliberately: they carry keys only, one XADD per committed write (tens a second at national
+   * scale, where a master takes ~100,000 commands a second) and one blocking XREAD per gateway and
+   * second; the caches, which carry the load, spread over every slot. If it is ever outgrown, the
+   * channels split into N tags (`{<prefix>live:0}`…) with one reader connection per tag.
+   */
   keyOf(channel: string): string {
-    return `${this.prefix}live:${createHash('sha256').update(channel).digest('hex').slice(0, 32)}`;
+    return `${this.prefix}{${this.prefix}live}:${createHash('sha256').update(channel).digest('hex').slice(0, 32)}`;
   }
 
   async publish(events: readonly LiveEvent[]): Promise<void> {
@@ -325,6 +340,7 @@ export class RedisLiveBroker implements LiveBroker {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.retry) clearInterval(this.retry);
     this.wake();
     this.reader.disconnect();
     await this.loop.catch(() => undefined);
@@ -346,18 +362,18 @@ function parseKeys(fields: string[]): Record<string, string> {
 /** Seconds of events kept for clients that reconnect, unless LIVE_RETENTION_SECONDS says otherwise. */
 export const DEFAULT_LIVE_RETENTION_SECONDS = 600;
 
-/** The broker of a process: Redis Streams when `redisUrl` is given, else in memory. */
+/** The broker of a process: Redis Streams when `redis` is given (one server or a cluster), else in memory. */
 export function createLiveBroker(options: {
-  redisUrl?: string | undefined;
+  redis?: RedisTarget | undefined;
   prefix: string;
   retentionSeconds?: number;
   onError?: (error: Error) => void;
 }): LiveBroker {
   const retentionMs = (options.retentionSeconds ?? DEFAULT_LIVE_RETENTION_SECONDS) * 1000;
-  if (!options.redisUrl) return new MemoryLiveBroker(retentionMs);
+  if (!options.redis) return new MemoryLiveBroker(retentionMs);
   const onError = options.onError ?? (() => undefined);
   // Publishing fails fast (no offline queue: the broker queues itself); the reader blocks up to READ_BLOCK_MS.
-  const redis = createRedis(options.redisUrl, { onError, commandTimeoutMs: 1_000 });
-  const reader = createRedis(options.redisUrl, { onError, commandTimeoutMs: READ_BLOCK_MS + 4_000 });
+  const redis = createRedis(options.redis, { onError, commandTimeoutMs: 1_000 });
+  const reader = createRedis(options.redis, { onError, commandTimeoutMs: READ_BLOCK_MS + 4_000 });
   return new RedisLiveBroker(redis, reader, options.prefix, retentionMs, onError);
 }

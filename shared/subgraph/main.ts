@@ -96,7 +96,7 @@ export async function runSubgraph(module: SubgraphModule, env: Record<string, st
   let warned = false;
   const cache = createEntityCaching({
     enabled: config.CACHE_ENABLED,
-    redisUrl: config.REDIS_URL,
+    redis: config.REDIS,
     prefix: config.CACHE_PREFIX,
     ttls: config.ENTITY_TTLS,
     negativeTtlSeconds: config.CACHE_NEGATIVE_TTL_SECONDS,
@@ -107,8 +107,8 @@ export async function runSubgraph(module: SubgraphModule, env: Record<string, st
     },
   });
   // Writes publish their live events for the gateways (Redis Streams; without Redis no gateway in another process could hear them).
-  const live = config.REDIS_URL
-    ? createLiveBroker({ redisUrl: config.REDIS_URL, prefix: config.CACHE_PREFIX, retentionSeconds: config.LIVE_RETENTION_SECONDS })
+  const live = config.REDIS
+    ? createLiveBroker({ redis: config.REDIS, prefix: config.CACHE_PREFIX, retentionSeconds: config.LIVE_RETENTION_SECONDS })
     : NO_LIVE;
   const db = await createDataSource({ target, entities: module.entities, schema: module.schema });
   await db.initialize();

@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
-import { Redis } from 'ioredis';
 import { entityTtls, entityTypes } from '../../hub';
+import { createRedis, deleteMatching, type RedisTarget } from '../../shared/cache';
 import { createEntityCaching, type EntityCaching } from '../../shared/cache/entityCache';
 
 /** The Redis the cache suites use (CI starts it; `TEST_REDIS_URL` overrides it). */
@@ -13,33 +13,44 @@ export function testPrefix(): string {
   return `lt-test-${process.pid}-${randomBytes(4).toString('hex')}:`;
 }
 
-/** The Redis prefixes this test file used, by Redis URL (see {@link dropTestKeys}). */
-const usedPrefixes = new Map<string, Set<string>>();
+/** The Redis prefixes this test file used, by Redis target (see {@link dropTestKeys}). */
+const usedPrefixes = new Map<string, { target: RedisTarget; prefixes: Set<string> }>();
+
+/** Remembers that `prefix` was used on `target`, for {@link dropTestKeys}. */
+export function usePrefix(target: RedisTarget, prefix: string): string {
+  const id = JSON.stringify(target);
+  const used = usedPrefixes.get(id) ?? { target, prefixes: new Set<string>() };
+  usedPrefixes.set(id, used);
+  used.prefixes.add(prefix);
+  return prefix;
+}
 
 /**
  * An enabled entity cache with a prefix of its own: on the in-process LRU (the test helpers'
- * default), or on the Redis at `redisUrl` (call {@link dropTestKeys} once the file is done).
+ * default), or on the Redis server or cluster `redis` (call {@link dropTestKeys} once the file is done).
  */
-export function testCaching(options: { redisUrl?: string; prefix?: string } = {}): EntityCaching {
+export function testCaching(options: { redis?: RedisTarget | undefined; prefix?: string } = {}): EntityCaching {
   const prefix = options.prefix ?? testPrefix();
-  if (options.redisUrl) usedPrefixes.set(options.redisUrl, (usedPrefixes.get(options.redisUrl) ?? new Set()).add(prefix));
-  return createEntityCaching({ prefix, ttls: entityTtls(), ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}) });
+  if (options.redis) usePrefix(options.redis, prefix);
+  return createEntityCaching({ prefix, ttls: entityTtls(), ...(options.redis ? { redis: options.redis } : {}) });
 }
 
-/** Deletes every key this test file wrote in the run's Redis (entries expire; the versions hash would not). */
+/**
+ * Deletes every key this test file wrote in the run's Redis (entries expire; the versions hash
+ * would not): SCAN on every master of a cluster. Call it before stopping a cluster of the test's own.
+ */
 export async function dropTestKeys(): Promise<void> {
-  for (const [url, prefixes] of usedPrefixes) {
-    if (!(await redisAvailable(url))) continue;
-    const redis = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+  for (const { target, prefixes } of usedPrefixes.values()) {
+    if (typeof target === 'string' && !(await redisAvailable(target))) continue;
+    const redis = createRedis(target, { commandTimeoutMs: 2_000, offlineQueue: true });
     try {
-      for (const prefix of prefixes) {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-          if (keys.length > 0) await redis.del(...keys);
-          cursor = next;
-        } while (cursor !== '0');
-      }
+      await new Promise<void>((resolve, reject) => {
+        redis.once('ready', resolve);
+        setTimeout(() => reject(new Error('Redis not ready for the cleanup')), 5_000).unref();
+      });
+      for (const prefix of prefixes) await deleteMatching(redis, `${prefix}*`);
+    } catch {
+      // A Redis that went away took the keys with it.
     } finally {
       redis.disconnect();
     }
