@@ -13,6 +13,7 @@ import { OPEN_DATA_PATH, openDataRoute } from './openData';
 import { explorerSite } from '../explorer/site';
 import { dashboardSite } from '../dashboard/site';
 import { loadGatewayKeys } from './auth';
+import { loadGatewayConfig } from './config';
 import { createGatewayCaches } from './caches';
 import { contextFactory } from './context';
 import { MAX_BODY_BYTES } from './hardening';
@@ -83,7 +84,7 @@ export interface GatewayStartOptions {
  * migrated and seeded on first start. Prints its URL and, in development, tokens for each persona.
  */
 export async function startGateway(env: Record<string, string | undefined>, options: GatewayStartOptions = {}): Promise<RunningGateway> {
-  const config = loadHubConfig(env, options.subgraphs);
+  const config = loadGatewayConfig(env, options.subgraphs);
   const log = createLogger('gateway', config.LOG_LEVEL);
   const urls = subgraphUrls(config);
   const keys = await loadGatewayKeys(config);
@@ -240,6 +241,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
       void liveWs.close();
     },
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    drainMs: config.SHUTDOWN_DRAIN_MS,
     extra: async () => {
       await Promise.all(timers.map((stop) => stop()));
       await documents?.close();

@@ -16,6 +16,13 @@ export function testPrefix(): string {
 /** The Redis prefixes this test file used, by Redis URL (see {@link dropTestKeys}). */
 const usedPrefixes = new Map<string, Set<string>>();
 
+/** A fresh {@link testPrefix} for processes this file starts on the Redis at `redisUrl`; {@link dropTestKeys} deletes its keys. */
+export function redisTestPrefix(redisUrl: string): string {
+  const prefix = testPrefix();
+  usedPrefixes.set(redisUrl, (usedPrefixes.get(redisUrl) ?? new Set()).add(prefix));
+  return prefix;
+}
+
 /**
  * An enabled entity cache with a prefix of its own: on the in-process LRU (the test helpers'
  * default), or on the Redis at `redisUrl` (call {@link dropTestKeys} once the file is done).
