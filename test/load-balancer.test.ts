@@ -167,11 +167,12 @@ async function send(url: string, query: string, variables: Record<string, unknow
     const counts = { queries: 0, writes: 0, failed: 0 };
     const failures: string[] = [];
     let running = true;
+    const t0 = Date.now();
     const record = (kind: 'queries' | 'writes', outcome: Outcome) => {
       if (outcome.ok) counts[kind]++;
       else {
         counts.failed++;
-        if (failures.length < 10) failures.push(`${kind}: ${outcome.detail}`);
+        if (failures.length < 10) failures.push(`${kind} at +${Date.now() - t0} ms: ${outcome.detail}`);
       }
     };
     const attempt = async (run: () => Promise<Outcome>): Promise<Outcome> => {
@@ -238,7 +239,7 @@ async function send(url: string, query: string, variables: Record<string, unknow
         gateways[i] = await startService('gateway/index.ts', gatewayEnv[i]!);
         const restarted = Date.now() - sent;
         const back = await waitFor(async () => (await lb.servers())[name]?.status === 'UP', 15_000, { intervalMs: 50 });
-        timings.push(`${name}: out of rotation ${Math.round(outAfter)} ms after SIGTERM, exited ${exited} ms, ready again ${restarted} ms, in rotation ${back} ms later`);
+        timings.push(`${name} (SIGTERM at +${sent - t0} ms): out of rotation ${Math.round(outAfter)} ms after SIGTERM, exited ${exited} ms, ready again ${restarted} ms, in rotation ${back} ms later`);
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
       await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -253,6 +254,7 @@ async function send(url: string, query: string, variables: Record<string, unknow
           .map(([name, s]) => `${name} ${s.requests}`)
           .join(', ')}${failures.length ? `\n  failures:\n  ${failures.join('\n  ')}` : ''}`,
     );
+    if (failures.length) console.log(lb.output().split('\n').filter((l) => !/ 200 /.test(l)).join('\n'));
     expect(failures).toEqual([]);
     expect(counts.failed).toBe(0);
     expect(counts.queries).toBeGreaterThan(0);
