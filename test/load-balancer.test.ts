@@ -26,8 +26,12 @@ const ready = Boolean(postgresUrl && RUN_REDIS_URL) && haproxyInstalled();
 if (!ready && (postgresUrl === undefined || RUN_REDIS_URL === undefined))
   console.warn('\n[tests] load-balancer suite skipped: it needs PostgreSQL and Redis (see globalSetup).\n');
 
-/** How long a draining gateway keeps serving after /ready turns 503: above deploy/haproxy.cfg's detection (1 s + 2 × 0.5 s). */
-const DRAIN_MS = 3_000;
+/**
+ * How long a draining gateway keeps serving after /ready turns 503: above deploy/haproxy.cfg's
+ * detection (1 s + 2 × 0.5 s), as docker-compose.yml sets it. LB_TEST_DRAIN_MS=0 shows what it
+ * prevents: requests cut or refused during the restart.
+ */
+const DRAIN_MS = Number(process.env.LB_TEST_DRAIN_MS ?? 3_000);
 const PURPOSE = 'HS-2026-0042';
 const PUBLIC_STATUS = 'query ($t: TaxCode!) { enterprise(taxCode: $t) { status } }';
 const OFFICER_STATUS = 'query ($t: TaxCode!) { enterprise(taxCode: $t) { status version } }';
@@ -225,7 +229,7 @@ async function send(url: string, query: string, variables: Record<string, unknow
       return n;
     };
     const historyBefore = await history();
-    const load = Promise.all([...[0, 1, 2, 3, 4, 5].map((i) => reader(i)), writer(enterprises[0]!), writer(enterprises[1]!)]);
+    const load = Promise.all([...[0, 1, 2, 3].map((i) => reader(i)), writer(enterprises[0]!), writer(enterprises[1]!)]);
     const timings: string[] = [];
     try {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
