@@ -155,7 +155,12 @@ async function send(url: string, query: string, variables: Record<string, unknow
     const before = await send(b, OFFICER_STATUS, { t: taxCode }, officer);
     expect(before.body.data).toMatchObject({ enterprise: { status: 'ACTIVE' } });
 
-    const write = await send(a, CHANGE_STATUS, { input: { taxCode, status: 'SUSPENDED', reason: 'Tạm ngừng', idempotencyKey: randomUUID() } }, officer);
+    const write = await send(
+      a,
+      CHANGE_STATUS,
+      { input: { taxCode, status: 'SUSPENDED', reason: 'Tạm ngừng', idempotencyKey: randomUUID() } },
+      officer,
+    );
     expect(write.body).toEqual({ data: { changeEnterpriseStatus: { enterprise: { status: 'SUSPENDED' } } } });
 
     const after = await send(b, PUBLIC_STATUS, { t: taxCode });
@@ -187,7 +192,10 @@ async function send(url: string, query: string, variables: Record<string, unknow
       }
     };
     const check = (r: Awaited<ReturnType<typeof send>>, expected?: unknown): Outcome =>
-      r.status === 200 && r.body.data && !r.body.errors && (expected === undefined || JSON.stringify(r.body.data) === JSON.stringify(expected))
+      r.status === 200 &&
+      r.body.data &&
+      !r.body.errors &&
+      (expected === undefined || JSON.stringify(r.body.data) === JSON.stringify(expected))
         ? { ok: true }
         : { ok: false, detail: `${r.status} ${r.text.slice(0, 300)}` };
     const reader = async (i: number) => {
@@ -243,7 +251,9 @@ async function send(url: string, query: string, variables: Record<string, unknow
         gateways[i] = await startService('gateway/index.ts', gatewayEnv[i]!);
         const restarted = Date.now() - sent;
         const back = await waitFor(async () => (await lb.servers())[name]?.status === 'UP', 15_000, { intervalMs: 50 });
-        timings.push(`${name} (SIGTERM at +${sent - t0} ms): out of rotation ${Math.round(outAfter)} ms after SIGTERM, exited ${exited} ms, ready again ${restarted} ms, in rotation ${back} ms later`);
+        timings.push(
+          `${name} (SIGTERM at +${sent - t0} ms): out of rotation ${Math.round(outAfter)} ms after SIGTERM, exited ${exited} ms, ready again ${restarted} ms, in rotation ${back} ms later`,
+        );
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
       await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -258,7 +268,14 @@ async function send(url: string, query: string, variables: Record<string, unknow
           .map(([name, s]) => `${name} ${s.requests}`)
           .join(', ')}${failures.length ? `\n  failures:\n  ${failures.join('\n  ')}` : ''}`,
     );
-    if (failures.length) console.log(lb.output().split('\n').filter((l) => !/ 200 /.test(l)).join('\n'));
+    if (failures.length)
+      console.log(
+        lb
+          .output()
+          .split('\n')
+          .filter((l) => !/ 200 /.test(l))
+          .join('\n'),
+      );
     expect(failures).toEqual([]);
     expect(counts.failed).toBe(0);
     expect(counts.queries).toBeGreaterThan(0);
