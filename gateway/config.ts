@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import type { Config } from '../shared/config';
+import { loadConfig, type Config } from '../shared/config';
 import type { SubgraphModule } from '../shared/subgraph';
-import { loadHubConfig } from '../hub';
 
 /** The settings only the gateway reads, beside the hub's (shared/config.ts). */
 const gatewaySettings = z.object({
@@ -19,12 +18,15 @@ export const GATEWAY_VARIABLES: readonly string[] = Object.keys(gatewaySettings.
 
 export type GatewayConfig = Config & z.infer<typeof gatewaySettings>;
 
-/** The gateway's configuration: the hub's and its own, every bad variable of both reported at once. */
-export function loadGatewayConfig(env: Record<string, string | undefined>, subgraphs?: readonly SubgraphModule[]): GatewayConfig {
+/**
+ * The gateway's configuration: the hub's, for every subgraph of the registry (`subgraphs`, from
+ * hub/; CACHE_TTLS checked against their types), and its own, every bad variable of both reported at once.
+ */
+export function loadGatewayConfig(env: Record<string, string | undefined>, subgraphs: readonly SubgraphModule[]): GatewayConfig {
   const issues: string[] = [];
   let hub: Config | undefined;
   try {
-    hub = loadHubConfig(env, subgraphs);
+    hub = loadConfig(env, { subgraphs, complete: true });
   } catch (error) {
     issues.push((error as Error).message.replace(/^Invalid configuration:\n/, ''));
   }

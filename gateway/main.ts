@@ -84,7 +84,7 @@ export interface GatewayStartOptions {
  * migrated and seeded on first start. Prints its URL and, in development, tokens for each persona.
  */
 export async function startGateway(env: Record<string, string | undefined>, options: GatewayStartOptions = {}): Promise<RunningGateway> {
-  const config = loadGatewayConfig(env, options.subgraphs);
+  const config = loadGatewayConfig(env, hubSubgraphs(options.subgraphs));
   const log = createLogger('gateway', config.LOG_LEVEL);
   const urls = subgraphUrls(config);
   const keys = await loadGatewayKeys(config);

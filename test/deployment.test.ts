@@ -33,7 +33,7 @@ const subgraphServices = subgraphs.map((s) => [s.name, compose.services[s.name]!
 function hubReads(name: string, value: string): boolean {
   if (subgraphs.some((s) => urlVariable(s.name) === name) || GATEWAY_VARIABLES.includes(name)) return true;
   try {
-    return name in loadGatewayConfig({ [name]: value });
+    return name in loadGatewayConfig({ [name]: value }, subgraphs);
   } catch (error) {
     // A value it refuses: a variable it reads (the whole environment's validity is checked below).
     return (error as Error).message.includes(`  ${name}:`);
@@ -74,7 +74,7 @@ describe('docker-compose.yml, the production sketch', () => {
   it('gives the hub’s services valid values (each environment parsed as the gateway parses its own)', () => {
     const refused = hubServices.flatMap(([service, s]) => {
       try {
-        loadGatewayConfig(Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, String(v)])));
+        loadGatewayConfig(Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, String(v)])), subgraphs);
         return [];
       } catch (error) {
         return [`${service}: ${(error as Error).message}`];

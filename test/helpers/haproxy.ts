@@ -76,7 +76,7 @@ export async function startHaproxy(gateways: readonly string[]): Promise<Running
     } catch (error) {
       if (Date.now() > deadline) {
         await stop();
-        throw new Error(`haproxy's stats page did not answer within 10 s: ${String(error)}\n${output}`);
+        throw new Error(`haproxy's stats page did not answer within 10 s: ${String(error)}\n${output}`, { cause: error });
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
