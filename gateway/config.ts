@@ -1,6 +1,8 @@
+import type { BlockList } from 'node:net';
 import { z } from 'zod';
 import { loadConfig, type Config } from '../shared/config';
 import type { SubgraphModule } from '../shared/subgraph';
+import { trustedProxies } from './clientAddress';
 
 /** The settings only the gateway reads, beside the hub's (shared/config.ts). */
 const gatewaySettings = z.object({
@@ -11,6 +13,28 @@ const gatewaySettings = z.object({
    * balancer, close at once. The drain comes before SHUTDOWN_TIMEOUT_MS.
    */
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120_000).default(0),
+  /**
+   * The load balancers in front of the gateway, as addresses and CIDR ranges
+   * (`10.0.0.5,172.16.0.0/12`): from them, X-Forwarded-For says who the client is (its rightmost
+   * address they did not add), for the rate limit and the live limits of anonymous callers. Empty
+   * (default): the connection's peer is the client.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((value, ctx): BlockList | null => {
+      const entries = value
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean);
+      if (entries.length === 0) return null;
+      try {
+        return trustedProxies(entries);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^TRUSTED_PROXIES: /, '') });
+        return z.NEVER;
+      }
+    }),
 });
 
 /** The variables the gateway reads beside the hub's: for checks of deployment files (docker-compose.yml). */

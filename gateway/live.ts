@@ -71,6 +71,8 @@ export interface LiveOptions {
   limits: LiveLimits;
   /** Milliseconds between heartbeats (an SSE comment line `:`) on an idle stream; default 12 s. */
   heartbeatMs?: number;
+  /** An anonymous caller's address (behind trusted load balancers, the one they forward); default the peer's. */
+  clientAddress?: (req: IncomingMessage) => string | undefined;
 }
 
 /** Heartbeats every 12 s unless told otherwise (LIVE_HEARTBEAT_SECONDS). */
@@ -668,7 +670,7 @@ export function createLive(options: LiveOptions): Live {
     const accept = String(req.headers.accept ?? '');
     const streaming = accept.includes('text/event-stream');
     // Limits count open streams: one per subscription in this mode.
-    const caller = callerOf(identity, req.socket.remoteAddress);
+    const caller = callerOf(identity, options.clientAddress ? options.clientAddress(req) : req.socket.remoteAddress);
     const refused = streaming ? refusal(caller) : null;
     if (refused) {
       return json(res, refused.status, refused.code, refused.message, requestId, refused.status === 503 ? { 'retry-after': '5' } : {});

@@ -18,7 +18,8 @@ import { createGatewayCaches } from './caches';
 import { contextFactory } from './context';
 import { MAX_BODY_BYTES } from './hardening';
 import { GRAPHQL_VARY } from './door';
-import { connectRateLimitRedis, createRateLimit } from './rateLimit';
+import { clientKeyBehind, connectRateLimitRedis, createRateLimit } from './rateLimit';
+import { clientAddress } from './clientAddress';
 import { createResponseCache, keyValueCache } from './responseCache';
 import { createGatewayServer, type SubgraphTransport } from './server';
 import { createLive } from './live';
@@ -155,6 +156,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     log,
     limits: { perCaller: config.LIVE_LIMIT_PER_CALLER, perInstance: config.LIVE_LIMIT_PER_INSTANCE },
     heartbeatMs: config.LIVE_HEARTBEAT_SECONDS * 1000,
+    clientAddress: (req) => clientAddress(req, config.TRUSTED_PROXIES),
   });
   // Trusted documents: the hub's database (embedded), or DATABASE_URL in front of separate subgraphs.
   const documents = await openDocumentStore(config, db);
@@ -176,7 +178,13 @@ export async function startGateway(env: Record<string, string | undefined>, opti
   readiness.started();
   // Hardening (see HARDENING.md): per-client rate limit, shared through Redis when configured.
   const redis = config.REDIS_URL ? connectRateLimitRedis(config.REDIS_URL, log) : undefined;
-  const rateLimit = createRateLimit({ points: config.RATE_LIMIT_POINTS, durationSeconds: config.RATE_LIMIT_DURATION_SECONDS, redis, log });
+  const rateLimit = createRateLimit({
+    points: config.RATE_LIMIT_POINTS,
+    durationSeconds: config.RATE_LIMIT_DURATION_SECONDS,
+    redis,
+    log,
+    key: clientKeyBehind(config.TRUSTED_PROXIES),
+  });
   // Development tokens exist only on generated keys, which production refuses (auth.ts).
   let tokens: Record<string, string> | null = null;
   if (keys.dev && config.NODE_ENV !== 'production') tokens = await demoTokens(keys.dev, config, db, hub?.subgraphs);
@@ -215,6 +223,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     path: LIVE_PATH,
     heartbeatMs: config.LIVE_HEARTBEAT_SECONDS * 1000,
     maxPayloadBytes: MAX_BODY_BYTES,
+    clientAddress: (req) => clientAddress(req, config.TRUSTED_PROXIES),
   });
   log.info({ url, mode: transport.kind }, 'gateway ready');
   console.log(`\nLiên Thông gateway ready at ${url}`);

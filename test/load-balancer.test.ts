@@ -111,6 +111,7 @@ async function send(url: string, query: string, variables: Record<string, unknow
         // The load is one client behind one address: the per-client limit would refuse it.
         RATE_LIMIT_POINTS: '0',
         SHUTDOWN_DRAIN_MS: String(DRAIN_MS),
+        TRUSTED_PROXIES: '127.0.0.1',
       });
     }
     await Promise.all(
