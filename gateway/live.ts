@@ -74,6 +74,8 @@ export interface LiveOptions {
   heartbeatMs?: number;
   /** The gateway's trusted documents: when enforced, a subscription too names a published document by id. */
   trusted?: TrustedDocuments;
+  /** An anonymous caller's address (behind trusted load balancers, the one they forward); default the peer's. */
+  clientAddress?: (req: IncomingMessage) => string | undefined;
 }
 
 /** Heartbeats every 12 s unless told otherwise (LIVE_HEARTBEAT_SECONDS). */
@@ -738,7 +740,7 @@ export function createLive(options: LiveOptions): Live {
     const accept = String(req.headers.accept ?? '');
     const streaming = accept.includes('text/event-stream');
     // Limits count open streams: one per subscription in this mode.
-    const caller = callerOf(identity, req.socket.remoteAddress);
+    const caller = callerOf(identity, options.clientAddress ? options.clientAddress(req) : req.socket.remoteAddress);
     const refused = streaming ? refusal(caller) : null;
     if (refused) {
       return json(res, refused.status, refused.code, refused.message, requestId, refused.status === 503 ? { 'retry-after': '5' } : {});

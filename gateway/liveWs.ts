@@ -38,6 +38,8 @@ export interface LiveWebSocketOptions {
   heartbeatMs: number;
   /** Largest message accepted from a client, in bytes. */
   maxPayloadBytes: number;
+  /** An anonymous caller's address (behind trusted load balancers, the one they forward); default the peer's. */
+  clientAddress?: (req: IncomingMessage) => string | undefined;
 }
 
 /** The WebSocket side of the live endpoint. */
@@ -100,7 +102,7 @@ export function attachLiveWebSocket(server: Server, options: LiveWebSocketOption
             identity,
             purpose,
             requestId,
-            caller: callerOf(identity, request.socket.remoteAddress),
+            caller: callerOf(identity, options.clientAddress ? options.clientAddress(request) : request.socket.remoteAddress),
             client: text(params[CLIENT_NAME_HEADER]) ?? header(request.headers[CLIENT_NAME_HEADER]),
             releases: new Map(),
             count: 0,

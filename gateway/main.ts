@@ -15,11 +15,13 @@ import { OPEN_DATA_PATH, openDataRoute } from './openData';
 import { explorerSite } from '../explorer/site';
 import { dashboardDocuments, dashboardSite } from '../dashboard/site';
 import { loadGatewayKeys } from './auth';
+import { loadGatewayConfig } from './config';
 import { createGatewayCaches } from './caches';
 import { contextFactory } from './context';
 import { MAX_BODY_BYTES } from './hardening';
 import { GRAPHQL_VARY } from './door';
-import { connectRateLimitRedis, createRateLimit } from './rateLimit';
+import { clientKeyBehind, connectRateLimitRedis, createRateLimit } from './rateLimit';
+import { clientAddress } from './clientAddress';
 import { createResponseCache, keyValueCache } from './responseCache';
 import { createGatewayServer, type SubgraphTransport } from './server';
 import { createLive } from './live';
@@ -91,7 +93,7 @@ export interface GatewayStartOptions {
  */
 export async function startGateway(env: Record<string, string | undefined>, options: GatewayStartOptions = {}): Promise<RunningGateway> {
   const manifests = hubSubgraphs(options.subgraphs);
-  const config = loadHubConfig(env, manifests);
+  const config = loadGatewayConfig(env, manifests);
   const log = createLogger('gateway', config.LOG_LEVEL);
   const urls = subgraphUrls(config);
   const keys = await loadGatewayKeys(config);
@@ -179,6 +181,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     limits: { perCaller: config.LIVE_LIMIT_PER_CALLER, perInstance: config.LIVE_LIMIT_PER_INSTANCE },
     heartbeatMs: config.LIVE_HEARTBEAT_SECONDS * 1000,
     trusted,
+    clientAddress: (req) => clientAddress(req, config.TRUSTED_PROXIES),
   });
   const apollo = createGatewayServer({
     supergraphSdl: options.supergraphSdl ?? readCommittedSupergraph(),
@@ -198,7 +201,13 @@ export async function startGateway(env: Record<string, string | undefined>, opti
   readiness.started();
   // Hardening (see HARDENING.md): per-client rate limit, shared through Redis when configured.
   const redis = config.REDIS ? connectRateLimitRedis(config.REDIS, log) : undefined;
-  const rateLimit = createRateLimit({ points: config.RATE_LIMIT_POINTS, durationSeconds: config.RATE_LIMIT_DURATION_SECONDS, redis, log });
+  const rateLimit = createRateLimit({
+    points: config.RATE_LIMIT_POINTS,
+    durationSeconds: config.RATE_LIMIT_DURATION_SECONDS,
+    redis,
+    log,
+    key: clientKeyBehind(config.TRUSTED_PROXIES),
+  });
   // Development tokens exist only on generated keys, which production refuses (auth.ts).
   let tokens: Record<string, string> | null = null;
   if (keys.dev && config.NODE_ENV !== 'production')
@@ -238,6 +247,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     path: LIVE_PATH,
     heartbeatMs: config.LIVE_HEARTBEAT_SECONDS * 1000,
     maxPayloadBytes: MAX_BODY_BYTES,
+    clientAddress: (req) => clientAddress(req, config.TRUSTED_PROXIES),
   });
   log.info({ url, mode: transport.kind }, 'gateway ready');
   console.log(`\nLiên Thông gateway ready at ${url}`);
@@ -264,6 +274,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
       void liveWs.close();
     },
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    drainMs: config.SHUTDOWN_DRAIN_MS,
     extra: async () => {
       await Promise.all(timers.map((stop) => stop()));
       await stopCheckpoints?.();

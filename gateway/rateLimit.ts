@@ -1,24 +1,31 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { BlockList } from 'node:net';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { createRedis, type RedisClient, type RedisTarget } from '../shared/cache';
 import type { RateLimitDecision } from '../shared/http';
 import type { Logger } from '../shared/observability/logger';
+import { clientAddress } from './clientAddress';
 
 /** Who a request is counted against. */
 export type RateLimitKey = (req: IncomingMessage) => string | Promise<string>;
 
 /**
  * The client as we can tell it before authentication: the bearer token (hashed, so no token is
- * ever stored in Redis) if there is one, else the peer address. Behind a proxy the peer is the
- * proxy: pass a key that reads the proxy's trusted header instead. Meant to be replaced by the
+ * ever stored in Redis) if there is one, else its address — behind trusted load balancers
+ * (`proxies`, TRUSTED_PROXIES) the one they forward, else the peer's. Meant to be replaced by the
  * verified subject once the gateway authenticates.
  */
-export const clientKey: RateLimitKey = (req) => {
-  const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-  if (match?.[1]) return `token:${createHash('sha256').update(match[1]).digest('base64url')}`;
-  return `ip:${req.socket.remoteAddress ?? 'unknown'}`;
-};
+export function clientKeyBehind(proxies: BlockList | null): RateLimitKey {
+  return (req) => {
+    const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    if (match?.[1]) return `token:${createHash('sha256').update(match[1]).digest('base64url')}`;
+    return `ip:${clientAddress(req, proxies) ?? 'unknown'}`;
+  };
+}
+
+/** {@link clientKeyBehind} with no trusted proxy: the peer address. */
+export const clientKey: RateLimitKey = clientKeyBehind(null);
 
 export interface RateLimitOptions {
   /** Requests per client per window; 0 turns the limit off. */

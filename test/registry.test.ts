@@ -52,7 +52,7 @@ describe('a subgraph added through the registry alone', () => {
     ).services;
     expect(services['registry-fixture']?.command).toEqual(['node', '--import', 'tsx', 'test/fixtures/registry-fixture/index.ts']);
     expect(services['registry-fixture']?.environment?.PORT).toBe('4099');
-    for (const name of ['gateway', 'population', 'registry-fixture']) {
+    for (const name of ['gateway-1', 'gateway-2', 'population', 'registry-fixture']) {
       expect(services[name]?.environment?.REGISTRY_FIXTURE_URL).toBe('http://registry-fixture:4099/graphql');
     }
     const readme = withSubgraphTable(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8'), extendedModules);
@@ -249,14 +249,17 @@ describe('everything else is derived from the registry', () => {
       expect(service!.environment?.[urlVariable(other.name)]).toBe(`http://${other.name}:${other.port}/graphql`);
   });
 
-  it('docker-compose.yml gives the gateway every URL variable it expects and waits for every subgraph', () => {
-    const gateway = compose.services.gateway!;
+  it('docker-compose.yml gives every gateway replica every URL variable it expects and waits for every subgraph', () => {
+    const gateways = Object.values(compose.services).filter((service) => service.command?.includes('gateway/index.ts'));
+    expect(gateways.length).toBeGreaterThanOrEqual(2);
     const expected = Object.fromEntries(subgraphs.map((s) => [urlVariable(s.name), `http://${s.name}:${s.port}/graphql`]));
-    const given = Object.fromEntries(
-      Object.entries(gateway.environment ?? {}).filter(([k]) => k.endsWith('_URL') && !['REDIS_URL', 'DATABASE_URL'].includes(k)),
-    );
-    expect(given).toEqual(expected);
-    expect(Object.keys(gateway.depends_on ?? {})).toEqual(expect.arrayContaining(subgraphs.map((s) => s.name)));
+    for (const gateway of gateways) {
+      const given = Object.fromEntries(
+        Object.entries(gateway.environment ?? {}).filter(([k]) => k.endsWith('_URL') && !['REDIS_URL', 'DATABASE_URL'].includes(k)),
+      );
+      expect(given).toEqual(expected);
+      expect(Object.keys(gateway.depends_on ?? {})).toEqual(expect.arrayContaining(subgraphs.map((s) => s.name)));
+    }
   });
 
   it('the registry has one line per subgraph folder, with distinct names, schemas and ports', () => {

@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../observability/logger';
 
@@ -16,19 +17,31 @@ export interface ServiceParts {
   /** Ends long-lived responses (the live streams) with a final message: close() would otherwise wait for them. */
   endStreams?: () => void;
   timeoutMs?: number;
+  /**
+   * Milliseconds to keep serving after `/ready` turned 503 before the listener closes, so that a
+   * load balancer's health checks take the instance out of rotation first (0: close at once).
+   */
+  drainMs?: number;
 }
 
 /**
- * Stops a service without cutting a request: `/ready` turns 503 (`drain`), live streams end with a
- * final message (`endStreams`), the server stops
- * accepting connections, idle keep-alive connections are closed as soon as they are idle,
- * in-flight requests finish (those still running after `timeoutMs` are cut), then Apollo stops and
- * the database and caches close.
+ * Stops a service without cutting a request: `/ready` turns 503 (`drain`) and, for `drainMs`, the
+ * service goes on answering — every response closing its connection, so that clients reconnect,
+ * to another instance once the load balancer has seen the 503 — then live streams end with a final
+ * message (`endStreams`), the server stops accepting connections, idle keep-alive connections are
+ * closed as soon as they are idle, in-flight requests finish (those still running after
+ * `timeoutMs` are cut), then Apollo stops and the database and caches close.
  */
 export async function shutdown(parts: ServiceParts, reason = 'stop'): Promise<void> {
   const timeoutMs = parts.timeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
-  parts.log.info({ signal: reason, timeoutMs }, 'shutting down: finishing in-flight requests');
+  const drainMs = parts.drainMs ?? 0;
+  parts.log.info({ signal: reason, timeoutMs, drainMs }, 'shutting down: finishing in-flight requests');
   parts.drain?.();
+  if (drainMs > 0) {
+    // Before the handler runs, so that no response of the drain keeps its connection alive.
+    parts.http.prependListener('request', (_: IncomingMessage, response: ServerResponse) => response.setHeader('connection', 'close'));
+    await sleep(drainMs);
+  }
   parts.endStreams?.();
   const closed = new Promise<void>((resolve) => parts.http.close(() => resolve()));
   // A keep-alive connection whose request just finished would otherwise hold close() for its idle timeout.

@@ -25,6 +25,11 @@ export function usePrefix(target: RedisTarget, prefix: string): string {
   return prefix;
 }
 
+/** A fresh {@link testPrefix} for processes this file starts on the Redis at `redisUrl`; {@link dropTestKeys} deletes its keys. */
+export function redisTestPrefix(redisUrl: string): string {
+  return usePrefix(redisUrl, testPrefix());
+}
+
 /**
  * An enabled entity cache with a prefix of its own: on the in-process LRU (the test helpers'
  * default), or on the Redis server or cluster `redis` (call {@link dropTestKeys} once the file is done).

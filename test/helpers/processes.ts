@@ -1,11 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { noServersEnv, planSubgraphProcesses } from '../../hub/processes';
 import type { SubgraphManifest } from '../../shared/subgraph/manifest';
 export { subgraphUrlEnv } from '../../hub/processes';
 
 const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+/**
+ * tsx as a loader of the entrypoint's own Node process, as the production image runs it (`node
+ * --import tsx`). Not its CLI: that puts a process in between which, on SIGTERM, kills the server
+ * with SIGKILL when the server's acknowledgement takes more than 30 ms (a busy event loop), so
+ * that a graceful stop under load would cut requests.
+ */
+const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
 
 export interface Service {
   url: string;
@@ -16,10 +23,10 @@ export interface Service {
 
 /**
  * Starts an entrypoint (`gateway/index.ts`, `subgraphs/<name>/index.ts`) as its own process on a
- * free port and resolves once it logs the URL it listens on.
+ * free port, as production does (`node --import tsx`), and resolves once it logs the URL it listens on.
  */
 export function startService(entry: string, env: Record<string, string>, timeoutMs = 120_000): Promise<Service> {
-  const child = spawn(TSX, [join(ROOT, entry)], {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, join(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
