@@ -54,6 +54,8 @@ export interface DataSourceOptions {
   schema?: string;
   migrations?: MixedList<Function | string>;
   logger?: Logger;
+  /** A read replica (replica.ts): installs no extension (it cannot write) and names itself so in pg_stat_activity. */
+  replica?: boolean;
 }
 
 /**
@@ -66,7 +68,12 @@ export async function createDataSource(options: DataSourceOptions): Promise<Data
   const extra =
     target.kind === 'postgres'
       ? // A server that does not answer fails a checkout in 5 s (DATABASE_UNAVAILABLE) instead of queueing requests without end.
-        { max: target.poolSize ?? 10, application_name: 'lien-thong', statement_timeout: 30_000, connectionTimeoutMillis: 5_000 }
+        {
+          max: target.poolSize ?? 10,
+          application_name: options.replica ? 'lien-thong-replica' : 'lien-thong',
+          statement_timeout: 30_000,
+          connectionTimeoutMillis: 5_000,
+        }
       : { ...createPgConfig(target.pglite) };
   return new DataSource({
     type: 'postgres',
@@ -78,6 +85,7 @@ export async function createDataSource(options: DataSourceOptions): Promise<Data
     migrationsTableName: 'migrations',
     migrationsRun: false,
     synchronize: false,
+    ...(options.replica ? { installExtensions: false } : {}),
     ...(options.logger ? { logger: options.logger } : { logging: false }),
   });
 }

@@ -8,6 +8,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { InvalidationBus } from '../cache';
 import type { SubgraphDescriptor } from '../config';
 import type { MigrationSet } from '../db';
+import { pinPrimary } from '../db/replica';
 import type { EntityCaching } from '../cache/entityCache';
 import type { Identity, RequestMeta, Role } from '../auth/identity';
 import { SHARED_SCALARS } from '../graphql/scalars';
@@ -185,7 +186,10 @@ export function buildSchema(module: SubgraphModule): { schema: GraphQLSchema; cl
   return { schema, classification };
 }
 
-/** A per-request context for a subgraph, its loaders reading through the process's entity cache. */
+/**
+ * A per-request context for a subgraph, its loaders reading through the process's entity cache.
+ * `db` is the request's own (ReadRouting.forRequest: reads on the replica when there is one).
+ */
 export function createContext<L>(
   module: SubgraphModule<L>,
   db: DataSource,
@@ -196,6 +200,8 @@ export function createContext<L>(
   live: LivePublisher = NO_LIVE,
 ): SubgraphContext<L> {
   const jurisdiction = jurisdictionOf(identity);
+  // Another subgraph checking the records a write names: it may have just written them (read-your-writes).
+  if (identity.role === 'SERVICE') pinPrimary(db);
   return {
     service: module.name,
     schema: module.schema,

@@ -1,0 +1,259 @@
+import { appendFileSync, existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import type { ApolloServer } from '@apollo/server';
+import type { DataSource } from 'typeorm';
+import { openHubDatabase } from '../hub/database';
+import { createGatewayServer } from '../gateway/server';
+import { readCommittedSupergraph } from '../gateway/supergraph';
+import { newPersonalReads, type GatewayContext } from '../gateway/context';
+import { createAuditLog } from '../shared/audit';
+import { disabledEntityCaching } from '../shared/cache/entityCache';
+import { StatementCounter } from '../shared/db';
+import { openReadRouting, replicaReport, type ReadRouting } from '../shared/db/replica';
+import { createReadiness } from '../shared/observability/readiness';
+import { createLogger } from '../shared/observability/logger';
+import type { Identity } from '../shared/auth/identity';
+import { subgraphs } from '../subgraphs';
+import { freePort } from './helpers/cache';
+import { seedTestData } from './helpers/dataset';
+import { AS, meta } from './helpers/identities';
+import type { GraphQLResult } from './helpers/hub';
+import { PG_BIN as BIN, runAsServerUser, serverTempDir } from './helpers/serverUser';
+
+/**
+ * Reads on a streaming replica (shared/db/replica.ts): a primary and a replica of our own, made
+ * with initdb and pg_basebackup -R on free loopback ports (the test server allows no replication).
+ */
+const haveBinaries = ['initdb', 'pg_ctl', 'pg_basebackup'].every((b) => existsSync(join(BIN, b)));
+if (!haveBinaries && process.env.CI !== 'true') {
+  console.warn(`replica.test.ts skipped: PostgreSQL server binaries not found in ${BIN} (apt-get install postgresql-15)`);
+}
+const suite = haveBinaries || process.env.CI === 'true' ? describe : describe.skip;
+
+const pgCtl = (dir: string, ...args: string[]) => runAsServerUser(join(BIN, 'pg_ctl'), ['-D', dir, ...args]);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function sql<T>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+const REGISTRAR = AS.provinceOfficer('01');
+const READ = `query ($t: TaxCode!) { enterprise(taxCode: $t) { status version } }`;
+const CHANGE = `mutation ($input: ChangeEnterpriseStatusInput!) {
+  changeEnterpriseStatus(input: $input) { enterprise { status version } replayed } }`;
+
+suite('read replica: reads on a streaming replica, writes and read-your-writes on the primary', () => {
+  const root = serverTempDir('replica');
+  const primaryDir = join(root, 'primary');
+  const replicaDir = join(root, 'replica');
+  const started: string[] = [];
+  let primaryUrl = '';
+  let replicaUrl = '';
+  let db: DataSource;
+  let reads: ReadRouting;
+  let gateway: ApolloServer<GatewayContext>;
+  const primaryCounter = new StatementCounter(true);
+  const replicaCounter = new StatementCounter(true);
+  let taxCode = '';
+
+  const run = async (query: string, variables: Record<string, unknown>, identity: Identity = REGISTRAR): Promise<GraphQLResult> => {
+    const contextValue: GatewayContext = { identity, meta: meta(), personal: newPersonalReads() };
+    const response = await gateway.executeOperation({ query, variables }, { contextValue });
+    if (response.body.kind !== 'single') throw new Error('incremental');
+    return response.body.singleResult as GraphQLResult;
+  };
+  /** Statements of the subgraphs' reads and writes (not the audit log's appends, which always go to the primary). */
+  const own = (counter: StatementCounter) => counter.statements.filter((s) => !/audit\.|_wal_(replay|flush)_lsn/.test(s));
+  const ENTERPRISE_TABLE = /"?enterprise"?\."?enterprise"?/;
+  const status = (input: Record<string, unknown>) => run(CHANGE, { input: { taxCode, reason: 'Kiểm tra bản sao', ...input } });
+
+  beforeAll(async () => {
+    const [primaryPort, replicaPort] = [await freePort(), await freePort()];
+    runAsServerUser(join(BIN, 'initdb'), [
+      '-D',
+      primaryDir,
+      '-A',
+      'trust',
+      '-U',
+      'postgres',
+      '--no-sync',
+      '-E',
+      'UTF8',
+      '--locale=C.UTF-8',
+    ]);
+    appendFileSync(
+      join(primaryDir, 'postgresql.conf'),
+      `\nport = ${primaryPort}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '${root}'\nwal_level = replica\nmax_wal_senders = 4\nfsync = off\n`,
+    );
+    appendFileSync(join(primaryDir, 'pg_hba.conf'), '\nhost replication all 127.0.0.1/32 trust\n');
+    pgCtl(primaryDir, '-l', join(root, 'primary.log'), '-w', 'start');
+    started.push(primaryDir);
+    runAsServerUser(join(BIN, 'pg_basebackup'), [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(primaryPort),
+      '-U',
+      'postgres',
+      '-D',
+      replicaDir,
+      '-R',
+      '-X',
+      'stream',
+    ]);
+    appendFileSync(join(replicaDir, 'postgresql.conf'), `\nport = ${replicaPort}\nhot_standby = on\n`);
+    pgCtl(replicaDir, '-l', join(root, 'replica.log'), '-w', 'start');
+    started.push(replicaDir);
+    await sql(`postgres://postgres@127.0.0.1:${primaryPort}/postgres`, 'CREATE DATABASE lien_thong');
+    primaryUrl = `postgres://postgres@127.0.0.1:${primaryPort}/lien_thong`;
+    replicaUrl = `postgres://postgres@127.0.0.1:${replicaPort}/lien_thong`;
+
+    db = await openHubDatabase({ kind: 'postgres', url: primaryUrl }, { logger: primaryCounter });
+    await seedTestData(db);
+    [{ taxCode }] = (await db.query(
+      `SELECT tax_code AS "taxCode" FROM enterprise.enterprise WHERE head_office_province_code = '01' AND status = 'ACTIVE' ORDER BY tax_code LIMIT 1`,
+    )) as [{ taxCode: string }];
+    // The replica has replayed the seed.
+    for (let i = 0; ; i++) {
+      const rows = await sql<{ n: number }>(replicaUrl, 'SELECT count(*)::int AS n FROM enterprise.enterprise WHERE tax_code = $1', [
+        taxCode,
+      ]).catch(() => []);
+      if (rows[0]?.n === 1) break;
+      if (i > 100) throw new Error('the replica did not catch up with the seed');
+      await sleep(100);
+    }
+    // A generous lag bound: the test pauses replay to make the replica visibly stale (yet within the bound).
+    reads = await openReadRouting(db, { url: replicaUrl, maxLagSeconds: 60, checkIntervalMs: 200, logger: replicaCounter });
+    for (let i = 0; (await reads.check()).state !== 'ok'; i++) {
+      if (i > 50) throw new Error(`the replica is not ok: ${JSON.stringify(reads.status())}`);
+      await sleep(100);
+    }
+    gateway = createGatewayServer({
+      supergraphSdl: readCommittedSupergraph(),
+      transport: { kind: 'embedded', subgraphs, db, reads, auditLog: createAuditLog(db), cache: disabledEntityCaching() },
+      log: createLogger('test-gateway', 'silent'),
+    });
+    await gateway.start();
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+    await reads?.close();
+    if (db?.isInitialized) await db.destroy();
+    for (const dir of started.reverse()) {
+      try {
+        pgCtl(dir, '-m', 'immediate', 'stop');
+      } catch {
+        // already stopped
+      }
+    }
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    primaryCounter.reset();
+    replicaCounter.reset();
+  });
+
+  test('a read is served by the replica (a server in recovery), not the primary', async () => {
+    expect(reads.status().state).toBe('ok');
+    const before = await sql<{ n: string }>(replicaUrl, `SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = 'lien_thong'`);
+    const result = await run(READ, { t: taxCode });
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.enterprise).toMatchObject({ status: 'ACTIVE' });
+    expect(own(replicaCounter).some((s) => ENTERPRISE_TABLE.test(s))).toBe(true);
+    expect(own(primaryCounter)).toEqual([]);
+    const [{ recovery }] = (await reads.forRequest().query('SELECT pg_is_in_recovery() AS recovery')) as [{ recovery: boolean }];
+    expect(recovery).toBe(true);
+    const after = await sql<{ n: string }>(replicaUrl, `SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = 'lien_thong'`);
+    expect(Number(after[0]!.n)).toBeGreaterThan(Number(before[0]!.n));
+  });
+
+  test('a write goes to the primary, and its payload shows the write even while the replica is stale', async () => {
+    await sql(replicaUrl, 'SELECT pg_wal_replay_pause()');
+    try {
+      const result = await status({ status: 'SUSPENDED', idempotencyKey: `replica-${process.pid}-1` });
+      expect(result.errors).toBeUndefined();
+      expect(result.data!.changeEnterpriseStatus).toMatchObject({ enterprise: { status: 'SUSPENDED', version: 2 }, replayed: false });
+      expect(own(primaryCounter).some((s) => /^UPDATE/i.test(s) && ENTERPRISE_TABLE.test(s))).toBe(true);
+      // Nothing of the mutation's request was read on the replica: validation, write and payload on the primary.
+      expect(own(replicaCounter)).toEqual([]);
+      // The replica really is behind: a plain read, served there, still sees the old status.
+      const stale = await run(READ, { t: taxCode });
+      expect(stale.data!.enterprise).toMatchObject({ status: 'ACTIVE', version: 1 });
+
+      // An idempotent retry is answered from the primary (the key and its result are not on the replica yet).
+      replicaCounter.reset();
+      const replay = await status({ status: 'SUSPENDED', idempotencyKey: `replica-${process.pid}-1` });
+      expect(replay.data!.changeEnterpriseStatus).toMatchObject({ enterprise: { status: 'SUSPENDED', version: 2 }, replayed: true });
+      expect(own(replicaCounter)).toEqual([]);
+
+      // Past the lag bound, reads leave the replica for the primary.
+      const strict = await openReadRouting(db, { url: replicaUrl, maxLagSeconds: 0.2, checkIntervalMs: 60_000 });
+      try {
+        await sleep(400);
+        expect((await strict.check()).state).toBe('lagging');
+        const [row] = (await strict.forRequest().query('SELECT status FROM enterprise.enterprise WHERE tax_code = $1', [taxCode])) as {
+          status: string;
+        }[];
+        expect(row!.status).toBe('SUSPENDED');
+      } finally {
+        await strict.close();
+      }
+    } finally {
+      await sql(replicaUrl, 'SELECT pg_wal_replay_resume()');
+    }
+    for (let i = 0; ; i++) {
+      const fresh = await run(READ, { t: taxCode });
+      if ((fresh.data!.enterprise as { status: string }).status === 'SUSPENDED') break;
+      if (i > 50) throw new Error('the replica did not replay the write');
+      await sleep(100);
+    }
+  });
+
+  test('with the replica stopped, reads and writes are still answered (from the primary), and /ready says so; it is used again when back', async () => {
+    const readiness = createReadiness({ database: () => db.query('SELECT 1'), replica: () => replicaReport(reads) });
+    readiness.started();
+    pgCtl(replicaDir, '-m', 'immediate', 'stop');
+    // Before any check noticed: the read fails on the replica and is answered by the primary.
+    const read = await run(READ, { t: taxCode });
+    expect(read.errors).toBeUndefined();
+    expect(read.data!.enterprise).toMatchObject({ status: 'SUSPENDED' });
+    expect(reads.status().state).toBe('down');
+    expect(reads.status().reads.fallbacks).toBeGreaterThan(0);
+    const report = await readiness.check();
+    expect(report).toMatchObject({ ready: true, status: 'degraded', database: 'ok', replica: { state: 'down' } });
+
+    const write = await status({ status: 'ACTIVE' });
+    expect(write.errors).toBeUndefined();
+    expect(write.data!.changeEnterpriseStatus).toMatchObject({ enterprise: { status: 'ACTIVE', version: 3 } });
+    const again = await run(READ, { t: taxCode });
+    expect(again.data!.enterprise).toMatchObject({ status: 'ACTIVE', version: 3 });
+
+    pgCtl(replicaDir, '-l', join(root, 'replica.log'), '-w', 'start');
+    for (let i = 0; (await reads.check()).state !== 'ok'; i++) {
+      if (i > 100) throw new Error(`the replica did not come back: ${JSON.stringify(reads.status())}`);
+      await sleep(100);
+    }
+    expect(await readiness.check()).toMatchObject({ status: 'ok', replica: { state: 'ok' } });
+    replicaCounter.reset();
+    primaryCounter.reset();
+    for (let i = 0; ; i++) {
+      const back = await run(READ, { t: taxCode });
+      // Within the lag bound the replica may still be replaying what it missed: stale, never an error.
+      expect(back.errors?.filter((e) => e.extensions?.code !== 'NOT_FOUND')).toBeUndefined();
+      if ((back.data?.enterprise as { version: number } | null)?.version === 3) break;
+      if (i > 50) throw new Error('the replica did not replay the write made while it was down');
+      await sleep(100);
+    }
+    expect(own(replicaCounter).some((s) => ENTERPRISE_TABLE.test(s))).toBe(true);
+    expect(own(primaryCounter)).toEqual([]);
+  });
+});
