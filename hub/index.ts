@@ -66,7 +66,8 @@ export async function openEmbeddedHub(
   const reads = await openReadRouting(db, {
     url: config.DATABASE_REPLICA_URL,
     maxLagSeconds: config.DATABASE_REPLICA_MAX_LAG_SECONDS,
-    onState: (status) => log.warn({ replica: status.state, lagSeconds: status.lagSeconds }, 'read replica state changed'),
+    onState: (status) =>
+      log[status.state === 'ok' ? 'info' : 'warn']({ replica: status.state, lagSeconds: status.lagSeconds }, 'read replica state'),
   });
   return {
     subgraphs,

@@ -69,22 +69,26 @@ export interface ReplicaOptions {
  */
 export const READ_PRIMARY_HEADER = 'x-read-primary';
 
-/** `/health`'s and `/ready`'s word on the replica: its state and lag; a replica not `ok` makes the service `degraded` (still ready). */
-export function replicaReport(routing: ReadRouting): {
-  replica: { state: ReplicaStatus['state']; lagSeconds: number | null };
-  degraded: boolean;
-} {
+/**
+ * `/health`'s and `/ready`'s word on the replica: its state and lag; a replica not `ok` makes the
+ * service `degraded` (still ready). Null without a replica (the reports stay as they were).
+ */
+export function replicaReport(
+  routing: ReadRouting,
+): { replica: { state: ReplicaStatus['state']; lagSeconds: number | null }; degraded: boolean } | null {
   const { state, lagSeconds } = routing.status();
+  if (state === 'none') return null;
   return { replica: { state, lagSeconds }, degraded: state === 'lagging' || state === 'down' };
 }
 
-/** `health` with the replica's word added (see {@link replicaReport}); `health` alone without routing. */
+/** `health` with the replica's word added (see {@link replicaReport}). */
 export function withReplicaHealth(health: () => Promise<HealthReport>, routing: ReadRouting | undefined): () => Promise<HealthReport> {
   if (!routing) return health;
   return async () => {
     const report = await health();
-    const { replica, degraded } = replicaReport(routing);
-    return { ...report, status: report.status === 'ok' && degraded ? 'degraded' : report.status, replica };
+    const word = replicaReport(routing);
+    if (!word) return report;
+    return { ...report, status: report.status === 'ok' && word.degraded ? 'degraded' : report.status, replica: word.replica };
   };
 }
 
@@ -99,13 +103,14 @@ export function pinPrimary(db: DataSource): void {
 /**
  * Errors that say nothing about the query (the same statement would succeed on the primary): no
  * SQLSTATE (connection refused, reset, checkout timeout), connection exceptions (08), recovery
- * conflicts and serialisation (40), read-only (25), resources (53), shutdown (57), system (58, XX).
+ * conflicts and serialisation (40), resources (53), shutdown (57), system (58, XX).
  */
 function replicaFault(error: unknown): boolean {
   const code =
     (error as { driverError?: { code?: unknown }; code?: unknown } | null)?.driverError?.code ?? (error as { code?: unknown })?.code;
   if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return true;
-  return ['08', '25', '40', '53', '57', '58', 'XX'].includes(code.slice(0, 2));
+  // A statement timeout (57014) would strike on the primary too: not run twice.
+  return code !== '57014' && ['08', '40', '53', '57', '58', 'XX'].includes(code.slice(0, 2));
 }
 
 /** A WAL position (`16/B374D848`) as a number. */

@@ -29,7 +29,7 @@ export function createReadiness(parts: {
    */
   subgraphs?: Readonly<Record<string, 'embedded' | URL>>;
   /** The read replica's state (shared/db/replica.ts): away or lagging, the service stays ready but `degraded`. */
-  replica?: () => { replica: unknown; degraded: boolean };
+  replica?: () => { replica: unknown; degraded: boolean } | null;
   probeTimeoutMs?: number;
 }): Readiness {
   let started = false;

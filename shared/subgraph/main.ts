@@ -116,7 +116,8 @@ export async function runSubgraph(module: SubgraphModule, env: Record<string, st
   const reads = await openReadRouting(db, {
     url: config.DATABASE_REPLICA_URL,
     maxLagSeconds: config.DATABASE_REPLICA_MAX_LAG_SECONDS,
-    onState: (status) => log.warn({ replica: status.state, lagSeconds: status.lagSeconds }, 'read replica state changed'),
+    onState: (status) =>
+      log[status.state === 'ok' ? 'info' : 'warn']({ replica: status.state, lagSeconds: status.lagSeconds }, 'read replica state'),
   });
   const references = remoteReferences(module, config, keys);
   const metrics = createMetrics({ service: module.name, cache: cache.metrics, pools: () => poolStats(db), processMetrics: true });
