@@ -20,6 +20,7 @@ import { seedTestData } from './helpers/dataset';
 import { AS, meta } from './helpers/identities';
 import type { GraphQLResult } from './helpers/hub';
 import { PG_BIN as BIN, runAsServerUser, serverTempDir } from './helpers/serverUser';
+import { startService, type Service } from './helpers/processes';
 
 /**
  * Reads on a streaming replica (shared/db/replica.ts): a primary and a replica of our own, made
@@ -48,6 +49,9 @@ const REGISTRAR = AS.provinceOfficer('01');
 const READ = `query ($t: TaxCode!) { enterprise(taxCode: $t) { status version } }`;
 const CHANGE = `mutation ($input: ChangeEnterpriseStatusInput!) {
   changeEnterpriseStatus(input: $input) { enterprise { status version } replayed } }`;
+/** The same write, its payload also fetched from land and population (further fetches of the mutation's plan). */
+const CHANGE_ACROSS = `mutation ($input: ChangeEnterpriseStatusInput!) {
+  changeEnterpriseStatus(input: $input) { enterprise { status version landParcels { id } legalRepresentative { citizenId fullName } } replayed } }`;
 
 suite('read replica: reads on a streaming replica, writes and read-your-writes on the primary', () => {
   const root = serverTempDir('replica');
@@ -72,7 +76,13 @@ suite('read replica: reads on a streaming replica, writes and read-your-writes o
   /** Statements of the subgraphs' reads and writes (not the audit log's appends, which always go to the primary). */
   const own = (counter: StatementCounter) => counter.statements.filter((s) => !/audit\.|_wal_(replay|flush)_lsn/.test(s));
   const ENTERPRISE_TABLE = /"?enterprise"?\."?enterprise"?/;
-  const status = (input: Record<string, unknown>) => run(CHANGE, { input: { taxCode, reason: 'Kiểm tra bản sao', ...input } });
+  const status = (input: Record<string, unknown>, query = CHANGE) =>
+    run(query, { input: { taxCode, reason: 'Kiểm tra bản sao', ...input } });
+  let subgraph: Service | undefined;
+  const subgraphReport = async (path: '/ready' | '/health') => {
+    const response = await fetch(new URL(path, subgraph!.url));
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
 
   beforeAll(async () => {
     const [primaryPort, replicaPort] = [await freePort(), await freePort()];
@@ -141,9 +151,19 @@ suite('read replica: reads on a streaming replica, writes and read-your-writes o
       log: createLogger('test-gateway', 'silent'),
     });
     await gateway.start();
+    // A subgraph as its own process, given the replica: its /ready and /health report it.
+    subgraph = await startService('subgraphs/enterprise/index.ts', {
+      DATABASE_URL: primaryUrl,
+      DATABASE_REPLICA_URL: replicaUrl,
+      PORT: String(await freePort()),
+      POPULATION_URL: 'http://127.0.0.1:9/graphql',
+      ADMINISTRATIVE_UNITS_URL: 'http://127.0.0.1:9/graphql',
+      REDIS_URL: '',
+    });
   });
 
   afterAll(async () => {
+    await subgraph?.stop();
     await gateway?.stop();
     await reads?.close();
     if (db?.isInitialized) await db.destroy();
@@ -174,14 +194,23 @@ suite('read replica: reads on a streaming replica, writes and read-your-writes o
     expect(recovery).toBe(true);
     const after = await sql<{ n: string }>(replicaUrl, `SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = 'lien_thong'`);
     expect(Number(after[0]!.n)).toBeGreaterThan(Number(before[0]!.n));
+    for (let i = 0; (await subgraphReport('/ready')).body.status !== 'ok'; i++) {
+      if (i > 50) throw new Error(`the subgraph process does not report the replica ok: ${JSON.stringify(await subgraphReport('/ready'))}`);
+      await sleep(100);
+    }
+    expect(await subgraphReport('/ready')).toMatchObject({ status: 200, body: { ready: true, status: 'ok', replica: { state: 'ok' } } });
+    expect(await subgraphReport('/health')).toMatchObject({ status: 200, body: { status: 'ok', replica: { state: 'ok' } } });
   });
 
   test('a write goes to the primary, and its payload shows the write even while the replica is stale', async () => {
     await sql(replicaUrl, 'SELECT pg_wal_replay_pause()');
     try {
-      const result = await status({ status: 'SUSPENDED', idempotencyKey: `replica-${process.pid}-1` });
+      const result = await status({ status: 'SUSPENDED', idempotencyKey: `replica-${process.pid}-1` }, CHANGE_ACROSS);
       expect(result.errors).toBeUndefined();
       expect(result.data!.changeEnterpriseStatus).toMatchObject({ enterprise: { status: 'SUSPENDED', version: 2 }, replayed: false });
+      // The plan's later fetches (land, population) read on the primary too.
+      expect(own(primaryCounter).some((s) => /land\.|"land"\./.test(s))).toBe(true);
+      expect(own(primaryCounter).some((s) => /population\.resident/.test(s))).toBe(true);
       expect(own(primaryCounter).some((s) => /^UPDATE/i.test(s) && ENTERPRISE_TABLE.test(s))).toBe(true);
       // Nothing of the mutation's request was read on the replica: validation, write and payload on the primary.
       expect(own(replicaCounter)).toEqual([]);
@@ -230,6 +259,13 @@ suite('read replica: reads on a streaming replica, writes and read-your-writes o
     expect(reads.status().reads.fallbacks).toBeGreaterThan(0);
     const report = await readiness.check();
     expect(report).toMatchObject({ ready: true, status: 'degraded', database: 'ok', replica: { state: 'down' } });
+    for (let i = 0; (await subgraphReport('/ready')).body.status !== 'degraded'; i++) {
+      if (i > 50)
+        throw new Error(`the subgraph process does not report the replica down: ${JSON.stringify(await subgraphReport('/ready'))}`);
+      await sleep(100);
+    }
+    expect(await subgraphReport('/ready')).toMatchObject({ status: 200, body: { ready: true, replica: { state: 'down' } } });
+    expect(await subgraphReport('/health')).toMatchObject({ status: 200, body: { status: 'degraded', replica: { state: 'down' } } });
 
     const write = await status({ status: 'ACTIVE' });
     expect(write.errors).toBeUndefined();
