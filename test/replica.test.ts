@@ -21,6 +21,10 @@ import { AS, meta } from './helpers/identities';
 import type { GraphQLResult } from './helpers/hub';
 import { PG_BIN as BIN, runAsServerUser, serverTempDir } from './helpers/serverUser';
 import { startService, type Service } from './helpers/processes';
+import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
+import { SignedDataSource } from '../gateway/remote';
+import { importInternalKeys, type InternalKeys } from '../shared/auth/internalToken';
+import { readJson, writeKeyFiles } from '../shared/auth/keys';
 
 /**
  * Reads on a streaming replica (shared/db/replica.ts): a primary and a replica of our own, made
@@ -79,6 +83,21 @@ suite('read replica: reads on a streaming replica, writes and read-your-writes o
   const status = (input: Record<string, unknown>, query = CHANGE) =>
     run(query, { input: { taxCode, reason: 'Kiểm tra bản sao', ...input } });
   let subgraph: Service | undefined;
+  let keys: InternalKeys;
+  /**
+   * Reads the enterprise from the subgraph process over HTTP, as the gateway's remote data source
+   * does for a fetch of an operation of `kind` (a mutation's plan sends x-read-primary).
+   */
+  const fetchFromProcess = async (kind: 'query' | 'mutation') => {
+    const source = new SignedDataSource('enterprise', subgraph!.url, keys);
+    const result = await source.process({
+      kind: GraphQLDataSourceRequestKind.INCOMING_OPERATION,
+      request: { query: READ, variables: { t: taxCode }, http: { method: 'POST', url: subgraph!.url, headers: new Headers() } },
+      context: { identity: REGISTRAR, meta: meta(), personal: newPersonalReads() },
+      incomingRequestContext: { operation: { operation: kind } },
+    } as unknown as Parameters<SignedDataSource['process']>[0]);
+    return result.data?.enterprise as { status: string; version: number };
+  };
   const subgraphReport = async (path: '/ready' | '/health') => {
     const response = await fetch(new URL(path, subgraph!.url));
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -152,7 +171,12 @@ suite('read replica: reads on a streaming replica, writes and read-your-writes o
     });
     await gateway.start();
     // A subgraph as its own process, given the replica: its /ready and /health report it.
+    const files = await writeKeyFiles(join(root, 'keys'));
+    keys = await importInternalKeys(readJson(files.internalPrivate), readJson(files.internalPublic));
     subgraph = await startService('subgraphs/enterprise/index.ts', {
+      INTERNAL_PUBLIC_KEY_FILE: files.internalPublic,
+      INTERNAL_SERVICE_PRIVATE_KEY_FILE: files.servicePrivate,
+      INTERNAL_SERVICE_PUBLIC_KEY_FILE: files.servicePublic,
       DATABASE_URL: primaryUrl,
       DATABASE_REPLICA_URL: replicaUrl,
       PORT: String(await freePort()),
@@ -217,6 +241,9 @@ suite('read replica: reads on a streaming replica, writes and read-your-writes o
       // The replica really is behind: a plain read, served there, still sees the old status.
       const stale = await run(READ, { t: taxCode });
       expect(stale.data!.enterprise).toMatchObject({ status: 'ACTIVE', version: 1 });
+      // So does a subgraph process over HTTP, unless the fetch belongs to a mutation's plan.
+      expect(await fetchFromProcess('query')).toEqual({ status: 'ACTIVE', version: 1 });
+      expect(await fetchFromProcess('mutation')).toEqual({ status: 'SUSPENDED', version: 2 });
 
       // An idempotent retry is answered from the primary (the key and its result are not on the replica yet).
       replicaCounter.reset();

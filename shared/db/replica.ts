@@ -19,6 +19,7 @@ import { createDataSource } from './';
  *   conflict, read-only): that read is retried on the primary and the replica marked `down` until
  *   the next check finds it well. A read is never answered with an error because of the replica.
  *
+ * A request pinned to the primary reads around the entity cache as well ({@link pinnedToPrimary}).
  * Caveat: a read on the replica may be up to `maxLagSeconds` older than the primary, and what it
  * reads may fill the entity cache (until the TTL or the next invalidation of its type). A client
  * that must see its own write in a later request reads the write's payload instead.
@@ -95,9 +96,19 @@ export function withReplicaHealth(health: () => Promise<HealthReport>, routing: 
 const PIN = Symbol('pinPrimary');
 const READS = new Set<PropertyKey>(['query', 'getRepository', 'createQueryBuilder', 'sql']);
 
+const PINNED = Symbol('pinnedToPrimary');
+
 /** From now on, `db` (a request's, from {@link ReadRouting.forRequest}) reads from the primary; a no-op on any other DataSource. */
 export function pinPrimary(db: DataSource): void {
   (db as unknown as { [PIN]?: () => void })[PIN]?.();
+}
+
+/**
+ * Whether `db` is a request's database pinned to the primary (false without a replica). Such a
+ * request reads around the entity cache too: an entry filled from the replica may predate its write.
+ */
+export function pinnedToPrimary(db: DataSource): boolean {
+  return (db as unknown as { [PINNED]?: boolean })[PINNED] === true;
 }
 
 /**
@@ -224,6 +235,7 @@ export async function openReadRouting(primary: DataSource, options: ReplicaOptio
             return () => {
               pinned = true;
             };
+          if (property === PINNED) return pinned;
           const source = READS.has(property) && !pinned && status.state === 'ok' ? replica : target;
           const value: unknown = Reflect.get(source, property, source);
           return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(source) : value;

@@ -8,7 +8,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { InvalidationBus } from '../cache';
 import type { SubgraphDescriptor } from '../config';
 import type { MigrationSet } from '../db';
-import { pinPrimary } from '../db/replica';
+import { pinnedToPrimary, pinPrimary } from '../db/replica';
 import type { EntityCaching } from '../cache/entityCache';
 import type { Identity, RequestMeta, Role } from '../auth/identity';
 import { SHARED_SCALARS } from '../graphql/scalars';
@@ -202,6 +202,9 @@ export function createContext<L>(
   const jurisdiction = jurisdictionOf(identity);
   // Another subgraph checking the records a write names: it may have just written them (read-your-writes).
   if (identity.role === 'SERVICE') pinPrimary(db);
+  // Built at first use, once the operation is known: a request pinned to the primary then (a
+  // mutation: see server.ts) reads around the entity cache, which a replica may have filled.
+  let loaders: L | undefined;
   return {
     service: module.name,
     schema: module.schema,
@@ -209,7 +212,9 @@ export function createContext<L>(
     identity,
     meta,
     jurisdiction,
-    loaders: module.createLoaders(db, jurisdiction, cache),
+    get loaders(): L {
+      return (loaders ??= module.createLoaders(db, jurisdiction, pinnedToPrimary(db) ? { ...cache, enabled: false } : cache));
+    },
     audit: new AccessRecorder(),
     bus: cache.bus,
     changed: new Set(),
