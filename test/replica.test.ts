@@ -15,6 +15,7 @@ import { createReadiness } from '../shared/observability/readiness';
 import { createLogger } from '../shared/observability/logger';
 import type { Identity } from '../shared/auth/identity';
 import { subgraphs } from '../subgraphs';
+import { loadConfig } from '../shared/config';
 import { freePort } from './helpers/cache';
 import { seedTestData } from './helpers/dataset';
 import { AS, meta } from './helpers/identities';
@@ -35,6 +36,24 @@ if (!haveBinaries && process.env.CI !== 'true') {
   console.warn(`replica.test.ts skipped: PostgreSQL server binaries not found in ${BIN} (apt-get install postgresql-15)`);
 }
 const suite = haveBinaries || process.env.CI === 'true' ? describe : describe.skip;
+
+describe('DATABASE_REPLICA_URL is validated with the rest of the configuration', () => {
+  test('a URL, and only next to DATABASE_URL (the primary)', () => {
+    expect(() => loadConfig({ DATABASE_REPLICA_URL: 'not a url', DATABASE_URL: 'postgres://db/x' })).toThrow(/DATABASE_REPLICA_URL/);
+    expect(() => loadConfig({ DATABASE_REPLICA_URL: 'postgres://replica/x' })).toThrow(/DATABASE_REPLICA_URL: needs DATABASE_URL/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://db/x', DATABASE_REPLICA_MAX_LAG_SECONDS: '-1' })).toThrow(
+      /DATABASE_REPLICA_MAX_LAG_SECONDS/,
+    );
+    expect(
+      loadConfig({
+        DATABASE_URL: 'postgres://db/x',
+        DATABASE_REPLICA_URL: 'postgres://replica/x',
+        DATABASE_REPLICA_MAX_LAG_SECONDS: '2.5',
+      }),
+    ).toMatchObject({ DATABASE_REPLICA_URL: 'postgres://replica/x', DATABASE_REPLICA_MAX_LAG_SECONDS: 2.5 });
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/x' }).DATABASE_REPLICA_MAX_LAG_SECONDS).toBe(10);
+  });
+});
 
 const pgCtl = (dir: string, ...args: string[]) => runAsServerUser(join(BIN, 'pg_ctl'), ['-D', dir, ...args]);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -58,9 +77,10 @@ const CHANGE_ACROSS = `mutation ($input: ChangeEnterpriseStatusInput!) {
   changeEnterpriseStatus(input: $input) { enterprise { status version landParcels { id } legalRepresentative { citizenId fullName } } replayed } }`;
 
 suite('read replica: reads on a streaming replica, writes and read-your-writes on the primary', () => {
-  const root = serverTempDir('replica');
-  const primaryDir = join(root, 'primary');
-  const replicaDir = join(root, 'replica');
+  // Made in beforeAll: a skipped suite's body still runs, and must leave nothing behind.
+  let root = '';
+  let primaryDir = '';
+  let replicaDir = '';
   const started: string[] = [];
   let primaryUrl = '';
   let replicaUrl = '';
@@ -104,6 +124,10 @@ suite('read replica: reads on a streaming replica, writes and read-your-writes o
   };
 
   beforeAll(async () => {
+    if (!haveBinaries) throw new Error(`CI=true but the PostgreSQL server binaries are missing in ${BIN}: install postgresql-15`);
+    root = serverTempDir('replica');
+    primaryDir = join(root, 'primary');
+    replicaDir = join(root, 'replica');
     const [primaryPort, replicaPort] = [await freePort(), await freePort()];
     runAsServerUser(join(BIN, 'initdb'), [
       '-D',
@@ -198,7 +222,7 @@ suite('read replica: reads on a streaming replica, writes and read-your-writes o
         // already stopped
       }
     }
-    rmSync(root, { recursive: true, force: true });
+    if (root) rmSync(root, { recursive: true, force: true });
   });
 
   beforeEach(() => {

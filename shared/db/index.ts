@@ -81,15 +81,11 @@ export interface DataSourceOptions {
  */
 export async function createDataSource(options: DataSourceOptions): Promise<DataSource> {
   const { target } = options;
+  const name = options.replica ? 'lien-thong-replica' : 'lien-thong';
   const extra =
     target.kind === 'postgres'
       ? // A server that does not answer fails a checkout in 5 s (DATABASE_UNAVAILABLE) instead of queueing requests without end.
-        {
-          max: target.poolSize ?? 10,
-          application_name: options.replica ? 'lien-thong-replica' : 'lien-thong',
-          statement_timeout: 30_000,
-          connectionTimeoutMillis: 5_000,
-        }
+        { max: target.poolSize ?? 10, application_name: name, statement_timeout: 30_000, connectionTimeoutMillis: 5_000 }
       : { ...createPgConfig(target.pglite) };
   return new DataSource({
     type: 'postgres',
