@@ -162,7 +162,9 @@ suite('PgBouncer in transaction mode in front of the subgraphs', () => {
       );
     // Each write sent twice at once: the retry waits for the first to commit, then replays its result.
     const writes = enterprises.flatMap((taxCode) => [change(taxCode), change(taxCode)]);
+    const started = performance.now();
     const results: GraphQLResult[] = await Promise.all([...reads, ...writes]);
+    const elapsedMs = performance.now() - started;
     for (const result of results) expect(result.errors).toBeUndefined();
     for (const read of results.slice(0, reads.length)) {
       expect((read.data!.commune as { residents: { edges: unknown[] } }).residents.edges.length).toBeGreaterThan(0);
@@ -201,6 +203,11 @@ suite('PgBouncer in transaction mode in front of the subgraphs', () => {
     expect(clients.filter((c) => c.database === pool.database).length).toBeGreaterThan(SERVER_CONNECTIONS);
     expect(serverPeak.connections).toBeGreaterThan(0);
     expect(serverPeak.connections).toBeLessThanOrEqual(SERVER_CONNECTIONS);
+    const stats = await sql<{ database: string; total_xact_count: string; total_wait_time: string }>(adminUrl, 'SHOW STATS');
+    const mine = stats.find((s) => s.database === pool.database)!;
+    console.log(
+      `[pgbouncer] ${results.length} concurrent requests in ${Math.round(elapsedMs)} ms; ${clients.filter((c) => c.database === pool.database).length} client connections on at most ${serverPeak.connections} server sessions; ${mine.total_xact_count} transactions, ${Math.round(Number(mine.total_wait_time) / 1000)} ms waited for a server in all`,
+    );
   });
 
   test('a subgraph process starts through it (migrations, reference data) and is ready', async () => {

@@ -342,5 +342,6 @@ suite('read replica: reads on a streaming replica, writes and read-your-writes o
     }
     expect(own(replicaCounter).some((s) => ENTERPRISE_TABLE.test(s))).toBe(true);
     expect(own(primaryCounter)).toEqual([]);
+    console.log(`[replica] ${JSON.stringify(reads.status())}`);
   });
 });
