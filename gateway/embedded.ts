@@ -2,7 +2,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import { parseCacheControlHeader } from '@apollo/gateway/dist/datasources/parseCacheControlHeader';
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import type { ApolloServer } from '@apollo/server';
-import type { DataSource } from 'typeorm';
+import type { ReadRouting } from '../shared/db/replica';
 import type { AuditLog } from '../shared/audit';
 import type { EntityCaching } from '../shared/cache/entityCache';
 import { serviceIdentity, type Identity, type RequestMeta } from '../shared/auth/identity';
@@ -36,7 +36,7 @@ export class EmbeddedDataSource implements GraphQLDataSource<GatewayContext> {
 
   constructor(
     private readonly module: SubgraphModule,
-    private readonly db: DataSource,
+    private readonly reads: ReadRouting,
     auditLog: AuditLog,
     log: Logger,
     private readonly cache: EntityCaching,
@@ -48,7 +48,11 @@ export class EmbeddedDataSource implements GraphQLDataSource<GatewayContext> {
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): ReturnType<GraphQLDataSource['process']> {
     const { request, context } = options;
-    const { response, contextValue } = await this.execute(context.identity, context.meta, request);
+    // Every fetch of a mutation's plan reads from the primary: the fields fetched after the write must show it.
+    const mutation =
+      options.kind === GraphQLDataSourceRequestKind.INCOMING_OPERATION &&
+      options.incomingRequestContext.operation?.operation === 'mutation';
+    const { response, contextValue } = await this.execute(context.identity, context.meta, request, mutation);
     // What a subgraph over HTTP reports in its response, handed over directly here.
     for (const s of contextValue.audit.subjects) context.personal.subjects.add(s);
     for (const f of contextValue.audit.fields) context.personal.fields.add(f);
@@ -69,6 +73,7 @@ export class EmbeddedDataSource implements GraphQLDataSource<GatewayContext> {
       serviceIdentity(caller),
       { requestId: `service:${caller}`, purpose: null },
       { query, variables },
+      true,
     );
     return response.body.kind === 'single' ? (response.body.singleResult as ExecutionResult) : { errors: [{ message: 'incremental' }] };
   }
@@ -77,10 +82,12 @@ export class EmbeddedDataSource implements GraphQLDataSource<GatewayContext> {
     identity: Identity,
     meta: RequestMeta,
     request: { query?: string; variables?: Record<string, unknown>; operationName?: string },
+    primary: boolean,
   ) {
     this.started ??= this.server.start();
     await this.started;
-    const contextValue = createContext(this.module, this.db, identity, meta, this.cache, this.references, this.live);
+    const db = this.reads.forRequest({ primary });
+    const contextValue = createContext(this.module, db, identity, meta, this.cache, this.references, this.live);
     const response = await this.server.executeOperation(
       {
         query: request.query ?? '',

@@ -2,6 +2,7 @@ import { createAuditLog, type AuditLog } from '../shared/audit';
 import { groupCommit } from '../shared/audit/groupCommit';
 import { subgraphUrls } from '../shared/config';
 import { healthCheck } from '../shared/cache/entityCache';
+import { replicaReport, withReplicaHealth } from '../shared/db/replica';
 import { createHttpHandler, listen } from '../shared/http';
 import { createLogger } from '../shared/observability/logger';
 import { createMetrics, poolStats, recordResponses } from '../shared/observability/metrics';
@@ -130,6 +131,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
       kind: 'embedded',
       subgraphs: hub.subgraphs,
       db: hub.db,
+      reads: hub.reads,
       auditLog,
       live: broker,
       ...(caches ? { cache: caches.entity } : {}),
@@ -160,6 +162,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
   const readiness = createReadiness({
     ...(db ? { database: () => db.query('SELECT 1') } : {}),
     caching: caches,
+    ...(hub ? { replica: () => replicaReport(hub.reads) } : {}),
     subgraphs: Object.fromEntries(subgraphNames.map((name) => [name, hub ? 'embedded' : new URL('/ready', urls[name])])),
   });
   // Trusted documents: the hub's database (embedded), or DATABASE_URL in front of separate subgraphs.
@@ -222,7 +225,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     ...(config.EXPLORER_ENABLED ? { browserHome: '/explorer/' } : {}),
     ...(responseCache ? { preflight: responseCache.preflight } : {}),
     // 503 only when the database is down; "degraded" (still 200) while Redis is unreachable.
-    health: healthCheck(caches, db ? async () => (await db.query('SELECT 1')).length === 1 : undefined),
+    health: withReplicaHealth(healthCheck(caches, db ? async () => (await db.query('SELECT 1')).length === 1 : undefined), hub?.reads),
     ready: readiness.check,
     metrics: metrics.page,
     onResponse: recordResponses(metrics, log),

@@ -2,6 +2,8 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import { GraphQLError } from 'graphql';
 import { bodyHash, IDENTITY_HEADER, signIdentity, type InternalKeys } from '../shared/auth/internalToken';
 import { currentScope } from '../shared/observability/requestScope';
+import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
+import { READ_PRIMARY_HEADER } from '../shared/db/replica';
 import { traceparent, TRACEPARENT_HEADER } from '../shared/observability/trace';
 import type { GatewayContext } from './context';
 
@@ -25,7 +27,9 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     }
   }
 
-  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
+  override async willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
+    const { request, context, kind } = options;
+    const incomingRequestContext = kind === GraphQLDataSourceRequestKind.INCOMING_OPERATION ? options.incomingRequestContext : undefined;
     const token = await signIdentity(
       this.keys,
       this.subgraph,
@@ -35,6 +39,8 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     );
     request.http?.headers.set(IDENTITY_HEADER, token);
     request.http?.headers.set('x-request-id', context.meta.requestId);
+    // The fetches after a mutation's write read from the primary (shared/db/replica.ts).
+    if (incomingRequestContext?.operation?.operation === 'mutation') request.http?.headers.set(READ_PRIMARY_HEADER, '1');
     const trace = context.trace ?? currentScope()?.trace;
     if (trace) request.http?.headers.set(TRACEPARENT_HEADER, traceparent(trace));
   }

@@ -18,6 +18,7 @@ import { inputDoorPlugin, introspectionPolicy, responseHeadersPlugin, subscripti
 import type { GatewayContext } from './context';
 import { createAuthorization, withImplementedSecurityFeatures } from './authorization';
 import { EmbeddedDataSource } from './embedded';
+import { noReplica, type ReadRouting } from '../shared/db/replica';
 import { hardenedApolloOptions, hardenFormatError, type QueryLimits } from './hardening';
 import { SignedDataSource } from './remote';
 import { DEFAULT_SUBGRAPH_TIMEOUT_MS, GuardedDataSource } from './subgraphFetch';
@@ -36,6 +37,8 @@ export type SubgraphTransport =
       kind: 'embedded';
       subgraphs: readonly SubgraphModule[];
       db: DataSource;
+      /** Where the subgraphs' requests read (a replica: shared/db/replica.ts); `db` for everything without it. */
+      reads?: ReadRouting;
       auditLog: AuditLog;
       /** The process's entity cache, read by every subgraph's loaders; none (every read from the database) when omitted. */
       cache?: EntityCaching;
@@ -104,7 +107,7 @@ function dataSourceFor(
   });
   const source = new EmbeddedDataSource(
     module,
-    transport.db,
+    transport.reads ?? noReplica(transport.db),
     transport.auditLog,
     log,
     transport.cache ?? disabledEntityCaching(),

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { DatabaseTarget } from '../shared/db';
+import { openReadRouting, type ReadRouting } from '../shared/db/replica';
 import type { InvalidationBus } from '../shared/cache';
 import type { Config } from '../shared/config';
 import type { Logger } from '../shared/observability/logger';
@@ -17,6 +18,8 @@ export { demoTokens } from './demo';
 export interface EmbeddedHub {
   subgraphs: readonly SubgraphModule[];
   db: DataSource;
+  /** Where the subgraphs' requests read: DATABASE_REPLICA_URL's replica when given, else `db` (shared/db/replica.ts). */
+  reads: ReadRouting;
   target: DatabaseTarget;
   /** Closes the database (and the embedded PGlite). */
   close(): Promise<void>;
@@ -26,7 +29,7 @@ export interface EmbeddedHub {
  * The composition root of the embedded default: loads the subgraphs' implementations, opens
  * DATABASE_URL or the PGlite in PGLITE_DIR, migrates every registered subgraph, loads their reference data, and on first start seeds the
  * synthetic world (SEED_RESIDENTS, SEED) then makes every instance sharing `bus` drop what it had
- * cached of the seeded types.
+ * cached of the seeded types. Reads go to DATABASE_REPLICA_URL's replica when given.
  */
 export async function openEmbeddedHub(
   config: Config,
@@ -59,11 +62,19 @@ export async function openEmbeddedHub(
     // Other processes sharing this Redis must not keep serving what they cached before the seed.
     await options.bus?.invalidate(seededEntityTypes(subgraphs));
   }
+  const reads = await openReadRouting(db, {
+    url: config.DATABASE_REPLICA_URL,
+    maxLagSeconds: config.DATABASE_REPLICA_MAX_LAG_SECONDS,
+    onState: (status) =>
+      log[status.state === 'ok' ? 'info' : 'warn']({ replica: status.state, lagSeconds: status.lagSeconds }, 'read replica state'),
+  });
   return {
     subgraphs,
     db,
+    reads,
     target,
     close: async () => {
+      await reads.close();
       await db.destroy();
       if (target.kind === 'pglite') await target.pglite.close();
     },

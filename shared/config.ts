@@ -56,6 +56,13 @@ const settings = z.object({
   PORT: port.default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: url.optional(),
+  /**
+   * A streaming replica of DATABASE_URL's server (shared/db/replica.ts): reads go there, writes and
+   * read-your-writes paths to the primary; reads fall back to the primary while it is down or lags
+   * more than DATABASE_REPLICA_MAX_LAG_SECONDS.
+   */
+  DATABASE_REPLICA_URL: url.optional(),
+  DATABASE_REPLICA_MAX_LAG_SECONDS: z.coerce.number().min(0).max(3_600).default(10),
   PGLITE_DIR: z
     .string()
     .min(1)
@@ -232,6 +239,8 @@ export function loadConfig(env: Record<string, string | undefined>, options: Con
     if (type in ttls) ttls[type] = seconds;
     else if (options.complete) issues.push(`  CACHE_TTLS: unknown entity type "${type}"; known: ${Object.keys(ttls).join(', ')}`);
   }
+  if (result.data?.DATABASE_REPLICA_URL && !result.data.DATABASE_URL)
+    issues.push('  DATABASE_REPLICA_URL: needs DATABASE_URL (the primary)');
   if (!result.success || issues.length > 0) throw new Error(`Invalid configuration:\n${issues.join('\n')}`);
   return { ...result.data, SUBGRAPH_URLS: urls, ENTITY_TTLS: ttls };
 }

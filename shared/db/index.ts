@@ -3,6 +3,22 @@ import { DataSource, type Logger, type MixedList, type EntitySchema } from 'type
 import { PGlite, type Extension } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 
+/**
+ * What SQL may rely on — every statement of the hub, so that a subgraph works behind PgBouncer in
+ * transaction mode (each transaction, or each statement outside one, may run on another server
+ * session) and with reads on a replica (shared/db/replica.ts):
+ * - no session state: no `SET` (only `SET LOCAL` inside a transaction), no session advisory lock
+ *   (`pg_advisory_xact_lock` only), no `LISTEN`/`NOTIFY`, no temporary table, no `WITH HOLD` cursor,
+ *   no `PREPARE` and no named prepared statement (a node-postgres query config with a `name`);
+ * - what must happen together happens in one `transaction()`, through its EntityManager only;
+ * - a write runs in `transaction()` (never a bare `db.query`): a request's `db.query` may read on the
+ *   replica, which refuses writes;
+ * - connection settings are startup parameters only where PgBouncer passes them (`application_name`);
+ *   `statement_timeout` is one it refuses: behind it, set `ignore_startup_parameters` and put the bound
+ *   on the server role (README, Behind PgBouncer).
+ * @module
+ */
+
 // PGlite's type map points CommonJS callers of contrib/* at ESM typings, though it ships a CommonJS
 // build of them; require them directly with the package's own Extension type.
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -54,6 +70,8 @@ export interface DataSourceOptions {
   schema?: string;
   migrations?: MixedList<Function | string>;
   logger?: Logger;
+  /** A read replica (replica.ts): installs no extension (it cannot write) and names itself so in pg_stat_activity. */
+  replica?: boolean;
 }
 
 /**
@@ -63,10 +81,11 @@ export interface DataSourceOptions {
  */
 export async function createDataSource(options: DataSourceOptions): Promise<DataSource> {
   const { target } = options;
+  const name = options.replica ? 'lien-thong-replica' : 'lien-thong';
   const extra =
     target.kind === 'postgres'
       ? // A server that does not answer fails a checkout in 5 s (DATABASE_UNAVAILABLE) instead of queueing requests without end.
-        { max: target.poolSize ?? 10, application_name: 'lien-thong', statement_timeout: 30_000, connectionTimeoutMillis: 5_000 }
+        { max: target.poolSize ?? 10, application_name: name, statement_timeout: 30_000, connectionTimeoutMillis: 5_000 }
       : { ...createPgConfig(target.pglite) };
   return new DataSource({
     type: 'postgres',
@@ -78,6 +97,7 @@ export async function createDataSource(options: DataSourceOptions): Promise<Data
     migrationsTableName: 'migrations',
     migrationsRun: false,
     synchronize: false,
+    ...(options.replica ? { installExtensions: false } : {}),
     ...(options.logger ? { logger: options.logger } : { logging: false }),
   });
 }

@@ -28,6 +28,8 @@ export function createReadiness(parts: {
    * ready (it answers without that subgraph's fields) but `degraded`.
    */
   subgraphs?: Readonly<Record<string, 'embedded' | URL>>;
+  /** The read replica's state (shared/db/replica.ts): away or lagging, the service stays ready but `degraded`. */
+  replica?: () => { replica: unknown; degraded: boolean } | null;
   probeTimeoutMs?: number;
 }): Readiness {
   let started = false;
@@ -63,11 +65,13 @@ export function createReadiness(parts: {
       const cache = parts.caching ? parts.caching.health() : 'disabled';
       const ready = started && !draining && database !== 'unavailable';
       const subgraphDown = subgraphs !== undefined && Object.values(subgraphs).includes('unavailable');
+      const replica = parts.replica?.();
       return {
         ready,
-        status: !ready ? 'unready' : cache === 'degraded' || subgraphDown ? 'degraded' : 'ok',
+        status: !ready ? 'unready' : cache === 'degraded' || subgraphDown || replica?.degraded ? 'degraded' : 'ok',
         schema: started ? 'loaded' : 'loading',
         database,
+        ...(replica ? { replica: replica.replica } : {}),
         cache,
         ...(subgraphs ? { subgraphs } : {}),
         ...(draining ? { draining: true } : {}),

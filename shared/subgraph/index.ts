@@ -8,6 +8,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { InvalidationBus } from '../cache';
 import type { SubgraphManifest } from './manifest';
 import type { MigrationSet } from '../db';
+import { pinnedToPrimary, pinPrimary } from '../db/replica';
 import type { EntityCaching } from '../cache/entityCache';
 import type { Identity, RequestMeta, Role } from '../auth/identity';
 import { SHARED_SCALARS } from '../graphql/scalars';
@@ -144,7 +145,10 @@ export function buildSchema(module: SubgraphModule): { schema: GraphQLSchema; cl
   return { schema, classification };
 }
 
-/** A per-request context for a subgraph, its loaders reading through the process's entity cache. */
+/**
+ * A per-request context for a subgraph, its loaders reading through the process's entity cache.
+ * `db` is the request's own (ReadRouting.forRequest: reads on the replica when there is one).
+ */
 export function createContext<L>(
   module: SubgraphModule<L>,
   db: DataSource,
@@ -155,6 +159,11 @@ export function createContext<L>(
   live: LivePublisher = NO_LIVE,
 ): SubgraphContext<L> {
   const jurisdiction = jurisdictionOf(identity);
+  // Another subgraph checking the records a write names: it may have just written them (read-your-writes).
+  if (identity.role === 'SERVICE') pinPrimary(db);
+  // Built at first use, once the operation is known: a request pinned to the primary then (a
+  // mutation: see server.ts) reads around the entity cache, which a replica may have filled.
+  let loaders: L | undefined;
   return {
     service: module.name,
     schema: module.schema,
@@ -162,7 +171,9 @@ export function createContext<L>(
     identity,
     meta,
     jurisdiction,
-    loaders: module.createLoaders(db, jurisdiction, cache),
+    get loaders(): L {
+      return (loaders ??= module.createLoaders(db, jurisdiction, pinnedToPrimary(db) ? { ...cache, enabled: false } : cache));
+    },
     audit: new AccessRecorder(),
     bus: cache.bus,
     changed: new Set(),

@@ -4,6 +4,7 @@ import { groupCommit } from '../audit/groupCommit';
 import { auditCheckpoints } from '../audit/checkpoint';
 import { loadConfig, urlVariable, type Config } from '../config';
 import { createDataSource, prepareSchemas } from '../db';
+import { openReadRouting, READ_PRIMARY_HEADER, replicaReport, withReplicaHealth } from '../db/replica';
 import { createEntityCaching, healthCheck } from '../cache/entityCache';
 import { createHttpHandler, listen } from '../http';
 import { bodyHash, IDENTITY_HEADER, signServiceIdentity, verifyIdentity, type InternalKeys } from '../auth/internalToken';
@@ -113,9 +114,16 @@ export async function runSubgraph(module: SubgraphModule, env: Record<string, st
   const db = await createDataSource({ target, entities: module.entities, schema: module.schema });
   await db.initialize();
   if (module.seedReference) await module.seedReference(db, cache.bus);
+  // Reads on DATABASE_REPLICA_URL when given (shared/db/replica.ts).
+  const reads = await openReadRouting(db, {
+    url: config.DATABASE_REPLICA_URL,
+    maxLagSeconds: config.DATABASE_REPLICA_MAX_LAG_SECONDS,
+    onState: (status) =>
+      log[status.state === 'ok' ? 'info' : 'warn']({ replica: status.state, lagSeconds: status.lagSeconds }, 'read replica state'),
+  });
   const references = remoteReferences(module, config, keys);
   const metrics = createMetrics({ service: module.name, cache: cache.metrics, pools: () => poolStats(db), processMetrics: true });
-  const readiness = createReadiness({ database: () => db.query('SELECT 1'), caching: cache });
+  const readiness = createReadiness({ database: () => db.query('SELECT 1'), caching: cache, replica: () => replicaReport(reads) });
   const apollo = createSubgraphServer(module, groupCommit(createAuditLog(db)), log, [metrics.plugin()]);
   // Signed checkpoints of the audit log's head, where this process holds the key (checkpoint.ts).
   const stopCheckpoints = await auditCheckpoints(config, db, log);
@@ -131,10 +139,14 @@ export async function runSubgraph(module: SubgraphModule, env: Record<string, st
         Array.isArray(header) ? header[0] : header,
         bodyHash(query, variables),
       );
-      return createContext(module, db, identity, meta, cache, references, live);
+      const primary = req.headers[READ_PRIMARY_HEADER] === '1';
+      return createContext(module, reads.forRequest({ primary }), identity, meta, cache, references, live);
     },
     // 503 only when the database is down; "degraded" (still 200) while Redis is unreachable.
-    health: healthCheck(cache, async () => (await db.query('SELECT 1')).length === 1),
+    health: withReplicaHealth(
+      healthCheck(cache, async () => (await db.query('SELECT 1')).length === 1),
+      reads,
+    ),
     // Not ready while the database does not answer; ready again by itself when it does.
     ready: readiness.check,
     metrics: metrics.page,
@@ -153,6 +165,7 @@ export async function runSubgraph(module: SubgraphModule, env: Record<string, st
     extra: async () => {
       await stopTimers?.();
       await stopCheckpoints?.();
+      await reads.close();
       await cache.close();
       if (live !== NO_LIVE) await (live as LiveBroker).close();
     },

@@ -6,6 +6,23 @@ import type { Logger } from '../observability/logger';
 import { personalDataPlugin } from '../auth/personalData';
 import { buildSchema, type SubgraphContext, type SubgraphModule } from './';
 import { cacheControlPlugin } from './cacheControl';
+import { pinPrimary } from '../db/replica';
+
+/**
+ * A mutation reads from the primary, before its write (what it validates against) and after it (its
+ * payload must show the write): see shared/db/replica.ts.
+ */
+function primaryForMutations<C extends { db: SubgraphContext<unknown>['db'] }>(): ApolloServerPlugin<C> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, contextValue }) {
+          if (operation?.operation === 'mutation') pinPrimary(contextValue.db);
+        },
+      };
+    },
+  };
+}
 
 /**
  * Reports the entity types a request's writes changed in `extensions.invalidated`, so a gateway in
@@ -49,6 +66,7 @@ export function createSubgraphServer<L>(
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginCacheControlDisabled(),
+      primaryForMutations<SubgraphContext<L>>(),
       cacheControlPlugin<SubgraphContext<L>>(),
       ...plugins,
       personalDataPlugin<SubgraphContext<L>>(module.name, classification, auditLog),
