@@ -6,6 +6,7 @@ import { entities } from './entities';
 import { createLoaders, type Loaders } from './loaders';
 import { CreatePopulation1764000000001 } from './migrations/1764000000001-CreatePopulation';
 import { PopulationWrites1766000000001 } from './migrations/1766000000001-PopulationWrites';
+import { PopulationIdempotencyExpiry1768000000010 } from './migrations/1768000000010-IdempotencyExpiry';
 import { resolvers } from './resolvers';
 import { subjectsOf } from './subjects';
 
@@ -21,7 +22,7 @@ export const population: SubgraphModule<Loaders> = {
   typeDefs: subgraphTypeDefs(__dirname),
   resolvers,
   entities,
-  migrations: [CreatePopulation1764000000001, PopulationWrites1766000000001],
+  migrations: [CreatePopulation1764000000001, PopulationWrites1766000000001, PopulationIdempotencyExpiry1768000000010],
   references: { Commune: 'administrative-units' },
   createLoaders,
   subjectsOf,
