@@ -1,0 +1,157 @@
+import type { DataSource } from 'typeorm';
+
+/**
+ * Partitioning by province, shared by the subgraphs' migrations.
+ *
+ * The big tables (residents, households, land parcels and holders, dossiers) are LIST-partitioned
+ * by the province their rows belong to: one partition per province in force since 1 July 2025 and
+ * a DEFAULT partition, so a province created later (or a code the reference data does not know
+ * yet) is stored, never refused, until a migration gives it a partition of its own. A query that
+ * states the province (a provincial officer's, or a commune officer's: the commune's province comes
+ * with the jurisdiction) reads one partition; the planner prunes the others at plan time.
+ *
+ * PostgreSQL requires the partition key in every PRIMARY KEY and UNIQUE constraint of a partitioned
+ * table, so such a constraint is only unique within one province. Where the data needs a key unique
+ * in the whole country (a citizen ID, a household id, a parcel id), a small unpartitioned key table
+ * holds it — the key and the province of its row — kept by statement-level triggers on the
+ * partitioned table ({@link keyTableSql}): a second row with the same key, in any province, fails on
+ * the key table's primary key, in the same statement. The key table is also what foreign keys from
+ * other tables refer to (they cannot name the partitioned table's key without its province). It
+ * fits Citus later: the key tables become reference tables, the partitioned ones are distributed by
+ * province.
+ */
+
+/**
+ * The 34 province codes in force since 1 July 2025 (Resolution 202/2025/QH15), as in
+ * subgraphs/administrative-units/seed/data/provinces.json; a test checks the two agree.
+ * A migration creates a partition for each; rows of any other code go to the default partition.
+ */
+export const PROVINCE_CODES: readonly string[] = [
+  '01',
+  '04',
+  '08',
+  '11',
+  '12',
+  '14',
+  '15',
+  '19',
+  '20',
+  '22',
+  '24',
+  '25',
+  '31',
+  '33',
+  '37',
+  '38',
+  '40',
+  '42',
+  '44',
+  '46',
+  '48',
+  '51',
+  '52',
+  '56',
+  '66',
+  '68',
+  '75',
+  '79',
+  '80',
+  '82',
+  '86',
+  '91',
+  '92',
+  '96',
+];
+
+/** The name of a province's partition of `table` (schema-qualified): `population.resident_p01`; `_pdefault` for the default. */
+export function provincePartition(table: string, provinceCode: string | 'default'): string {
+  return `${table}_p${provinceCode}`;
+}
+
+/** `CREATE TABLE … PARTITION OF` statements: one partition per province and the default one. */
+export function provincePartitionsSql(table: string): string[] {
+  return [
+    ...PROVINCE_CODES.map((code) => `CREATE TABLE ${provincePartition(table, code)} PARTITION OF ${table} FOR VALUES IN ('${code}')`),
+    `CREATE TABLE ${provincePartition(table, 'default')} PARTITION OF ${table} DEFAULT`,
+  ];
+}
+
+/** A partitioned table's global key, kept in an unpartitioned key table (see the module's comment). */
+export interface KeyTable {
+  /** The partitioned table, schema-qualified (`population.resident`). */
+  table: string;
+  /** The key table, schema-qualified (`population.citizen_key`): `(<key> PRIMARY KEY, province_code)`. */
+  keyTable: string;
+  /** The key column, named the same in both tables. */
+  key: string;
+  /** Its SQL type. */
+  keyType: string;
+  /** The partition key column of `table` (its province). */
+  province: string;
+}
+
+/**
+ * The key table, filled from the rows `table` already holds, and the triggers that keep it: an
+ * insert adds the new keys (a key present in any province fails with a unique violation), an update
+ * follows a row that moves to another province, a delete removes the key. Keys never change: an
+ * update that would change one is refused. Statement-level, with transition tables: a bulk insert
+ * (the seeder's) costs one set-based insert, not a call per row.
+ */
+export function keyTableSql(k: KeyTable): string[] {
+  const fn = `${k.keyTable}_sync`;
+  return [
+    `CREATE TABLE ${k.keyTable} (${k.key} ${k.keyType} PRIMARY KEY, province_code varchar(2) NOT NULL)`,
+    `INSERT INTO ${k.keyTable} (${k.key}, province_code) SELECT ${k.key}, ${k.province} FROM ${k.table}`,
+    `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN
+       IF TG_OP = 'INSERT' THEN
+         INSERT INTO ${k.keyTable} (${k.key}, province_code) SELECT ${k.key}, ${k.province} FROM new_rows;
+       ELSIF TG_OP = 'UPDATE' THEN
+         IF EXISTS (SELECT 1 FROM new_rows n WHERE NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.${k.key} = n.${k.key})) THEN
+           RAISE EXCEPTION 'the key ${k.key} of ${k.table} never changes' USING ERRCODE = 'check_violation';
+         END IF;
+         UPDATE ${k.keyTable} t SET province_code = n.${k.province} FROM new_rows n
+           WHERE t.${k.key} = n.${k.key} AND t.province_code IS DISTINCT FROM n.${k.province};
+       ELSE
+         DELETE FROM ${k.keyTable} t USING old_rows o WHERE t.${k.key} = o.${k.key};
+       END IF;
+       RETURN NULL;
+     END $$`,
+    `CREATE TRIGGER ${k.table.split('.')[1]}_key_insert AFTER INSERT ON ${k.table}
+       REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`,
+    `CREATE TRIGGER ${k.table.split('.')[1]}_key_update AFTER UPDATE ON ${k.table}
+       REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`,
+    `CREATE TRIGGER ${k.table.split('.')[1]}_key_delete AFTER DELETE ON ${k.table}
+       REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`,
+  ];
+}
+
+/** One partition of a partitioned table, as `npm run cli -- partitions list` shows it. */
+export interface PartitionInfo {
+  /** The partitioned table (schema-qualified) it belongs to, through any sub-partitioning. */
+  table: string;
+  /** The partition, schema-qualified. */
+  partition: string;
+  /** Its bound as PostgreSQL prints it (`FOR VALUES IN ('01')`, `FOR VALUES FROM ('2025-07-01') TO ('2025-10-01')`, `DEFAULT`). */
+  bound: string;
+  /** Whether it is itself partitioned (sub-partitions below it). */
+  partitioned: boolean;
+  /** The planner's estimate of its rows (`reltuples`; -1 when never analysed). */
+  rows: number;
+}
+
+/** Every partition of the partitioned tables of `schemas`, ordered by table and partition. */
+export async function listPartitions(db: DataSource, schemas: readonly string[]): Promise<PartitionInfo[]> {
+  const rows = (await db.query(
+    `WITH RECURSIVE tree AS (
+       SELECT c.oid AS root, c.oid AS relid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.relkind = 'p' AND n.nspname = ANY($1) AND NOT c.relispartition
+       UNION ALL
+       SELECT t.root, i.inhrelid FROM tree t JOIN pg_inherits i ON i.inhparent = t.relid)
+     SELECT t.root::regclass::text AS table, c.oid::regclass::text AS partition, pg_get_expr(c.relpartbound, c.oid) AS bound,
+            c.relkind = 'p' AS partitioned, c.reltuples::float8 AS rows
+     FROM tree t JOIN pg_class c ON c.oid = t.relid WHERE t.relid <> t.root ORDER BY 1, 2`,
+    [schemas],
+  )) as PartitionInfo[];
+  return rows.map((r) => ({ ...r, rows: Number(r.rows) }));
+}
