@@ -93,35 +93,39 @@ export interface KeyTable {
 /**
  * The key table, filled from the rows `table` already holds, and the triggers that keep it: an
  * insert adds the new keys (a key present in any province fails with a unique violation), an update
- * follows a row that moves to another province, a delete removes the key. Keys never change: an
- * update that would change one is refused. Statement-level, with transition tables: a bulk insert
- * (the seeder's) costs one set-based insert, not a call per row.
+ * follows a row that moves to another province and a key that changes (a parcel's new
+ * certificate), a delete removes the key; a NULL key (no certificate yet) is not a key.
+ * Statement-level, with transition tables: a bulk insert (the seeder's) costs one set-based insert,
+ * not a call per row.
  */
 export function keyTableSql(k: KeyTable): string[] {
   const fn = `${k.keyTable}_sync`;
+  const trigger = `${k.keyTable.split('.')[1]}_sync`;
   return [
     `CREATE TABLE ${k.keyTable} (${k.key} ${k.keyType} PRIMARY KEY, province_code varchar(2) NOT NULL)`,
-    `INSERT INTO ${k.keyTable} (${k.key}, province_code) SELECT ${k.key}, ${k.province} FROM ${k.table}`,
+    `INSERT INTO ${k.keyTable} (${k.key}, province_code) SELECT ${k.key}, ${k.province} FROM ${k.table} WHERE ${k.key} IS NOT NULL`,
     `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
      BEGIN
+       -- Each branch names only the transition tables its event has.
        IF TG_OP = 'INSERT' THEN
-         INSERT INTO ${k.keyTable} (${k.key}, province_code) SELECT ${k.key}, ${k.province} FROM new_rows;
-       ELSIF TG_OP = 'UPDATE' THEN
-         IF EXISTS (SELECT 1 FROM new_rows n WHERE NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.${k.key} = n.${k.key})) THEN
-           RAISE EXCEPTION 'the key ${k.key} of ${k.table} never changes' USING ERRCODE = 'check_violation';
-         END IF;
+         INSERT INTO ${k.keyTable} (${k.key}, province_code) SELECT ${k.key}, ${k.province} FROM new_rows WHERE ${k.key} IS NOT NULL;
+       ELSIF TG_OP = 'DELETE' THEN
+         DELETE FROM ${k.keyTable} t USING old_rows o WHERE t.${k.key} = o.${k.key};
+       ELSE
+         DELETE FROM ${k.keyTable} t USING old_rows o
+           WHERE t.${k.key} = o.${k.key} AND NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.${k.key} = o.${k.key});
          UPDATE ${k.keyTable} t SET province_code = n.${k.province} FROM new_rows n
            WHERE t.${k.key} = n.${k.key} AND t.province_code IS DISTINCT FROM n.${k.province};
-       ELSE
-         DELETE FROM ${k.keyTable} t USING old_rows o WHERE t.${k.key} = o.${k.key};
+         INSERT INTO ${k.keyTable} (${k.key}, province_code) SELECT n.${k.key}, n.${k.province} FROM new_rows n
+           WHERE n.${k.key} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.${k.key} = n.${k.key});
        END IF;
        RETURN NULL;
      END $$`,
-    `CREATE TRIGGER ${k.table.split('.')[1]}_key_insert AFTER INSERT ON ${k.table}
+    `CREATE TRIGGER ${trigger}_insert AFTER INSERT ON ${k.table}
        REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`,
-    `CREATE TRIGGER ${k.table.split('.')[1]}_key_update AFTER UPDATE ON ${k.table}
+    `CREATE TRIGGER ${trigger}_update AFTER UPDATE ON ${k.table}
        REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`,
-    `CREATE TRIGGER ${k.table.split('.')[1]}_key_delete AFTER DELETE ON ${k.table}
+    `CREATE TRIGGER ${trigger}_delete AFTER DELETE ON ${k.table}
        REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`,
   ];
 }

@@ -6,6 +6,7 @@ import { createLoaders, type Loaders } from './loaders';
 import { CreateLand1764000000002 } from './migrations/1764000000002-CreateLand';
 import { LandWrites1766000000002 } from './migrations/1766000000002-LandWrites';
 import { LandIdempotencyExpiry1768000000020 } from './migrations/1768000000020-IdempotencyExpiry';
+import { PartitionLand1769000000002 } from './migrations/1769000000002-PartitionLand';
 import { resolvers } from './resolvers';
 import { subjectsOf } from './subjects';
 import { insertLand, seedLandUseTypes, type LandRows } from './seed';
@@ -25,7 +26,7 @@ export const land: SubgraphModule<Loaders> = {
   typeDefs: subgraphTypeDefs(__dirname),
   resolvers,
   entities,
-  migrations: [CreateLand1764000000002, LandWrites1766000000002, LandIdempotencyExpiry1768000000020],
+  migrations: [CreateLand1764000000002, LandWrites1766000000002, LandIdempotencyExpiry1768000000020, PartitionLand1769000000002],
   references: { Commune: 'administrative-units', Resident: 'population', Enterprise: 'enterprise' },
   createLoaders,
   subjectsOf,
