@@ -15,6 +15,7 @@ import { createCaching } from '../shared/cache';
 import { seedSynthetic } from '../hub/seed';
 import { IMPORT_UNITS_HELP, importUnitsCommand } from './importUnits';
 import { DOSSIERS_HELP, dossiersCommand } from './dossiers';
+import { PARTITIONS_HELP, partitionsCommand } from './partitions';
 import { GENERATED_FILES, runGenerated } from '../tools/artifacts';
 
 const HELP = `Liên Thông command line
@@ -41,6 +42,7 @@ ${DOCUMENTS_HELP}
 ${CACHE_HELP}
 ${IMPORT_UNITS_HELP}
 ${DOSSIERS_HELP}
+${PARTITIONS_HELP}
   npm run cli -- compose [--dir DIR]
       Composes the subgraphs' SDL into gateway/supergraph.graphql, then regenerates the schema
       reference docs/schema.md from it (commit both); under DIR instead of the repository to look
@@ -197,6 +199,9 @@ async function main(argv: string[]): Promise<void> {
       return;
     case 'dossiers':
       process.exitCode = await dossiersCommand(rest, process.env);
+      return;
+    case 'partitions':
+      process.exitCode = await partitionsCommand(rest, process.env);
       return;
     case 'compose':
     case 'check': {

@@ -159,3 +159,62 @@ export async function listPartitions(db: DataSource, schemas: readonly string[])
   )) as PartitionInfo[];
   return rows.map((r) => ({ ...r, rows: Number(r.rows) }));
 }
+
+/** A quarter as partitions by period name it: `2024q1`. */
+export const PERIOD = /^(\d{4})q([1-4])$/;
+
+/** The first day of `period`'s quarter and of the next one (YYYY-MM-DD). */
+export function periodBounds(period: string): { from: string; to: string } | null {
+  const m = PERIOD.exec(period);
+  if (!m) return null;
+  const year = Number(m[1]);
+  const quarter = Number(m[2]);
+  const from = `${year}-${String((quarter - 1) * 3 + 1).padStart(2, '0')}-01`;
+  const to = quarter === 4 ? `${year + 1}-01-01` : `${year}-${String(quarter * 3 + 1).padStart(2, '0')}-01`;
+  return { from, to };
+}
+
+/** Why a detach was refused, for the command line. */
+export class PartitionError extends Error {}
+
+/**
+ * Detaches the partition of `table` (schema-qualified) for a past `period` (`2024q1`): it becomes a
+ * table of its own, still in the schema, to archive (pg_dump) and drop; the rows leave the
+ * partitioned table at once. Only a quarter that ended before `today` (YYYY-MM-DD): the current and
+ * future ones still take writes.
+ *
+ * Writes go on: a table with a default partition cannot be detached CONCURRENTLY, so the detach
+ * takes its brief exclusive lock on the partitioned table (a catalog change: nothing is scanned or
+ * copied) but waits for it at most `lockTimeoutMs`, so writes never queue behind it for longer; on
+ * a timeout it retries, `attempts` times in all. Returns the detached table's name.
+ */
+export async function detachPeriod(
+  db: DataSource,
+  table: string,
+  period: string,
+  today: string,
+  options: { lockTimeoutMs?: number; attempts?: number } = {},
+): Promise<string> {
+  const bounds = periodBounds(period);
+  if (!bounds) throw new PartitionError(`"${period}" is not a quarter like 2024q1`);
+  if (bounds.to > today) throw new PartitionError(`${period} has not ended (today is ${today}): only a past quarter can be detached`);
+  const partition = `${table}_${period}`;
+  const [found] = (await db.query(`SELECT 1 FROM pg_inherits WHERE inhparent = to_regclass($1) AND inhrelid = to_regclass($2)`, [
+    table,
+    partition,
+  ])) as unknown[];
+  if (!found) throw new PartitionError(`${partition} is not a partition of ${table} (see: partitions list)`);
+  const attempts = options.attempts ?? 10;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.transaction(async (em) => {
+        await em.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(options.lockTimeoutMs ?? 2_000))}`);
+        await em.query(`ALTER TABLE ${table} DETACH PARTITION ${partition}`);
+      });
+      return partition;
+    } catch (error) {
+      const code = (error as { driverError?: { code?: string } }).driverError?.code;
+      if (code !== '55P03' || attempt >= attempts) throw error;
+    }
+  }
+}

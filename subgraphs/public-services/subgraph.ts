@@ -7,6 +7,7 @@ import { ProvinceCounters1767100000005 } from './migrations/1767100000005-Provin
 import { ProvinceUnitsIndex1767200000005 } from './migrations/1767200000005-ProvinceUnitsIndex';
 import { DueNotices1767300000005 } from './migrations/1767300000005-DueNotices';
 import { PublicServicesIdempotencyExpiry1768000000050 } from './migrations/1768000000050-IdempotencyExpiry';
+import { PartitionHistory1769000000005 } from './migrations/1769000000005-PartitionHistory';
 import { startDeadlineNotices } from './deadlines';
 import { resolvers } from './resolvers';
 import { subjectsOf } from './subjects';
@@ -36,6 +37,7 @@ export const publicServices: SubgraphModule<Loaders> = {
     ProvinceUnitsIndex1767200000005,
     DueNotices1767300000005,
     PublicServicesIdempotencyExpiry1768000000050,
+    PartitionHistory1769000000005,
   ],
   references: { Commune: 'administrative-units', Resident: 'population', Enterprise: 'enterprise' },
   createLoaders,
