@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { createDataSource, migrate, openPglite, type DatabaseTarget, type MigrationSet } from '../shared/db';
 import { PROVINCE_CODES } from '../shared/db/partitions';
+import { identityFromClaims } from '../shared/auth/identity';
+import { jurisdictionOf, provinceOfCommunes, scopeCondition } from '../shared/auth/jurisdiction';
 import { land } from '../subgraphs/land/subgraph';
 import { population } from '../subgraphs/population/subgraph';
 import { PartitionLand1769000000002 } from '../subgraphs/land/migrations/1769000000002-PartitionLand';
@@ -143,5 +145,31 @@ describe('province partitions: conversion of existing rows and national keys', (
     await db.query(`INSERT INTO population.household (id, commune_code, province_code, address, head_citizen_id)
       VALUES (77, '99999', '99', 'new province', '001085000001')`);
     expect(await partitionOf('population.household', 'id = 77', [])).toEqual(['population.household_pdefault']);
+  });
+});
+
+describe("a commune officer's province: from the token to the partition condition", () => {
+  const officer = (claims: Record<string, unknown>) =>
+    identityFromClaims({ role: 'COMMUNE_OFFICER', sub: 'o-1', commune: '00004', ...claims });
+
+  test('the optional province claim reaches the jurisdiction; a malformed one refuses the token', () => {
+    expect(jurisdictionOf(officer({ province: '01' }))).toEqual({ kind: 'COMMUNE', communeCode: '00004', provinceCode: '01' });
+    expect(jurisdictionOf(officer({}))).toEqual({ kind: 'COMMUNE', communeCode: '00004' });
+    expect(() => officer({ province: '1' })).toThrow(/province/);
+  });
+
+  test('it only narrows: the commune condition states the province where the column follows the commune', () => {
+    const j = jurisdictionOf(officer({ province: '01' }));
+    const columns = {
+      commune: ['h.commune_code'],
+      province: ['h.province_code'],
+      communeProvince: { commune: 'h.commune_code', province: 'h.province_code' },
+    };
+    expect(scopeCondition(j, columns, 2)).toEqual({ sql: '((h.commune_code = $2 AND h.province_code = $3))', params: ['00004', '01'] });
+    expect(scopeCondition(jurisdictionOf(officer({})), columns, 2)).toEqual({ sql: '(h.commune_code = $2)', params: ['00004'] });
+    // Lists: only under the officer's own commune is the province known.
+    expect(provinceOfCommunes(j, ['00004'])).toBe('01');
+    expect(provinceOfCommunes(j, ['00004', '00008'])).toBeNull();
+    expect(provinceOfCommunes({ kind: 'PROVINCE', provinceCode: '01' }, ['00004'])).toBeNull();
   });
 });
