@@ -151,6 +151,8 @@ export function gatewayEnvironment(services: Services, auth: BenchAuth): Gateway
     PORT: '0',
     HOST: '127.0.0.1',
     NODE_ENV: 'production',
+    // The scenarios send text: a production gateway told so (its default runs published documents only).
+    TRUSTED_DOCUMENTS: 'off',
     LOG_LEVEL: 'warn',
     DATABASE_URL: services.databaseUrl,
     REDIS_URL: services.redisUrl,

@@ -16,6 +16,7 @@ import { seedSynthetic } from '../hub/seed';
 import { IMPORT_UNITS_HELP, importUnitsCommand } from './importUnits';
 import { DOSSIERS_HELP, dossiersCommand } from './dossiers';
 import { PARTITIONS_HELP, partitionsCommand } from './partitions';
+import { MIGRATE_HELP, migrateCommand } from './migrate';
 import { GENERATED_FILES, runGenerated } from '../tools/artifacts';
 
 const HELP = `Liên Thông command line
@@ -35,8 +36,10 @@ const HELP = `Liên Thông command line
 
   npm run cli -- keys --dir DIR
       Writes a fresh key set for a deployment: the gateway's internal key pair (private half for
-      gateways, public half for subgraphs) and a demonstration token issuer (JWKS + private key).
+      gateways, public half for subgraphs), the subgraphs' service pair, the audit checkpoint pair
+      and a demonstration token issuer (JWKS + private key).
 
+${MIGRATE_HELP}
 ${AUDIT_HELP}
 ${DOCUMENTS_HELP}
 ${CACHE_HELP}
@@ -153,7 +156,7 @@ async function audit(args: string[]): Promise<void> {
   const target = await databaseTarget(config);
   const db = await openHubDatabase(target);
   try {
-    process.exitCode = await auditCommand(args, db);
+    process.exitCode = await auditCommand(args, db, config);
   } finally {
     await db.destroy();
     if (target.kind === 'pglite') await target.pglite.close();
@@ -187,6 +190,9 @@ async function main(argv: string[]): Promise<void> {
       return token(rest);
     case 'keys':
       return keys(rest);
+    case 'migrate':
+      process.exitCode = await migrateCommand(rest, process.env);
+      return;
     case 'audit':
       return audit(rest);
     case 'documents':

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { databaseTarget, loadHubConfig, openHubDatabase } from '../hub';
+import type { DatabaseTarget } from '../shared/db';
 import { detachPeriod, listPartitions, PartitionError } from '../shared/db/partitions';
 import { todayInVietnam } from '../shared/subgraph/mutations';
 import { subgraphs } from '../subgraphs';
@@ -15,7 +16,8 @@ export const PARTITIONS_HELP = `  npm run cli -- partitions list [--table SCHEMA
       and their history go together). The partition becomes a table of its own: archive it
       (pg_dump --table=public_services.dossier_2024q1) then DROP it. Writes go on meanwhile (the
       detach waits at most 2 s for its lock, and retries). Refused for the current or a future
-      quarter. Exit code 0 detached, 1 refused or failed, 2 usage.
+      quarter. Runs as the owner role (DATABASE_OWNER_URL, else DATABASE_URL, else the embedded
+      PGlite). Exit code 0 detached, 1 refused or failed, 2 usage.
 `;
 
 function usage(message: string): number {
@@ -39,7 +41,10 @@ export async function partitionsCommand(args: string[], env: Record<string, stri
   if (sub === 'detach' && (positionals.length !== 2 || !tableName.test(positionals[0]!)))
     return usage('detach takes SCHEMA.TABLE and PERIOD (e.g. public_services.dossier 2024q1)');
   const config = loadHubConfig(env);
-  const target = await databaseTarget(config);
+  // Detaching alters the tables: the owner role's (DATABASE_OWNER_URL), as the migrations; serving roles may not.
+  const target: DatabaseTarget = config.DATABASE_OWNER_URL
+    ? { kind: 'postgres', url: config.DATABASE_OWNER_URL }
+    : await databaseTarget(config);
   const db = await openHubDatabase(target, { seedReference: false });
   try {
     if (sub === 'list') {

@@ -36,6 +36,7 @@ import type { Logger } from '../shared/observability/logger';
 import type { RequestInfo } from '../shared/http';
 import type { Authenticate } from './auth';
 import { newPersonalReads, purposeFrom, type GatewayContext } from './context';
+import { CLIENT_NAME_HEADER, isRefusal, type TrustedDocumentRefusal, type TrustedDocuments } from './trustedDocuments';
 
 /**
  * Subscriptions over Server-Sent Events (the graphql-sse protocol, its "distinct connections"
@@ -71,6 +72,8 @@ export interface LiveOptions {
   limits: LiveLimits;
   /** Milliseconds between heartbeats (an SSE comment line `:`) on an idle stream; default 12 s. */
   heartbeatMs?: number;
+  /** The gateway's trusted documents: when enforced, a subscription too names a published document by id. */
+  trusted?: TrustedDocuments;
 }
 
 /** Heartbeats every 12 s unless told otherwise (LIVE_HEARTBEAT_SECONDS). */
@@ -364,6 +367,11 @@ export interface LiveEngine {
   subscribe(args: OperationArgs<LiveContext>): Promise<AsyncIterable<ExecutionResult> | ExecutionResult>;
   /** Runs a query or mutation as /graphql would. */
   execute(args: OperationArgs<LiveContext>): Promise<ExecutionResult>;
+  /**
+   * The text to run for a request naming `query` or a document id in `extensions`: the text itself
+   * when trusted documents are off, else the published document or why not.
+   */
+  documentText(client: string | undefined, query: unknown, extensions: unknown): Promise<string | TrustedDocumentRefusal>;
 }
 
 /** Who a limit per caller counts: the token's subject, or the address of an anonymous caller. */
@@ -631,6 +639,53 @@ export function createLive(options: LiveOptions): Live {
     else perCaller.delete(caller);
   };
 
+  const documentText = async (client: string | undefined, query: unknown, extensions: unknown): Promise<string | TrustedDocumentRefusal> =>
+    options.trusted?.mode === 'enforce' ? options.trusted.resolve({ client, query, extensions }) : typeof query === 'string' ? query : '';
+
+  /**
+   * With trusted documents enforced, the request as graphql-sse must read it: the published text in
+   * place of the id (which graphql-sse does not know), or the refusal. POST bodies are parsed here
+   * (null when unparsable), GET parameters rewritten in the URL.
+   */
+  const trustedRequest = async (
+    req: IncomingMessage,
+    body: string | null,
+  ): Promise<{ url: string; body: Record<string, unknown> | null } | TrustedDocumentRefusal | null> => {
+    const client = [req.headers[CLIENT_NAME_HEADER]].flat()[0];
+    const withoutId = (extensions: unknown) => {
+      if (!extensions || typeof extensions !== 'object' || Array.isArray(extensions)) return undefined;
+      const { persistedQuery: _id, ...rest } = extensions as Record<string, unknown>;
+      return Object.keys(rest).length > 0 ? rest : undefined;
+    };
+    if (req.method === 'POST') {
+      let params: Record<string, unknown>;
+      try {
+        params = body ? (JSON.parse(body) as Record<string, unknown>) : {};
+      } catch {
+        return null;
+      }
+      if (!params || typeof params !== 'object' || Array.isArray(params)) return null;
+      const text = await documentText(client, params.query, params.extensions);
+      if (isRefusal(text)) return text;
+      const extensions = withoutId(params.extensions);
+      return { url: req.url ?? '/', body: { ...params, query: text, ...(extensions ? { extensions } : { extensions: undefined }) } };
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    let extensions: unknown;
+    try {
+      extensions = JSON.parse(url.searchParams.get('extensions') ?? 'null');
+    } catch {
+      return null;
+    }
+    const text = await documentText(client, url.searchParams.get('query') ?? undefined, extensions);
+    if (isRefusal(text)) return text;
+    url.searchParams.set('query', text);
+    const rest = withoutId(extensions);
+    if (rest) url.searchParams.set('extensions', JSON.stringify(rest));
+    else url.searchParams.delete('extensions');
+    return { url: `${url.pathname}${url.search}`, body: null };
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse, info: RequestInfo, body: string | null): Promise<void> => {
     const { requestId } = info;
     if (closing) return json(res, 503, LiveCode.SHUTTING_DOWN, 'The server is shutting down: reconnect', requestId);
@@ -665,6 +720,13 @@ export function createLive(options: LiveOptions): Live {
     const lastEventId = parseEventId(rawLast);
     if (rawLast && !lastEventId)
       return json(res, 400, 'BAD_USER_INPUT', 'Last-Event-ID must be an event id as sent (<ms>-<seq>)', requestId);
+    let trusted: { url: string; body: Record<string, unknown> | null } | undefined;
+    if (options.trusted?.mode === 'enforce') {
+      const outcome = await trustedRequest(req, body);
+      if (outcome === null) return json(res, 400, 'BAD_REQUEST', 'Unparsable request parameters (JSON)', requestId);
+      if ('code' in outcome) return json(res, outcome.status, outcome.code, outcome.message, requestId);
+      trusted = outcome;
+    }
     const accept = String(req.headers.accept ?? '');
     const streaming = accept.includes('text/event-stream');
     // Limits count open streams: one per subscription in this mode.
@@ -676,7 +738,7 @@ export function createLive(options: LiveOptions): Live {
     const ctx: LiveContext = { identity, meta: { requestId, purpose }, lastEventId };
     const [responseBody, init] = await handler({
       method: req.method,
-      url: req.url ?? '/',
+      url: trusted?.url ?? req.url ?? '/',
       headers: {
         get: (key) => {
           const value = req.headers[key.toLowerCase()];
@@ -687,6 +749,7 @@ export function createLive(options: LiveOptions): Live {
       },
       body: () => {
         if (req.method !== 'POST') return null;
+        if (trusted) return trusted.body;
         try {
           return body ? (JSON.parse(body) as Record<string, unknown>) : null;
         } catch {
@@ -769,6 +832,7 @@ export function createLive(options: LiveOptions): Live {
       },
       subscribe,
       execute,
+      documentText,
     },
   };
 }

@@ -10,6 +10,7 @@ import type { Logger } from '../shared/observability/logger';
 import type { Authenticate } from './auth';
 import { purposeFrom, requestIdFrom } from './context';
 import { callerOf, LiveCode, type LiveContext, type LiveEngine } from './live';
+import { CLIENT_NAME_HEADER, isRefusal } from './trustedDocuments';
 
 /**
  * The live subscriptions over WebSocket (the graphql-ws protocol, `graphql-transport-ws`) on the
@@ -21,7 +22,10 @@ import { callerOf, LiveCode, type LiveContext, type LiveEngine } from './live';
  * The caller is known once, at `connection_init`: its payload's `authorization` (`Bearer <token>`)
  * and `purpose` (as X-Purpose), or else the upgrade request's headers of the same names. A bad
  * token closes the socket with 4401, a bad purpose with 4400, the reason starting with the code.
- * To resume, a subscribe message's `extensions.lastEventId` is what Last-Event-ID is to SSE.
+ * To resume, a subscribe message's `extensions.lastEventId` is what Last-Event-ID is to SSE. With
+ * trusted documents enforced, the client names itself in `connectionParams` (or the upgrade's
+ * header) `apollographql-client-name`, and each subscribe message sends `query: ""` with
+ * `extensions.persistedQuery.sha256Hash` of a published document.
  */
 
 export interface LiveWebSocketOptions {
@@ -50,6 +54,8 @@ interface Caller {
   purpose: string | null;
   requestId: string;
   caller: string;
+  /** The client application it names (trusted documents), from `connectionParams` or the upgrade's header. */
+  client: string | undefined;
   /** Subscriptions of this connection: their slots in the limits. */
   releases: Map<string, () => void>;
   count: number;
@@ -95,6 +101,7 @@ export function attachLiveWebSocket(server: Server, options: LiveWebSocketOption
             purpose,
             requestId,
             caller: callerOf(identity, request.socket.remoteAddress),
+            client: text(params[CLIENT_NAME_HEADER]) ?? header(request.headers[CLIENT_NAME_HEADER]),
             releases: new Map(),
             count: 0,
           };
@@ -106,7 +113,7 @@ export function attachLiveWebSocket(server: Server, options: LiveWebSocketOption
           return false;
         }
       },
-      onSubscribe: (ctx, id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const caller = ctx.extra.caller;
         const schema = engine.schema();
         if (!caller) return refuse('Not connected', 'UNAUTHENTICATED');
@@ -117,9 +124,12 @@ export function attachLiveWebSocket(server: Server, options: LiveWebSocketOption
         if (resume !== undefined && resume !== null && !lastEventId) {
           return refuse('extensions.lastEventId must be an event id as sent (<ms>-<seq>)', 'BAD_USER_INPUT');
         }
+        // With trusted documents enforced, `query` is "" and the document named by id (graphql-ws requires a string).
+        const query = await engine.documentText(caller.client, payload.query, payload.extensions);
+        if (isRefusal(query)) return refuse(query.message, query.code);
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = parse(query);
         } catch (error) {
           return [error instanceof GraphQLError ? error : new GraphQLError('Unparsable query')];
         }

@@ -26,8 +26,10 @@ import { attachLiveWebSocket } from './liveWs';
 import { createLiveBroker } from '../shared/live';
 import { readCommittedSupergraph } from './supergraph';
 import type { DataSource } from 'typeorm';
-import { createDataSource, migrate } from '../shared/db';
+import { createDataSource, prepareSchemas } from '../shared/db';
+import { auditCheckpoints } from '../shared/audit/checkpoint';
 import { createDocumentStore, documentMigrations, redisDocumentCache, type DocumentStore } from '../shared/documents';
+import { createTrustedDocuments } from './trustedDocuments';
 
 /**
  * The trusted documents' store: on the hub's database when embedded, else on DATABASE_URL (its
@@ -47,7 +49,8 @@ async function openDocumentStore(
       return null;
     }
     const target = { kind: 'postgres' as const, url: config.DATABASE_URL };
-    await migrate(target, [documentMigrations]);
+    // In production only checked: the owner role migrates (npm run cli -- migrate), never the gateway's.
+    await prepareSchemas(target, [documentMigrations], config.NODE_ENV !== 'production');
     own = await createDataSource({ target, entities: [] });
     db = await own.initialize();
   }
@@ -123,6 +126,8 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     };
   }
   const db = hub?.db;
+  // Signed checkpoints of the embedded hub's audit log (in remote mode the subgraph processes take them).
+  const stopCheckpoints = hub ? await auditCheckpoints(config, hub.db, log) : null;
   // The embedded subgraphs' timed notices (dossiers falling due…), publishing on this gateway's broker.
   const timers = hub
     ? hub.subgraphs.flatMap((s) =>
@@ -159,6 +164,11 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     caching: caches,
     subgraphs: Object.fromEntries(subgraphNames.map((name) => [name, hub ? 'embedded' : new URL('/ready', urls[name])])),
   });
+  // Trusted documents: the hub's database (embedded), or DATABASE_URL in front of separate subgraphs.
+  const documents = await openDocumentStore(config, db);
+  const trusted = documents
+    ? createTrustedDocuments({ mode: config.TRUSTED_DOCUMENTS, store: documents.store, registry: metrics.registry })
+    : undefined;
   const live = createLive({
     // The server is created next, and the gateway loads its schema only once started.
     apollo: () => apollo,
@@ -167,9 +177,8 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     log,
     limits: { perCaller: config.LIVE_LIMIT_PER_CALLER, perInstance: config.LIVE_LIMIT_PER_INSTANCE },
     heartbeatMs: config.LIVE_HEARTBEAT_SECONDS * 1000,
+    ...(trusted ? { trusted } : {}),
   });
-  // Trusted documents: the hub's database (embedded), or DATABASE_URL in front of separate subgraphs.
-  const documents = await openDocumentStore(config, db);
   const apollo = createGatewayServer({
     supergraphSdl: options.supergraphSdl ?? readCommittedSupergraph(),
     transport,
@@ -181,7 +190,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     ...(caches ? { persistedQueries: keyValueCache(caches.apq, 'apq') } : {}),
     subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
     metrics,
-    ...(documents ? { trustedDocuments: { mode: config.TRUSTED_DOCUMENTS, store: documents.store, registry: metrics.registry } } : {}),
+    ...(trusted ? { trustedDocuments: trusted } : {}),
     onSchema: (schema) => live.schemaChanged(schema),
   });
   await apollo.start();
@@ -255,6 +264,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     extra: async () => {
       await Promise.all(timers.map((stop) => stop()));
+      await stopCheckpoints?.();
       await documents?.close();
       await broker.close();
       redis?.disconnect();

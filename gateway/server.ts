@@ -23,7 +23,7 @@ import { SignedDataSource } from './remote';
 import { DEFAULT_SUBGRAPH_TIMEOUT_MS, GuardedDataSource } from './subgraphFetch';
 import { installResultShaping } from './resultShaping';
 import { textInputPlugin } from './textInput';
-import { trustedDocumentsPlugin, type TrustedDocumentsOptions } from './trustedDocuments';
+import { trustedDocumentsPlugin, type TrustedDocuments } from './trustedDocuments';
 import type { ResponseCache } from './responseCache';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 
@@ -72,7 +72,7 @@ export interface GatewayOptions {
    */
   scalars?: ReadonlyMap<string, GraphQLScalarType>;
   /** Trusted documents (trustedDocuments.ts): enforced in production, off otherwise; off when omitted. */
-  trustedDocuments?: TrustedDocumentsOptions;
+  trustedDocuments?: TrustedDocuments;
   /** Called with each schema the gateway loads (the first, then every reload): the live subscriptions follow it. */
   onSchema?: (schema: { apiSchema: GraphQLSchema; coreSupergraphSdl: string }) => void;
 }

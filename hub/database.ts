@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { DataSource, Logger as TypeOrmLogger } from 'typeorm';
-import { createDataSource, migrate, openPglite, type DatabaseTarget } from '../shared/db';
+import { createDataSource, openPglite, prepareSchemas, type DatabaseTarget } from '../shared/db';
 import { auditMigrations } from '../shared/audit';
 import { documentMigrations } from '../shared/documents';
 import type { InvalidationBus } from '../shared/cache';
@@ -29,6 +29,11 @@ export interface OpenOptions {
    * turns it off: its dry run must write nothing, and it brings its own units.
    */
   seedReference?: boolean;
+  /**
+   * Whether this process may run the migrations (default true); when not, it only checks that none
+   * is pending (production on PostgreSQL: the owner's job, `npm run cli -- migrate`).
+   */
+  mayMigrate?: boolean;
 }
 
 /**
@@ -39,7 +44,7 @@ export interface OpenOptions {
  */
 export async function openHubDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<DataSource> {
   const modules = options.subgraphs ?? registry;
-  await migrate(target, [...modules, auditMigrations, documentMigrations]);
+  await prepareSchemas(target, [...modules, auditMigrations, documentMigrations], options.mayMigrate !== false);
   const db = await createDataSource({
     target,
     entities: modules.flatMap((s) => s.entities),
@@ -49,6 +54,14 @@ export async function openHubDatabase(target: DatabaseTarget, options: OpenOptio
   if (options.seedReference !== false) for (const s of modules) if (s.seedReference) await s.seedReference(db, options.bus);
   return db;
 }
+
+/**
+ * Whether a serving process may migrate `target`: always the embedded PGlite (one process, one
+ * user), PostgreSQL outside production only; in production the owner role migrates
+ * (`npm run cli -- migrate --roles`) and serving roles could not.
+ */
+export const mayMigrateOnStart = (config: Pick<Config, 'NODE_ENV'>, target: DatabaseTarget): boolean =>
+  target.kind === 'pglite' || config.NODE_ENV !== 'production';
 
 /** True when a subgraph with synthetic data has none yet (the embedded default seeds it at first start). */
 export async function needsSeed(db: DataSource, subgraphs: readonly SubgraphModule[] = registry): Promise<boolean> {

@@ -6,11 +6,11 @@ import type { Logger } from '../shared/observability/logger';
 import type { SubgraphModule } from '../shared/subgraph';
 import { subgraphs as registry } from '../subgraphs';
 import { seededEntityTypes } from './config';
-import { databaseTarget, needsSeed, openHubDatabase } from './database';
+import { databaseTarget, mayMigrateOnStart, needsSeed, openHubDatabase } from './database';
 import { seedSynthetic } from './seed';
 
 export { entityTtls, entityTypes, loadHubConfig, seededEntityTypes } from './config';
-export { databaseTarget, needsSeed, openHubDatabase } from './database';
+export { databaseTarget, mayMigrateOnStart, needsSeed, openHubDatabase } from './database';
 export { demoTokens } from './demo';
 
 /** The subgraphs a hub serves: `list` when given (a test adds one), else the registry. */
@@ -41,7 +41,11 @@ export async function openEmbeddedHub(
   const { log } = options;
   const target = await databaseTarget(config);
   log.info({ database: target.kind === 'pglite' ? `PGlite in ${config.PGLITE_DIR}` : 'PostgreSQL (DATABASE_URL)' }, 'opening database');
-  const db = await openHubDatabase(target, { subgraphs, ...(options.bus ? { bus: options.bus } : {}) });
+  const db = await openHubDatabase(target, {
+    subgraphs,
+    mayMigrate: mayMigrateOnStart(config, target),
+    ...(options.bus ? { bus: options.bus } : {}),
+  });
   if (await needsSeed(db, subgraphs)) {
     log.info({ residents: config.SEED_RESIDENTS, seed: config.SEED }, 'first start: seeding synthetic data');
     let lastLogged = 0;

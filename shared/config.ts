@@ -59,6 +59,24 @@ const settings = z.object({
   /** Subgraphs: the service key pair (JWK files) with which they ask each other whether records a write refers to exist. */
   INTERNAL_SERVICE_PRIVATE_KEY_FILE: z.string().min(1).optional(),
   INTERNAL_SERVICE_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+  /**
+   * The audit log's checkpoint key pair (JWK files; shared/audit/checkpoint.ts): the private half on
+   * the processes that take checkpoints, the public half (a JWK or a JWKS) wherever `audit verify` runs.
+   */
+  AUDIT_CHECKPOINT_PRIVATE_KEY_FILE: z.string().min(1).optional(),
+  AUDIT_CHECKPOINT_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+  /** Seconds between checkpoints of the audit log's head, on processes with the private key; 0 takes none. */
+  AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  /**
+   * The owner role's URL, for migrations only (`npm run cli -- migrate`): serving processes connect
+   * with their own least-privileged role in DATABASE_URL and never use it (shared/db/roles.ts).
+   */
+  DATABASE_OWNER_URL: url.optional(),
+  /** Prefix of the serving roles `migrate --roles` creates and grants: `<prefix><schema>`, `<prefix>gateway`. */
+  DATABASE_ROLE_PREFIX: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,30}$/, 'lowercase letters, digits and _, at most 31')
+    .default('lien_thong_'),
   /** Where development keys are generated when none are configured (never in production). */
   DEV_KEYS_DIR: z
     .string()
@@ -141,17 +159,18 @@ const settings = z.object({
     .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
   /**
    * Trusted documents (gateway/trustedDocuments.ts): `enforce` runs only documents published with
-   * `npm run cli -- documents publish`; `off` (default) runs any operation. Production deployments
-   * with their client applications set `enforce` (docker-compose.yml does); it is not implied by
-   * NODE_ENV so that a production-mode gateway can still be audited and demonstrated with text.
+   * `npm run cli -- documents publish`, over HTTP and for subscriptions; `off` runs any operation.
+   * The default follows NODE_ENV: `enforce` in production, `off` otherwise. A production-mode
+   * gateway is audited or demonstrated with text only when told so explicitly (`off`).
    */
-  TRUSTED_DOCUMENTS: z.enum(['off', 'enforce']).default('off'),
+  TRUSTED_DOCUMENTS: z.enum(['off', 'enforce']).optional(),
 });
 
 /** Defaults that depend on other settings. */
-const schema = settings.transform(({ EXPLORER_ENABLED, ...config }) => ({
+const schema = settings.transform(({ EXPLORER_ENABLED, TRUSTED_DOCUMENTS, ...config }) => ({
   ...config,
   EXPLORER_ENABLED: EXPLORER_ENABLED ?? config.NODE_ENV !== 'production',
+  TRUSTED_DOCUMENTS: TRUSTED_DOCUMENTS ?? (config.NODE_ENV === 'production' ? ('enforce' as const) : ('off' as const)),
 }));
 
 /**

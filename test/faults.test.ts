@@ -93,6 +93,8 @@ const sample = (page: string, name: string, labels: Record<string, string>): num
       gateway = await startService('gateway/index.ts', {
         ...urls,
         NODE_ENV: 'production',
+        // Queries as text (production's default runs published documents only: trusted-documents.test.ts).
+        TRUSTED_DOCUMENTS: 'off',
         AUTH_ISSUER: 'lien-thong-dev',
         AUTH_JWKS_FILE: files.issuerJwks,
         INTERNAL_PRIVATE_KEY_FILE: files.internalPrivate,

@@ -14,6 +14,8 @@ import type { GatewayContext } from '../gateway/context';
 import { createLive, type Live, type LiveLimits } from '../gateway/live';
 import { attachLiveWebSocket, type LiveWebSocket } from '../gateway/liveWs';
 import { readCommittedSupergraph } from '../gateway/supergraph';
+import { CLIENT_NAME_HEADER, createTrustedDocuments, type TrustedDocuments } from '../gateway/trustedDocuments';
+import { documentId, type DocumentStore } from '../shared/documents';
 import { freePort, OwnRedis, redisServerInstalled, testPrefix, waitFor } from './helpers/cache';
 
 /**
@@ -69,7 +71,10 @@ interface Endpoint {
 }
 
 /** A live endpoint (SSE and WebSocket) on a free port, on the committed supergraph. */
-async function startEndpoint(broker: LiveBroker, options: { limits?: Partial<LiveLimits>; heartbeatMs?: number } = {}): Promise<Endpoint> {
+async function startEndpoint(
+  broker: LiveBroker,
+  options: { limits?: Partial<LiveLimits>; heartbeatMs?: number; trusted?: TrustedDocuments } = {},
+): Promise<Endpoint> {
   const executed: Executed[] = [];
   const log = createLogger('live-transport-test', 'silent');
   const live = createLive({
@@ -79,6 +84,7 @@ async function startEndpoint(broker: LiveBroker, options: { limits?: Partial<Liv
     log,
     limits: { perCaller: 0, perInstance: 0, ...options.limits },
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
+    ...(options.trusted ? { trusted: options.trusted } : {}),
   });
   // As the gateway loads it: the authorization features it implements itself (gateway/authorization.ts).
   const gateway = new ApolloGateway({ supergraphSdl: withImplementedSecurityFeatures(readCommittedSupergraph()) });
@@ -119,13 +125,13 @@ async function startEndpoint(broker: LiveBroker, options: { limits?: Partial<Liv
 }
 
 /** A raw SSE stream: every chunk received, and how to stop it. */
-function openStream(origin: string, query: string, headers: Record<string, string> = {}) {
+function openStream(origin: string, query: string | { id: string }, headers: Record<string, string> = {}) {
   const chunks: string[] = [];
   const controller = new AbortController();
   const response = fetch(`${origin}${PATH}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
-    body: JSON.stringify({ query }),
+    body: JSON.stringify(typeof query === 'string' ? { query } : { extensions: { persistedQuery: { version: 1, sha256Hash: query.id } } }),
     signal: controller.signal,
   });
   const done = response
@@ -261,6 +267,78 @@ describe('live transport', () => {
       expect(endpoint.ws.connections()).toBe(0);
     } finally {
       for (const c of [officer, noPurpose, anonymous, badToken]) await c.client.dispose();
+      await endpoint.close();
+    }
+  }, 30_000);
+
+  it('with trusted documents enforced, subscriptions too run only a published document, by id, for its client (SSE POST and GET, WebSocket)', async () => {
+    const published = new Map([[`dashboard:${documentId(PUBLIC_QUERY)}`, PUBLIC_QUERY]]);
+    // The store's persistence is tested with PostgreSQL in trusted-documents.test.ts; here only its lookups matter.
+    const store = { get: async (client: string, id: string) => published.get(`${client}:${id}`) ?? null } as DocumentStore;
+    const broker = new MemoryLiveBroker(60_000);
+    const endpoint = await startEndpoint(broker, { trusted: createTrustedDocuments({ mode: 'enforce', store }) });
+    const asClient = { [CLIENT_NAME_HEADER]: 'dashboard' };
+    const byId = wsClient(endpoint.origin, { [CLIENT_NAME_HEADER]: 'dashboard' });
+    const nameless = wsClient(endpoint.origin, {});
+    try {
+      const refusal = async (response: Response) => [
+        response.status,
+        ((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code,
+      ];
+      const post = (body: unknown, headers: Record<string, string> = asClient) =>
+        fetch(`${endpoint.origin}${PATH}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
+          body: JSON.stringify(body),
+        });
+      const persisted = (id: string) => ({ extensions: { persistedQuery: { version: 1, sha256Hash: id } } });
+      // Text, even the published text, is refused; so is an id without a client, or of another client.
+      expect(await refusal(await post({ query: PUBLIC_QUERY }))).toEqual([403, 'TRUSTED_DOCUMENT_REQUIRED']);
+      expect(await refusal(await post({ query: PUBLIC_QUERY, ...persisted(documentId(PUBLIC_QUERY)) }))).toEqual([
+        403,
+        'TRUSTED_DOCUMENT_REQUIRED',
+      ]);
+      expect(await refusal(await post(persisted(documentId(PUBLIC_QUERY)), {}))).toEqual([400, 'CLIENT_NAME_REQUIRED']);
+      expect(await refusal(await post(persisted(documentId(PUBLIC_QUERY)), { [CLIENT_NAME_HEADER]: 'other-app' }))).toEqual([
+        400,
+        'TRUSTED_DOCUMENT_NOT_FOUND',
+      ]);
+      expect(await refusal(await post(persisted(documentId(DOSSIER_QUERY))))).toEqual([400, 'TRUSTED_DOCUMENT_NOT_FOUND']);
+      expect(await refusal(await post(persisted('../../etc/passwd')))).toEqual([400, 'TRUSTED_DOCUMENT_NOT_FOUND']);
+      const get = await fetch(`${endpoint.origin}${PATH}?query=${encodeURIComponent(PUBLIC_QUERY)}`, {
+        headers: { accept: 'text/event-stream', ...asClient },
+      });
+      expect(await refusal(get)).toEqual([403, 'TRUSTED_DOCUMENT_REQUIRED']);
+      expect(endpoint.live.count()).toBe(0);
+      // The published document by id: over POST, GET (what EventSource sends) and WebSocket.
+      const stream = openStream(endpoint.origin, { id: documentId(PUBLIC_QUERY) }, asClient);
+      expect((await stream.response).status).toBe(200);
+      const extensions = encodeURIComponent(JSON.stringify(persisted(documentId(PUBLIC_QUERY)).extensions));
+      const overGet = new AbortController();
+      const viaGet = await fetch(`${endpoint.origin}${PATH}?extensions=${extensions}`, {
+        headers: { accept: 'text/event-stream', ...asClient },
+        signal: overGet.signal,
+      });
+      expect(viaGet.status).toBe(200);
+      const overWs = wsSubscribe(byId.client, '', persisted(documentId(PUBLIC_QUERY)).extensions);
+      const wsText = wsSubscribe(byId.client, PUBLIC_QUERY);
+      const wsNameless = wsSubscribe(nameless.client, '', persisted(documentId(PUBLIC_QUERY)).extensions);
+      await waitFor(() => wsText.ended() !== null && wsNameless.ended() !== null, 5_000);
+      expect(JSON.stringify(wsText.ended())).toContain('TRUSTED_DOCUMENT_REQUIRED');
+      expect(JSON.stringify(wsNameless.ended())).toContain('CLIENT_NAME_REQUIRED');
+      await waitFor(() => endpoint.live.count() === 3, 2_000);
+      await broker.publish([
+        { channel: 'evaluation:01', keys: { unitScope: 'COMMUNE', unitCode: '00004', provinceCode: '01', month: '2026-01' } },
+      ]);
+      await waitFor(() => overWs.results.some((r) => r.data) && stream.text().includes('event: next'), 5_000);
+      // Resolved (by the stand-in) with the published document's selection.
+      expect(overWs.results[0]!.data).toHaveProperty('evaluationChanged');
+      expect(endpoint.executed.map((e) => e.query).every((q) => q.includes('unitCode'))).toBe(true);
+      expect(endpoint.executed.length).toBeGreaterThanOrEqual(1);
+      overGet.abort();
+      await stream.close();
+    } finally {
+      for (const c of [byId, nameless]) await c.client.dispose();
       await endpoint.close();
     }
   }, 30_000);

@@ -3,11 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, exportJWK, type JWK } from 'jose';
 import { openHubDatabase } from '../hub/database';
-import { createDataSource } from '../shared/db';
+import { createDataSource, prepareSchemas } from '../shared/db';
 import { bodyHash, importInternalKeys, signIdentity, signServiceIdentity } from '../shared/auth/internalToken';
 import { readJson, writeKeyFiles } from '../shared/auth/keys';
 import { DENSE_COMMUNE, DENSE_PROVINCE, seedTestData } from './helpers/dataset';
-import { createDatabase, dropDatabase } from './helpers/postgres';
+import { asRole, createDatabase, dropDatabase, dropRoles } from './helpers/postgres';
+import { Client } from 'pg';
+import { migrateCommand } from '../cli/migrate';
+import { servingRoles, subgraphRole } from '../hub/roles';
+import { subgraphByName, subgraphs } from '../subgraphs';
+import { auditMigrations } from '../shared/audit';
+import { checkpointVerifier, verifyCheckpoints } from '../shared/audit/checkpoint';
 import { AS, meta } from './helpers/identities';
 import { OPERATIONS } from '../hub/operations';
 import { embeddedDefaultEnv, postGraphQL, startService, startSubgraphs, type Service } from './helpers/processes';
@@ -15,6 +21,8 @@ import { signToken, tampered, unsignedToken } from './helpers/tokens';
 
 const postgresUrl = process.env.LT_TEST_DATABASE_URL;
 const PURPOSE = { 'x-purpose': 'HS-2026-0042' };
+/** Serving roles of this run's own (roles are shared by every database of the server). */
+const ROLE_PREFIX = `lt${process.pid}_`;
 
 /** The four operations return data (no errors) through a gateway reached over HTTP. */
 async function expectOperationsWork(url: string, headers: Record<string, string>): Promise<void> {
@@ -41,23 +49,40 @@ async function expectOperationsWork(url: string, headers: Record<string, string>
   beforeAll(async () => {
     // A database of this suite's own: it writes (a land transfer across processes).
     databaseUrl = await createDatabase('processes');
+    // What a deployment's one-shot job does, as the owner role: migrate, then create and grant the
+    // serving roles (their names this run's own: roles belong to the whole server).
+    const printed: unknown[] = [];
+    const console = jest.spyOn(global.console, 'log').mockImplementation((...line) => void printed.push(...line));
+    try {
+      expect(await migrateCommand(['--roles'], { DATABASE_OWNER_URL: databaseUrl, DATABASE_ROLE_PREFIX: ROLE_PREFIX })).toBe(0);
+    } finally {
+      console.mockRestore();
+    }
+    expect(printed).toContain(`Role ${ROLE_PREFIX}population: population, audit (append only)`);
     const setup = await openHubDatabase({ kind: 'postgres', url: databaseUrl });
     await seedTestData(setup).finally(() => setup.destroy());
     keyDir = mkdtempSync(join(tmpdir(), 'lien-thong-keys-'));
     files = await writeKeyFiles(keyDir);
-    const started = await startSubgraphs({
-      DATABASE_URL: databaseUrl,
-      NODE_ENV: 'production',
-      INTERNAL_PUBLIC_KEY_FILE: files.internalPublic,
-      INTERNAL_SERVICE_PRIVATE_KEY_FILE: files.servicePrivate,
-      INTERNAL_SERVICE_PUBLIC_KEY_FILE: files.servicePublic,
-    });
+    // Each subgraph as its own least-privileged role, taking signed checkpoints of the audit log.
+    const started = await startSubgraphs(
+      {
+        NODE_ENV: 'production',
+        INTERNAL_PUBLIC_KEY_FILE: files.internalPublic,
+        INTERNAL_SERVICE_PRIVATE_KEY_FILE: files.servicePrivate,
+        INTERNAL_SERVICE_PUBLIC_KEY_FILE: files.servicePublic,
+        AUDIT_CHECKPOINT_PRIVATE_KEY_FILE: files.auditPrivate,
+        AUDIT_CHECKPOINT_SECONDS: '1',
+      },
+      (name) => ({ DATABASE_URL: asRole(databaseUrl, subgraphRole(ROLE_PREFIX, subgraphByName(name))) }),
+    );
     services.push(...started.services);
     population = started.byName.population!;
     const urls = started.urlEnv;
     gateway = await startService('gateway/index.ts', {
       ...urls,
       NODE_ENV: 'production',
+      // Queries as text (production's default runs published documents only: trusted-documents.test.ts).
+      TRUSTED_DOCUMENTS: 'off',
       AUTH_ISSUER: 'lien-thong-dev',
       AUTH_JWKS_FILE: files.issuerJwks,
       INTERNAL_PRIVATE_KEY_FILE: files.internalPrivate,
@@ -72,8 +97,94 @@ async function expectOperationsWork(url: string, headers: Record<string, string>
   });
   afterAll(async () => {
     await Promise.all(services.map((s) => s.stop()));
-    rmSync(keyDir, { recursive: true, force: true });
+    if (keyDir) rmSync(keyDir, { recursive: true, force: true });
     if (databaseUrl) await dropDatabase(databaseUrl);
+    await dropRoles(servingRoles(ROLE_PREFIX).map((g) => g.role));
+  });
+
+  test('least privilege: each subgraph connects as its own role, which reaches only its own schema and appends to the audit log', async () => {
+    const owner = new Client({ connectionString: databaseUrl });
+    await owner.connect();
+    const tableOf = async (schema: string) =>
+      (
+        await owner.query<{ name: string }>(
+          `SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) AS name FROM information_schema.tables
+           WHERE table_schema = $1 AND table_name <> 'migrations' ORDER BY table_name LIMIT 1`,
+          [schema],
+        )
+      ).rows[0]!.name;
+    const denied = { code: '42501' };
+    try {
+      for (const module of subgraphs) {
+        const role = subgraphRole(ROLE_PREFIX, module);
+        const client = new Client({ connectionString: asRole(databaseUrl, role) });
+        await client.connect();
+        try {
+          expect((await client.query<{ user: string }>('SELECT current_user AS user')).rows[0]!.user).toBe(role);
+          await client.query(`SELECT 1 FROM ${await tableOf(module.schema)} LIMIT 1`);
+          await client.query(`SELECT 1 FROM audit.entry LIMIT 1`);
+          for (const other of subgraphs.filter((s) => s !== module)) {
+            await expect(client.query(`SELECT 1 FROM ${await tableOf(other.schema)} LIMIT 1`)).rejects.toMatchObject(denied);
+          }
+          for (const sql of [
+            `UPDATE audit.entry SET purpose = purpose`,
+            `DELETE FROM audit.entry`,
+            `TRUNCATE audit.entry`,
+            `ALTER TABLE audit.entry DISABLE TRIGGER entry_append_only`,
+            `UPDATE audit.checkpoint SET entry_id = entry_id`,
+            `DELETE FROM audit.checkpoint`,
+            `CREATE TABLE ${module.schema}.intruder (id int)`,
+            `DELETE FROM ${module.schema}.migrations`,
+            `TRUNCATE ${await tableOf(module.schema)}`,
+            `SELECT 1 FROM documents.trusted_document`,
+          ]) {
+            await expect(client.query(sql)).rejects.toMatchObject(denied);
+          }
+        } finally {
+          await client.end();
+        }
+      }
+    } finally {
+      await owner.end();
+    }
+  });
+
+  test('the subgraphs, as their own roles, take signed checkpoints of the audit log that verify with the public key', async () => {
+    const read = await postGraphQL(gateway.url, OPERATIONS.CommuneResidents, { code: DENSE_COMMUNE }, officer);
+    expect(read.body.errors).toBeUndefined();
+    const db = await createDataSource({ target: { kind: 'postgres', url: databaseUrl }, entities: [] });
+    await db.initialize();
+    try {
+      const [{ head }] = (await db.query(`SELECT max(id)::text AS head FROM audit.entry`)) as [{ head: string }];
+      const deadline = Date.now() + 15_000;
+      const covered = async () =>
+        ((await db.query(`SELECT 1 FROM audit.checkpoint WHERE entry_id >= $1::bigint`, [head])) as unknown[]).length > 0;
+      while (!(await covered()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(await covered()).toBe(true);
+      const result = await verifyCheckpoints(db, checkpointVerifier(readJson<JWK>(files.auditPublic)));
+      expect(result).toMatchObject({ ok: true, checked: expect.any(Number) });
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  test('a serving process never migrates in production: pending migrations stop it, naming them and the command to run', async () => {
+    const fresh = await createDatabase('unmigrated');
+    try {
+      await expect(
+        prepareSchemas({ kind: 'postgres', url: fresh }, [subgraphByName('population'), auditMigrations], false),
+      ).rejects.toThrow(
+        /not migrated \(population: .+; audit: CreateAudit1765000000000, AuditCheckpoint1767000000000\).*npm run cli -- migrate --roles/,
+      );
+      // Nothing was created on the way.
+      const client = new Client({ connectionString: fresh });
+      await client.connect();
+      const schemas = await client.query(`SELECT 1 FROM pg_namespace WHERE nspname IN ('population', 'audit')`);
+      await client.end();
+      expect(schemas.rows).toEqual([]);
+    } finally {
+      await dropDatabase(fresh);
+    }
   });
 
   test('a write across processes: land asks population and the register, over HTTP with a service identity, before transferring', async () => {

@@ -6,6 +6,8 @@ import { startGateway, type RunningGateway } from '../gateway/main';
 import { REPO_ROOT } from '../hub/processes';
 import { urlVariable } from '../shared/config';
 import { writeKeyFiles } from '../shared/auth/keys';
+import { auditMigrations } from '../shared/audit';
+import { migrate } from '../shared/db';
 import { subgraphs } from '../subgraphs';
 import { composeSupergraph } from '../tools/supergraph';
 import { subgraphSummary, withSubgraphTable } from '../tools/subgraphTable';
@@ -102,6 +104,8 @@ describe('a subgraph added through the registry alone', () => {
     let keyDir: string;
     beforeAll(async () => {
       databaseUrl = await createDatabase('registry_processes');
+      // The owner's job before production processes start (they never migrate): the fixture's schema too.
+      await migrate({ kind: 'postgres', url: databaseUrl }, [...extended, auditMigrations]);
       keyDir = mkdtempSync(join(tmpdir(), 'lien-thong-keys-'));
       const files = await writeKeyFiles(keyDir);
       const started = await startSubgraphs(
@@ -124,6 +128,8 @@ describe('a subgraph added through the registry alone', () => {
           PORT: '0',
           LOG_LEVEL: 'silent',
           NODE_ENV: 'production',
+          // Queries as text (production's default runs published documents only: trusted-documents.test.ts).
+          TRUSTED_DOCUMENTS: 'off',
           CACHE_ENABLED: 'false',
           AUTH_JWKS_FILE: files.issuerJwks,
           INTERNAL_PRIVATE_KEY_FILE: files.internalPrivate,

@@ -6,10 +6,11 @@ import { Registry } from 'prom-client';
 import { newPersonalReads, type GatewayContext } from '../gateway/context';
 import { createGatewayServer } from '../gateway/server';
 import { readCommittedSupergraph } from '../gateway/supergraph';
-import { CLIENT_NAME_HEADER, type TrustedDocumentsMode } from '../gateway/trustedDocuments';
+import { CLIENT_NAME_HEADER, createTrustedDocuments, type TrustedDocumentsMode } from '../gateway/trustedDocuments';
 import { createAuditLog } from '../shared/audit';
 import { createDocumentStore, documentId, ManifestError, readManifest, redisDocumentCache, type DocumentStore } from '../shared/documents';
 import { createLogger } from '../shared/observability/logger';
+import { loadConfig } from '../shared/config';
 import { subgraphs } from '../subgraphs';
 import { openTestDatabase, type TestDatabase } from './helpers/hub';
 import { testPrefix } from './helpers/cache';
@@ -41,6 +42,16 @@ describe('manifests', () => {
   ])('%s is refused, naming the problem', (_label, json, message) => {
     expect(() => readManifest(json)).toThrow(ManifestError);
     expect(() => readManifest(json)).toThrow(message);
+  });
+});
+
+describe('the mode', () => {
+  test('production runs published documents only unless told otherwise; development runs any text', () => {
+    expect(loadConfig({ NODE_ENV: 'production' }).TRUSTED_DOCUMENTS).toBe('enforce');
+    expect(loadConfig({ NODE_ENV: 'production', TRUSTED_DOCUMENTS: 'off' }).TRUSTED_DOCUMENTS).toBe('off');
+    expect(loadConfig({}).TRUSTED_DOCUMENTS).toBe('off');
+    expect(loadConfig({ TRUSTED_DOCUMENTS: 'enforce' }).TRUSTED_DOCUMENTS).toBe('enforce');
+    expect(() => loadConfig({ TRUSTED_DOCUMENTS: 'yes' })).toThrow(/TRUSTED_DOCUMENTS/);
   });
 });
 
@@ -81,7 +92,7 @@ describe('trusted documents through the gateway', () => {
       supergraphSdl: readCommittedSupergraph(),
       transport: { kind: 'embedded', subgraphs, db: database.db, auditLog: createAuditLog(database.db), cache: database.cache },
       log: createLogger('trusted-documents-test', 'silent'),
-      trustedDocuments: { mode, store, ...(mode === 'enforce' ? { registry } : {}) },
+      trustedDocuments: createTrustedDocuments({ mode, store, ...(mode === 'enforce' ? { registry } : {}) }),
     });
     await server.start();
     servers.push(server);

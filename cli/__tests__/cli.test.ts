@@ -59,7 +59,9 @@ describe('npm run cli', () => {
       'seed',
       'token',
       'keys',
+      'migrate',
       'audit verify',
+      'audit checkpoint',
       'documents publish',
       'documents list',
       'documents revoke',
@@ -317,9 +319,14 @@ describe('npm run cli', () => {
     expect(lines.find((l) => l.includes(sha(good)))).toMatch(/\tProvinces\t\S+\tactive$/);
   }, 240_000);
 
-  test('audit verify: an intact chain exits 0; an entry altered behind the trigger exits 1 naming it', async () => {
+  test('audit checkpoint signs the head; verify: an intact chain and its checkpoint exit 0; an entry altered behind the trigger exits 1 naming it', async () => {
+    const checkpoint = await cli(['audit', 'checkpoint']);
+    expect(checkpoint.code).toBe(0);
+    // The compact JWS, printed alone on stdout to keep elsewhere.
+    expect(checkpoint.stdout.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     const intact = await cli(['audit', 'verify']);
     expect(intact.code).toBe(0);
+    expect(intact.stdout).toMatch(/audit chain intact: \d+ entries, [1-9]\d* checkpoints/);
     const entries = Number(/audit chain intact: (\d+) entries/.exec(intact.stdout)?.[1]);
     expect(entries).toBeGreaterThanOrEqual(1);
 

@@ -35,10 +35,10 @@
  *
  * What the chain cannot show alone: removing the newest entries (the tail), or a rewrite of the
  * whole chain from some point on by someone with write access to the database. Both are caught by
- * anchoring: keep the latest `(id, hash)` somewhere the database administrators cannot write
- * (another system, a signed daily report) and compare. The application's database role should own
- * neither the table nor the trigger (grant it INSERT and SELECT only), since a table owner can
- * disable the trigger.
+ * the signed checkpoints of checkpoint.ts: the head's `(id, hash)` signed with a key the database
+ * does not hold, in a table the application roles may only append to (and printed, to keep
+ * elsewhere). The application's roles own neither the table nor the trigger and are granted
+ * SELECT and INSERT only (shared/db/roles.ts), since a table owner can disable the trigger.
  *
  * ## Concurrency
  *
@@ -54,9 +54,14 @@ import type { MigrationSet } from '../db';
 import { badInput, ErrorCode } from '../graphql/errors';
 import { MAX_PAGE_SIZE } from '../db/pagination';
 import { CreateAudit1765000000000 } from './migrations/1765000000000-CreateAudit';
+import { AuditCheckpoint1767000000000 } from './migrations/1767000000000-AuditCheckpoint';
 
 /** The `audit` schema and its migrations, to run with the subgraphs' in `migrate()`. */
-export const auditMigrations: MigrationSet = { name: 'audit', schema: 'audit', migrations: [CreateAudit1765000000000] };
+export const auditMigrations: MigrationSet = {
+  name: 'audit',
+  schema: 'audit',
+  migrations: [CreateAudit1765000000000, AuditCheckpoint1767000000000],
+};
 
 /** `prev_hash` of the first entry. */
 export const GENESIS_HASH = '0'.repeat(64);

@@ -91,6 +91,8 @@ export const KEY_FILES = {
   internalPublic: 'internal-public.jwk.json',
   servicePrivate: 'service-private.jwk.json',
   servicePublic: 'service-public.jwk.json',
+  auditPrivate: 'audit-checkpoint-private.jwk.json',
+  auditPublic: 'audit-checkpoint-public.jwk.json',
 } as const;
 
 /**
@@ -103,6 +105,7 @@ export async function writeKeyFiles(dir: string): Promise<Record<keyof typeof KE
   const issuer = await pair(`issuer-${Date.now().toString(36)}`);
   const internal = await pair(`internal-${Date.now().toString(36)}`);
   const service = await pair(`service-${Date.now().toString(36)}`);
+  const audit = await pair(`audit-checkpoint-${Date.now().toString(36)}`);
   const contents: Record<keyof typeof KEY_FILES, unknown> = {
     issuerPrivate: issuer.privateJwk,
     issuerJwks: { keys: [issuer.publicJwk] },
@@ -110,6 +113,8 @@ export async function writeKeyFiles(dir: string): Promise<Record<keyof typeof KE
     internalPublic: internal.publicJwk,
     servicePrivate: service.privateJwk,
     servicePublic: service.publicJwk,
+    auditPrivate: audit.privateJwk,
+    auditPublic: audit.publicJwk,
   };
   mkdirSync(dir, { recursive: true });
   const paths = {} as Record<keyof typeof KEY_FILES, string>;
@@ -120,4 +125,21 @@ export async function writeKeyFiles(dir: string): Promise<Record<keyof typeof KE
     writeFileSync(paths[key], JSON.stringify(contents[key], null, 2), { mode: key.endsWith('Private') ? 0o600 : 0o644, flag: 'wx' });
   }
   return paths;
+}
+
+/**
+ * The audit checkpoint keys of a process (shared/audit/checkpoint.ts): from
+ * AUDIT_CHECKPOINT_PRIVATE_KEY_FILE / AUDIT_CHECKPOINT_PUBLIC_KEY_FILE, else, outside production,
+ * a development pair generated once; in production a half that is not configured is absent (no
+ * checkpoints taken, or none checked).
+ */
+export async function loadCheckpointKeys(config: Config): Promise<{ privateJwk?: JWK; publicKeys?: JWK | JSONWebKeySet }> {
+  const { AUDIT_CHECKPOINT_PRIVATE_KEY_FILE: privateFile, AUDIT_CHECKPOINT_PUBLIC_KEY_FILE: publicFile } = config;
+  const dev =
+    config.NODE_ENV !== 'production' && !(privateFile && publicFile)
+      ? await createOnce(join(config.DEV_KEYS_DIR, 'dev-audit-keys.json'), () => pair('dev-audit-checkpoint-1'))
+      : undefined;
+  const privateJwk = privateFile ? readJson<JWK>(privateFile) : dev?.privateJwk;
+  const publicKeys = publicFile ? readJson<JWK | JSONWebKeySet>(publicFile) : dev?.publicJwk;
+  return { ...(privateJwk ? { privateJwk } : {}), ...(publicKeys ? { publicKeys } : {}) };
 }

@@ -112,3 +112,58 @@ export async function hasRows(db: DataSource, table: string): Promise<boolean> {
   const rows: { present: boolean }[] = await db.query(`SELECT EXISTS (SELECT 1 FROM ${table}) AS present`);
   return rows[0]?.present === true;
 }
+
+/** The migrations of one schema not yet run. */
+export interface PendingMigrations {
+  schema: string;
+  names: string[];
+}
+
+/** The name TypeORM records for a migration class: its `name` property, else the class name. */
+function migrationName(migration: Function): string {
+  const instance = new (migration as new () => { name?: string })();
+  return instance.name ?? migration.name;
+}
+
+/**
+ * The migrations of `sets` that `target` has not run yet, read with SELECTs only (no DDL, so a
+ * role that may not create anything can ask): a serving process checks its schema is current
+ * before it starts, and refuses to start otherwise when it may not migrate.
+ */
+export async function pendingMigrations(target: DatabaseTarget, sets: readonly MigrationSet[]): Promise<PendingMigrations[]> {
+  const ds = await createDataSource({ target, entities: [] });
+  await ds.initialize();
+  try {
+    const pending: PendingMigrations[] = [];
+    for (const set of sets) {
+      const [{ present }] = (await ds.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [`"${set.schema}".migrations`])) as {
+        present: boolean;
+      }[] as [{ present: boolean }];
+      const done = present
+        ? new Set(((await ds.query(`SELECT name FROM "${set.schema}".migrations`)) as { name: string }[]).map((r) => r.name))
+        : new Set();
+      const names = set.migrations.map(migrationName).filter((name) => !done.has(name));
+      if (names.length > 0) pending.push({ schema: set.schema, names });
+    }
+    return pending;
+  } finally {
+    await ds.destroy();
+  }
+}
+
+/**
+ * Makes sure `sets` are migrated before a process serves them: runs the migrations when it may
+ * (`mayMigrate`: development, or the embedded PGlite), else only checks, and throws naming every
+ * pending migration and the command that runs them (production: the owner role's job, see
+ * roles.ts).
+ */
+export async function prepareSchemas(target: DatabaseTarget, sets: readonly MigrationSet[], mayMigrate: boolean): Promise<void> {
+  if (mayMigrate) return migrate(target, sets);
+  const pending = await pendingMigrations(target, sets);
+  if (pending.length === 0) return;
+  const list = pending.map((p) => `${p.schema}: ${p.names.join(', ')}`).join('; ');
+  throw new Error(
+    `The database is not migrated (${list}). Serving processes never migrate in production: ` +
+      'run "npm run cli -- migrate --roles" with DATABASE_OWNER_URL (the owner role) first',
+  );
+}

@@ -1,8 +1,9 @@
 import { GraphQLError } from 'graphql';
 import { createAuditLog, auditMigrations } from '../audit';
 import { groupCommit } from '../audit/groupCommit';
+import { auditCheckpoints } from '../audit/checkpoint';
 import { loadConfig, urlVariable, type Config } from '../config';
-import { createDataSource, migrate } from '../db';
+import { createDataSource, prepareSchemas } from '../db';
 import { createEntityCaching, healthCheck } from '../cache/entityCache';
 import { createHttpHandler, listen } from '../http';
 import { bodyHash, IDENTITY_HEADER, signServiceIdentity, verifyIdentity, type InternalKeys } from '../auth/internalToken';
@@ -82,9 +83,10 @@ export async function runSubgraph(module: SubgraphModule, env: Record<string, st
   const target = { kind: 'postgres' as const, url: config.DATABASE_URL };
   const keys = await loadSubgraphKeys(config);
   // Subgraphs starting together may race to create the shared audit schema: retry once it exists.
+  // In production only checked: the owner role migrates (npm run cli -- migrate), never this process's.
   for (let attempt = 1; ; attempt++) {
     try {
-      await migrate(target, [module, auditMigrations]);
+      await prepareSchemas(target, [module, auditMigrations], config.NODE_ENV !== 'production');
       break;
     } catch (error) {
       if (attempt >= 5) throw error;
@@ -116,6 +118,8 @@ export async function runSubgraph(module: SubgraphModule, env: Record<string, st
   const metrics = createMetrics({ service: module.name, cache: cache.metrics, pools: () => poolStats(db), processMetrics: true });
   const readiness = createReadiness({ database: () => db.query('SELECT 1'), caching: cache });
   const apollo = createSubgraphServer(module, groupCommit(createAuditLog(db)), log, [metrics.plugin()]);
+  // Signed checkpoints of the audit log's head, where this process holds the key (checkpoint.ts).
+  const stopCheckpoints = await auditCheckpoints(config, db, log);
   await apollo.start();
   readiness.started();
   const handler = createHttpHandler(apollo, {
@@ -158,6 +162,7 @@ export async function runSubgraph(module: SubgraphModule, env: Record<string, st
     extra: async () => {
       await stopTimers?.();
       await stopPurge();
+      await stopCheckpoints?.();
       await cache.close();
       if (live !== NO_LIVE) await (live as LiveBroker).close();
     },

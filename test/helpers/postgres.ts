@@ -40,3 +40,18 @@ export async function dropDatabase(databaseUrl: string): Promise<void> {
   const name = new URL(databaseUrl).pathname.slice(1);
   await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
 }
+
+/** Drops roles a test created (after the databases they had privileges in are dropped). */
+export async function dropRoles(names: readonly string[]): Promise<void> {
+  await admin(async (c) => {
+    for (const name of names) await c.query(`DROP ROLE IF EXISTS "${name}"`);
+  });
+}
+
+/** `url` with another user (no password: the test server trusts loopback connections). */
+export function asRole(url: string, role: string): string {
+  const u = new URL(url);
+  u.username = role;
+  u.password = '';
+  return u.toString();
+}

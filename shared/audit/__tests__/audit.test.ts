@@ -1,6 +1,15 @@
 import type { DataSource } from 'typeorm';
 import { createDataSource, migrate, openPglite, type DatabaseTarget } from '../../db';
 import { ADMIN_URL, createDatabase, dropDatabase, postgresAvailable } from '../../../test/helpers/postgres';
+import { exportJWK, generateKeyPair } from 'jose';
+import {
+  checkpointSigner,
+  checkpointVerifier,
+  takeCheckpoint,
+  verifyCheckpoints,
+  type CheckpointSigner,
+  type CheckpointVerifier,
+} from '../checkpoint';
 import { auditMigrations, BREAK_REASONS, createAuditLog, entryHash, GENESIS_HASH, type AuditLog, type AuditRecord } from '..';
 
 interface Backend {
@@ -284,5 +293,102 @@ describe.each(backends)('audit log on $name', ({ name, open }) => {
     expect(result).toEqual({ ok: true, checked: existing + 20_000 });
     expect(progress).toHaveLength(Math.ceil((existing + 20_000) / 1000));
     expect(progress.at(-1)).toBe(existing + 20_000);
+  });
+});
+
+// PostgreSQL only: each case needs a database of its own, and a PGlite takes seconds to start (the
+// embedded default takes and verifies checkpoints in cli.test.ts).
+describe.each(backends.slice(0, 1))('signed checkpoints of the head on $name', ({ name, open }) => {
+  const skip = withoutPostgres && name === 'PostgreSQL';
+  let signer: CheckpointSigner;
+  let verifier: CheckpointVerifier;
+  let otherSigner: CheckpointSigner;
+  beforeAll(async () => {
+    const pair = async (kid: string) => {
+      const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+      return { privateJwk: { ...(await exportJWK(privateKey)), kid }, publicJwk: { ...(await exportJWK(publicKey)), kid } };
+    };
+    const keys = await pair('audit-test-1');
+    signer = await checkpointSigner(keys.privateJwk);
+    verifier = checkpointVerifier(keys.publicJwk);
+    otherSigner = await checkpointSigner((await pair('audit-test-1')).privateJwk);
+  });
+  /** Each case on a log of its own: they cut, rewrite and forge. */
+  const it = (title: string, body: (b: Backend) => Promise<void>) =>
+    (skip ? test.skip : test)(title, async () => {
+      const backend = await open();
+      if (!backend) return;
+      try {
+        await body(backend);
+      } finally {
+        await backend.close();
+      }
+    });
+  const appendSome = async (log: AuditLog, n: number) => {
+    for (let i = 0; i < n; i += 1) await log.append([record({ requestId: `cp-${i}` })]);
+  };
+
+  it('names the head, once per head, and verifies', async ({ db, log }) => {
+    expect(await takeCheckpoint(db, signer)).toBeNull();
+    await appendSome(log, 3);
+    const head = (await ids(db)).at(-1)!;
+    const taken = await takeCheckpoint(db, signer);
+    expect(taken).toMatchObject({ v: 1, entryId: head, hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(await takeCheckpoint(db, signer)).toBeNull();
+    await appendSome(log, 1);
+    expect((await takeCheckpoint(db, signer))?.entryId).not.toBe(head);
+    expect(await verifyCheckpoints(db, verifier, [taken!.signature])).toEqual({ ok: true, checked: 3 });
+    // Checkpoints are append-only too.
+    await expect(db.query(`UPDATE audit.checkpoint SET entry_id = 1`)).rejects.toThrow(/append-only/);
+    await expect(db.query(`DELETE FROM audit.checkpoint`)).rejects.toThrow(/append-only/);
+  });
+
+  it('cutting off the newest entries leaves a consistent chain, which the checkpoint shows cut', async ({ db, log }) => {
+    await appendSome(log, 5);
+    await takeCheckpoint(db, signer);
+    const all = await ids(db);
+    await asAdmin(db, `DELETE FROM audit.entry WHERE id >= $1::bigint`, [all[3]]);
+    expect(await log.verify()).toEqual({ ok: true, checked: 3 });
+    const result = await verifyCheckpoints(db, verifier);
+    expect(result).toMatchObject({ ok: false, reason: expect.stringContaining(`names entry ${all[4]}, but the chain ends at ${all[2]}`) });
+    expect(result.ok || result.reason).toMatch(/newest entries were removed/);
+  });
+
+  it('a chain rewritten from an entry on (same ids, new hashes) is caught', async ({ db, log }) => {
+    await appendSome(log, 4);
+    await takeCheckpoint(db, signer);
+    const all = await ids(db);
+    await asAdmin(db, `DELETE FROM audit.entry WHERE id >= $1::bigint`, [all[2]]);
+    await db.query(`SELECT setval('audit.entry_id_seq', $1::bigint)`, [all[1]]);
+    await log.append([record({ requestId: 'forged-1', purpose: 'rewritten' }), record({ requestId: 'forged-2', purpose: 'rewritten' })]);
+    expect(await ids(db)).toEqual(all);
+    expect((await log.verify()).ok).toBe(true);
+    expect(await verifyCheckpoints(db, verifier)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/another hash: the chain was rewritten/),
+    });
+  });
+
+  it('a forged or altered checkpoint is refused; one kept outside catches removed checkpoints', async ({ db, log }) => {
+    await appendSome(log, 3);
+    const kept = (await takeCheckpoint(db, signer))!;
+    // An owner removes the newest entry and every checkpoint (trigger off): the database alone looks fine…
+    await asAdmin(db, `DELETE FROM audit.entry WHERE id = $1::bigint`, [kept.entryId]);
+    await db.transaction(async (em) => {
+      await em.query(`ALTER TABLE audit.checkpoint DISABLE TRIGGER checkpoint_append_only`);
+      await em.query(`DELETE FROM audit.checkpoint`);
+      await em.query(`ALTER TABLE audit.checkpoint ENABLE TRIGGER checkpoint_append_only`);
+    });
+    expect(await verifyCheckpoints(db, verifier)).toEqual({ ok: true, checked: 0 });
+    // …but not to the copy kept elsewhere.
+    expect(await verifyCheckpoints(db, verifier, [kept.signature])).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^the checkpoint given .* newest entries were removed/),
+    });
+    // A checkpoint signed with another key, then one whose columns were changed behind its signature.
+    await appendSome(log, 1);
+    await takeCheckpoint(db, otherSigner);
+    expect(await verifyCheckpoints(db, verifier)).toMatchObject({ ok: false, reason: expect.stringMatching(/no valid signature/) });
+    expect(await verifyCheckpoints(db, verifier, ['not.a.jws'])).toMatchObject({ ok: false });
   });
 });
