@@ -2,7 +2,8 @@ import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { createDataSource, migrate, openPglite } from '../shared/db';
 import { loadConfig } from '../shared/config';
-import { purgeExpiredIdempotencyKeys } from '../shared/subgraph/retention';
+import { purgeExpiredIdempotencyKeys, startIdempotencyPurge } from '../shared/subgraph/retention';
+import { createLogger } from '../shared/observability/logger';
 import { population } from '../subgraphs/population/subgraph';
 import { createDatabase, dropDatabase } from './helpers/postgres';
 
@@ -72,6 +73,26 @@ describe('idempotency keys expire after the retention, without blocking writes',
     expect(await countOf('fresh')).toBe(50);
     // A schema without an idempotency table has nothing to purge.
     expect(await purgeExpiredIdempotencyKeys(db, 'administrative_units', 72)).toBe(0);
+  });
+
+  test('the timer every host starts (subgraph process, embedded hub) purges at once, then on each pass; stop waits for a pass', async () => {
+    await insertKeys('timer', 30, 100);
+    const stop = startIdempotencyPurge({
+      db,
+      schemas: ['administrative_units', 'population'],
+      retentionHours: 72,
+      intervalMs: 50,
+      log: createLogger('test', 'silent'),
+    });
+    try {
+      for (let i = 0; i < 100 && (await countOf('timer')) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await countOf('timer')).toBe(0);
+      await insertKeys('timer-later', 5, 100);
+      for (let i = 0; i < 100 && (await countOf('timer-later')) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await countOf('timer-later')).toBe(0);
+    } finally {
+      await stop();
+    }
   });
 
   (postgres ? test : test.skip)('a key a write holds is skipped, not waited for; writes go on during the purge', async () => {
