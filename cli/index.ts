@@ -25,6 +25,7 @@ const importUnits = () => require('./importUnits') as typeof import('./importUni
 const dossiers = () => require('./dossiers') as typeof import('./dossiers');
 const artifacts = () => require('../tools/artifacts') as typeof import('../tools/artifacts');
 const migrateCli = () => require('./migrate') as typeof import('./migrate');
+const partitionsCli = () => require('./partitions') as typeof import('./partitions');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const help = () => `Liên Thông command line
@@ -53,6 +54,7 @@ ${DOCUMENTS_HELP}
 ${CACHE_HELP}
 ${importUnits().IMPORT_UNITS_HELP}
 ${dossiers().DOSSIERS_HELP}
+${partitionsCli().PARTITIONS_HELP}
   npm run cli -- compose [--dir DIR]
       Composes the subgraphs' SDL into gateway/supergraph.graphql, then regenerates the schema
       reference docs/schema.md from it (commit both); under DIR instead of the repository to look
@@ -215,6 +217,9 @@ async function main(argv: string[]): Promise<void> {
       return;
     case 'dossiers':
       process.exitCode = await dossiers().dossiersCommand(rest, process.env);
+      return;
+    case 'partitions':
+      process.exitCode = await partitionsCli().partitionsCommand(rest, process.env);
       return;
     case 'compose':
     case 'check': {

@@ -12,6 +12,7 @@ import { scalarImplementations, type SubgraphManifest } from '../shared/subgraph
 import type { EmbeddedHub } from '../hub';
 import { hubSubgraphs, loadHubConfig } from '../hub/config';
 import { demoTokens } from '../hub/demo';
+import { startIdempotencyPurge } from '../shared/subgraph/retention';
 import { OPEN_DATA_PATH, openDataRoute } from './openData';
 import { explorerSite } from '../explorer/site';
 import { dashboardDocuments, dashboardSite } from '../dashboard/site';
@@ -146,6 +147,18 @@ export async function startGateway(env: Record<string, string | undefined>, opti
         s.timers ? [s.timers({ db: hub.db, live: broker, log, intervalMs: config.LIVE_TIMER_SECONDS * 1000 })] : [],
       )
     : [];
+  // The embedded subgraphs' expired idempotency keys go (safe beside other replicas: the purge skips what another holds).
+  if (hub) {
+    timers.push(
+      startIdempotencyPurge({
+        db: hub.db,
+        schemas: hub.subgraphs.map((s) => s.schema),
+        retentionHours: config.IDEMPOTENCY_RETENTION_HOURS,
+        intervalMs: config.IDEMPOTENCY_PURGE_SECONDS * 1000,
+        log,
+      }),
+    );
+  }
   // Without an audit log of its own (remote mode), the gateway caches public responses only.
   const responseCache = caches
     ? createResponseCache({ caching: caches.response, authenticate: keys.authenticate, auditLog, log })

@@ -8,7 +8,8 @@ import type { SubgraphModule } from '../shared/subgraph';
 const OFFICIALS: [string, TokenClaims][] = [
   [
     'commune officer, Phường Ba Đình (00004)',
-    { role: 'COMMUNE_OFFICER', sub: 'officer-badinh-1', org: 'UBND phường Ba Đình', commune: '00004' },
+    // With the commune's province (optional claim): their queries read Hà Nội's partitions only.
+    { role: 'COMMUNE_OFFICER', sub: 'officer-badinh-1', org: 'UBND phường Ba Đình', commune: '00004', province: '01' },
   ],
   [
     'provincial officer, Hà Nội (01)',

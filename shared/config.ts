@@ -165,6 +165,13 @@ const settings = z.object({
   /** Seconds between the passes of the subgraphs' timed live notices (e.g. dossiers falling due today). */
   LIVE_TIMER_SECONDS: z.coerce.number().int().min(1).max(3_600).default(60),
   /**
+   * Hours a write's idempotency key (and its stored result) is kept: a retry within it replays the
+   * first result; past it the key is purged (shared/subgraph/retention.ts). At least an hour, at most a year.
+   */
+  IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(1).max(8_760).default(72),
+  /** Seconds between the passes of the purge of expired idempotency keys, in every process that hosts subgraphs. */
+  IDEMPOTENCY_PURGE_SECONDS: z.coerce.number().int().min(10).max(86_400).default(600),
+  /**
    * Milliseconds the gateway waits for each subgraph fetch: past it, the response goes out with
    * that subgraph's fields missing and a SUBGRAPH_UNAVAILABLE error naming it.
    */

@@ -14,9 +14,8 @@ import { openExplainedHub, type ExplainedHub } from './helpers/explain';
  */
 const postgres = process.env.LT_TEST_DATABASE === 'postgres';
 
-/** Tables that grow with the dossiers (each quarter's partition of `dossier` included) or with units × months. */
-const BIG_TABLE =
-  /^(dossier(_\d{4}q\d|_default)?|dossier_event|dossier_supplement|feedback|evaluation_counter|evaluation_counter_province)$/;
+/** Tables that grow with the dossiers (each quarter's partition of `dossier` and of its history `dossier_event` included) or with units × months. */
+const BIG_TABLE = /^(dossier(_event)?(_\d{4}q\d|_default)?|dossier_supplement|feedback|evaluation_counter|evaluation_counter_province)$/;
 
 (postgres ? describe : describe.skip)('public-services reads are index-backed on PostgreSQL (EXPLAIN, seeded and analysed)', () => {
   let hub: ExplainedHub;

@@ -21,7 +21,7 @@ export interface Identity {
   organisation: string | null;
   /** COMMUNE_OFFICER: the 2025 code of the commune they serve. */
   communeCode: string | null;
-  /** PROVINCE_OFFICER: the 2025 code of the province they serve. */
+  /** PROVINCE_OFFICER: the 2025 code of the province they serve; COMMUNE_OFFICER: their commune's province, when the token states it. */
   provinceCode: string | null;
   /** CITIZEN: their own personal identification number. */
   citizenId: string | null;
@@ -75,7 +75,11 @@ export function identityFromClaims(payload: Record<string, unknown>): Identity {
       const commune = claim(payload, 'commune');
       if (!commune || !CODE_PATTERNS.communeCode.test(commune))
         throw unauthenticated('A commune officer token needs a 5-digit `commune` claim');
-      return { ...identity, communeCode: commune };
+      // Optional: the commune's province, which lets their queries read one province's partition.
+      const province = claim(payload, 'province');
+      if (province !== null && !CODE_PATTERNS.provinceCode.test(province))
+        throw unauthenticated("A commune officer token may carry its commune's 2-digit `province` claim, nothing else there");
+      return { ...identity, communeCode: commune, ...(province !== null ? { provinceCode: province } : {}) };
     }
     case 'PROVINCE_OFFICER': {
       const province = claim(payload, 'province');

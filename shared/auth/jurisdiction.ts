@@ -8,7 +8,12 @@ import type { Identity } from './identity';
 export type Jurisdiction =
   | { kind: 'NATIONAL' }
   | { kind: 'PROVINCE'; provinceCode: string }
-  | { kind: 'COMMUNE'; communeCode: string }
+  /**
+   * `provinceCode`: the commune's province, when the identity states it (the token's `province`
+   * claim beside `commune`). It only narrows: a query adds it where it implies the commune's
+   * province, so the planner reads that province's partition alone (shared/db/partitions.ts).
+   */
+  | { kind: 'COMMUNE'; communeCode: string; provinceCode?: string }
   | { kind: 'SELF'; citizenId: string }
   | { kind: 'NONE' };
 
@@ -21,7 +26,9 @@ export function jurisdictionOf(identity: Identity): Jurisdiction {
     case 'PROVINCE_OFFICER':
       return identity.provinceCode ? { kind: 'PROVINCE', provinceCode: identity.provinceCode } : { kind: 'NONE' };
     case 'COMMUNE_OFFICER':
-      return identity.communeCode ? { kind: 'COMMUNE', communeCode: identity.communeCode } : { kind: 'NONE' };
+      return identity.communeCode
+        ? { kind: 'COMMUNE', communeCode: identity.communeCode, ...(identity.provinceCode ? { provinceCode: identity.provinceCode } : {}) }
+        : { kind: 'NONE' };
     case 'CITIZEN':
       return identity.citizenId ? { kind: 'SELF', citizenId: identity.citizenId } : { kind: 'NONE' };
     default:
@@ -35,6 +42,13 @@ export interface ScopeColumns {
   commune: readonly string[];
   /** Columns holding a 2025 province code. */
   province: readonly string[];
+  /**
+   * The partition key of a table partitioned by province (shared/db/partitions.ts) and the commune
+   * column it follows: a row whose `commune` is a commune has that commune's province in `province`.
+   * With the commune's province in the jurisdiction, the commune's condition states it too, and the
+   * planner reads one partition.
+   */
+  communeProvince?: { commune: string; province: string };
   /** SQL true when the row belongs to the citizen whose ID is the parameter `$n` (given as `param`); omit to refuse citizens. */
   self?: (param: string) => string;
 }
@@ -57,13 +71,30 @@ export function scopeCondition(jurisdiction: Jurisdiction, columns: ScopeColumns
       return { sql: 'TRUE', params: [] };
     case 'PROVINCE':
       return any(columns.province, jurisdiction.provinceCode);
-    case 'COMMUNE':
-      return any(columns.commune, jurisdiction.communeCode);
+    case 'COMMUNE': {
+      const { communeProvince } = columns;
+      if (!jurisdiction.provinceCode || !communeProvince) return any(columns.commune, jurisdiction.communeCode);
+      const clauses = columns.commune.map((c) =>
+        c === communeProvince.commune ? `(${c} = $${first} AND ${communeProvince.province} = $${first + 1})` : `${c} = $${first}`,
+      );
+      return { sql: `(${clauses.join(' OR ')})`, params: [jurisdiction.communeCode, jurisdiction.provinceCode] };
+    }
     case 'SELF':
       return columns.self ? { sql: `(${columns.self(`$${first}`)})`, params: [jurisdiction.citizenId] } : { sql: 'FALSE', params: [] };
     case 'NONE':
       return { sql: 'FALSE', params: [] };
   }
+}
+
+/**
+ * The province of every row of a list under `parents` (communes) by a column that follows the
+ * commune (a row's permanent residence, a parcel's commune), when the jurisdiction knows it: a
+ * commune officer's own commune, with its province stated. Null otherwise (the list then reads every
+ * province's partition through its index).
+ */
+export function provinceOfCommunes(jurisdiction: Jurisdiction, parents: readonly string[]): string | null {
+  if (jurisdiction.kind !== 'COMMUNE' || !jurisdiction.provinceCode || parents.length === 0) return null;
+  return parents.every((p) => p === jurisdiction.communeCode) ? jurisdiction.provinceCode : null;
 }
 
 /** The same rule as {@link scopeCondition}, for a row already in memory. */

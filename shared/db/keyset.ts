@@ -22,6 +22,23 @@ export interface KeysetList<T, F> {
   keyOf: (row: T) => string;
   /** The caller's jurisdiction as a condition on the table's rows, parameters numbered from `first`. */
   scope?: (first: number) => SqlCondition;
+  /**
+   * For a table partitioned by province: the partition key every row under these parents holds,
+   * when it is known (a commune officer's own commune, see provinceOfCommunes). Stated in the SQL,
+   * it lets the planner read that one partition.
+   */
+  partition?: (parents: readonly string[], filter: F) => { column: string; value: string } | null;
+}
+
+/** The partition condition of {@link KeysetList.partition}, its parameter numbered `$n`. */
+function partitionCondition<F>(
+  list: KeysetList<unknown, F>,
+  parents: readonly string[],
+  filter: F,
+  n: number,
+): { sql: string; params: string[] } {
+  const known = list.partition?.(parents, filter);
+  return known ? { sql: `AND ${known.column} = $${n}`, params: [known.value] } : { sql: '', params: [] };
 }
 
 /**
@@ -37,23 +54,25 @@ export function keysetSource<T, F>(db: DataSource, list: KeysetList<T, F>): Conn
     keyOf: list.keyOf,
     pages: async (parents, page, filter) => {
       const scope = list.scope?.(5) ?? { sql: 'TRUE', params: [] };
+      const partition = partitionCondition(list as KeysetList<unknown, F>, parents, filter, 5 + scope.params.length);
       const rows: (T & { __parent: string })[] = await db.query(
         `SELECT p.key AS "__parent", r.* FROM unnest($1::text[]) AS p(key) CROSS JOIN LATERAL (
            SELECT ${list.columns} FROM ${list.table}
-           WHERE ${parentColumn(filter)} = p.key ${condition} AND ${scope.sql}
+           WHERE ${parentColumn(filter)} = p.key ${condition} AND ${scope.sql} ${partition.sql}
              AND ($3::${list.keyType} IS NULL OR ${list.keyColumn} > $3::${list.keyType})
            ORDER BY ${list.keyColumn} LIMIT $4) r`,
-        [parents, filterValue(filter), page.after, page.limit + 1, ...scope.params],
+        [parents, filterValue(filter), page.after, page.limit + 1, ...scope.params, ...partition.params],
       );
       return groupBy(rows, (r) => r.__parent);
     },
     counts: async (parents, filter) => {
       const column = parentColumn(filter);
       const scope = list.scope?.(3) ?? { sql: 'TRUE', params: [] };
+      const partition = partitionCondition(list as KeysetList<unknown, F>, parents, filter, 3 + scope.params.length);
       const rows: { key: string; n: number }[] = await db.query(
         `SELECT ${column} AS key, count(*)::int AS n FROM ${list.table}
-         WHERE ${column} = ANY($1) ${condition} AND ${scope.sql} GROUP BY ${column}`,
-        [parents, filterValue(filter), ...scope.params],
+         WHERE ${column} = ANY($1) ${condition} AND ${scope.sql} ${partition.sql} GROUP BY ${column}`,
+        [parents, filterValue(filter), ...scope.params, ...partition.params],
       );
       return new Map(rows.map((r) => [r.key, r.n]));
     },

@@ -19,6 +19,7 @@ import { createLiveBroker, NO_LIVE, type LiveBroker } from '../live';
 import { createSubgraphServer } from './server';
 import { traceparent, TRACEPARENT_HEADER } from '../observability/trace';
 import { createContext, type SubgraphModule } from './';
+import { startIdempotencyPurge } from './retention';
 
 /** The query and variables of a GraphQL request body (POST JSON) as the gateway sent them. */
 function requestOf(body: unknown): { query: string; variables: unknown } {
@@ -155,6 +156,14 @@ export async function runSubgraph(module: SubgraphModule, env: Record<string, st
   // Its timed notices, when a gateway can hear them (Redis).
   const stopTimers =
     live !== NO_LIVE && module.timers ? module.timers({ db, live, log, intervalMs: config.LIVE_TIMER_SECONDS * 1000 }) : null;
+  // Expired idempotency keys go, on every replica at once (the purge skips what another holds).
+  const stopPurge = startIdempotencyPurge({
+    db,
+    schemas: [module.schema],
+    retentionHours: config.IDEMPOTENCY_RETENTION_HOURS,
+    intervalMs: config.IDEMPOTENCY_PURGE_SECONDS * 1000,
+    log,
+  });
   const { server, url } = await listen(handler, config.PORT, config.HOST);
   log.info({ url }, 'subgraph ready');
   stopGracefully({
@@ -164,6 +173,7 @@ export async function runSubgraph(module: SubgraphModule, env: Record<string, st
     log,
     extra: async () => {
       await stopTimers?.();
+      await stopPurge();
       await stopCheckpoints?.();
       await reads.close();
       await cache.close();

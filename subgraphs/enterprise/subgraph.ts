@@ -6,6 +6,7 @@ import { entities } from './entities';
 import { createLoaders, type Loaders } from './loaders';
 import { CreateEnterprise1764000000003 } from './migrations/1764000000003-CreateEnterprise';
 import { EnterpriseWrites1766000000003 } from './migrations/1766000000003-EnterpriseWrites';
+import { EnterpriseIdempotencyExpiry1768000000030 } from './migrations/1768000000030-IdempotencyExpiry';
 import { resolvers } from './resolvers';
 import { subjectsOf } from './subjects';
 
@@ -15,7 +16,7 @@ export const enterprise: SubgraphModule<Loaders> = {
   typeDefs: subgraphTypeDefs(__dirname),
   resolvers,
   entities,
-  migrations: [CreateEnterprise1764000000003, EnterpriseWrites1766000000003],
+  migrations: [CreateEnterprise1764000000003, EnterpriseWrites1766000000003, EnterpriseIdempotencyExpiry1768000000030],
   createLoaders,
   subjectsOf,
   seed: {

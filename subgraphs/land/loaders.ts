@@ -4,7 +4,7 @@ import { scopeCondition, type Jurisdiction, type ScopeColumns } from '../../shar
 import { groupedLoader, keyedLoader } from '../../shared/db/loaders';
 import { keysetSource } from '../../shared/db/keyset';
 import { connectionLoaders, type ListKind } from '../../shared/db/pagination';
-import { LandUseType, ParcelHolder, type LandParcel, type ParcelTransfer } from './entities';
+import { LandUseType, type LandParcel, type ParcelHolder, type ParcelTransfer } from './entities';
 
 export const PARCEL_LIST: ListKind = { name: 'land-parcel', keyPattern: /^[1-9]\d{0,17}$/ };
 
@@ -25,9 +25,14 @@ const TRANSFER_COLUMNS = `t.id::text AS id, t.parcel_id::text AS "parcelId",
 export const parcelScope = (t: string): ScopeColumns => ({
   commune: [`${t}.commune_code`],
   province: [`${t}.province_code`],
+  communeProvince: { commune: `${t}.commune_code`, province: `${t}.province_code` },
   self: (p) =>
-    `EXISTS (SELECT 1 FROM land.parcel_holder s WHERE s.parcel_id = ${t}.id AND s.holder_type = 'RESIDENT' AND s.holder_id = ${p})`,
+    `EXISTS (SELECT 1 FROM land.parcel_holder s WHERE s.parcel_id = ${t}.id AND s.province_code = ${t}.province_code
+       AND s.holder_type = 'RESIDENT' AND s.holder_id = ${p})`,
 });
+
+/** `province:id`, a parcel's key with its partition's province. */
+export const parcelKey = (p: { provinceCode: string; id: string }): string => `${p.provinceCode}:${p.id}`;
 
 /** `TYPE:id`, the key of a holder (a resident's citizen ID or an enterprise's tax code). */
 export const holderKey = (type: 'RESIDENT' | 'ENTERPRISE', id: string): string => `${type}:${id}`;
@@ -57,12 +62,17 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache:
       (t) => t.code,
       shared('landUseByCode', ['LandUseType']),
     ),
+    /** By `province:id` (parcelKey): a parcel's holders are in its province's partition, which the statement names. */
     holdingsOfParcel: groupedLoader(
-      (ids: readonly string[]) =>
-        db
-          .getRepository(ParcelHolder)
-          .find({ where: { parcelId: In([...ids]) }, order: { share: 'DESC', holderType: 'ASC', holderId: 'ASC' } }),
-      (h) => h.parcelId,
+      (keys: readonly string[]): Promise<(ParcelHolder & { provinceCode: string })[]> =>
+        db.query(
+          `SELECT parcel_id::text AS "parcelId", province_code AS "provinceCode", holder_type AS "holderType", holder_id AS "holderId",
+             share::float8 AS share
+           FROM land.parcel_holder WHERE parcel_id = ANY($1::bigint[]) AND province_code = ANY($2::text[])
+           ORDER BY share DESC, holder_type, holder_id`,
+          [keys.map((k) => k.split(':')[1]), [...new Set(keys.map((k) => k.split(':')[0]))]],
+        ),
+      (h) => parcelKey({ provinceCode: h.provinceCode, id: h.parcelId }),
       scoped('holdingsOfParcel', ['LandParcel']),
     ),
     /** The transfer history of parcels already read within the jurisdiction, oldest first. */
@@ -89,7 +99,7 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache:
         const s = scope('p', 3);
         return db.query(
           `SELECT h.holder_type || ':' || h.holder_id AS holder, ${parcelColumns('p')}
-         FROM land.parcel_holder h JOIN land.land_parcel p ON p.id = h.parcel_id
+         FROM land.parcel_holder h JOIN land.land_parcel p ON p.id = h.parcel_id AND p.province_code = h.province_code
          WHERE (h.holder_type, h.holder_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND ${s.sql}
          ORDER BY p.id`,
           [keys.map((k) => k.split(':')[0]), keys.map((k) => k.split(':')[1]), ...s.params],

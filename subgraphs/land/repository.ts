@@ -17,7 +17,7 @@ export interface ParcelFilter {
 }
 
 const HOLDER = (type: string, param: string) =>
-  `EXISTS (SELECT 1 FROM land.parcel_holder h WHERE h.parcel_id = land_parcel.id AND h.holder_type = '${type}' AND h.holder_id = ${param})`;
+  `EXISTS (SELECT 1 FROM land.parcel_holder h WHERE h.parcel_id = land_parcel.id AND h.province_code = land_parcel.province_code AND h.holder_type = '${type}' AND h.holder_id = ${param})`;
 
 /** Column conditions per filter field; values always go in as parameters. */
 const CONDITIONS: Record<keyof ParcelFilter, (param: string) => string> = {

@@ -60,8 +60,9 @@ async function writeHoldings(
   await em.query(`DELETE FROM land.parcel_holder WHERE parcel_id = $1::bigint`, [parcelId]);
   if (holdings.length === 0) return;
   await em.query(
-    `INSERT INTO land.parcel_holder (parcel_id, holder_type, holder_id, share)
-     SELECT $1::bigint, t, i, s / 100.0 FROM unnest($2::text[], $3::text[], $4::int[]) AS h(t, i, s)`,
+    `INSERT INTO land.parcel_holder (parcel_id, province_code, holder_type, holder_id, share)
+     SELECT $1::bigint, k.province_code, t, i, s / 100.0 FROM unnest($2::text[], $3::text[], $4::int[]) AS h(t, i, s)
+     JOIN land.parcel_key k ON k.id = $1::bigint`,
     [parcelId, holdings.map((h) => h.holderType), holdings.map((h) => h.holderId), holdings.map((h) => h.cents)],
   );
 }

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { loaderCaches, type EntityCaching } from '../../shared/cache/entityCache';
-import { scopeCondition, type Jurisdiction, type ScopeColumns } from '../../shared/auth/jurisdiction';
+import { provinceOfCommunes, scopeCondition, type Jurisdiction, type ScopeColumns } from '../../shared/auth/jurisdiction';
 import { keysetSource } from '../../shared/db/keyset';
 import { groupedLoader, keyedLoader } from '../../shared/db/loaders';
 import { connectionLoaders, type ListKind } from '../../shared/db/pagination';
@@ -29,6 +29,7 @@ const RESIDENT_SCOPE: ScopeColumns = {
 const HOUSEHOLD_SCOPE: ScopeColumns = {
   commune: ['household.commune_code'],
   province: ['household.province_code'],
+  communeProvince: { commune: 'household.commune_code', province: 'household.province_code' },
   self: (p) => `EXISTS (SELECT 1 FROM population.resident m WHERE m.household_id = household.id AND m.citizen_id = ${p})`,
 };
 
@@ -99,6 +100,11 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache:
         keyType: 'text',
         keyOf: (r) => r.citizenId,
         scope: residents,
+        // Residents are partitioned by their permanent residence's province: known for a commune officer's own commune.
+        partition: (parents, residence) => {
+          const province = residence === 'PERMANENT' ? provinceOfCommunes(jurisdiction, parents) : null;
+          return province ? { column: 'permanent_province_code', value: province } : null;
+        },
       }),
       scoped('residentsOfCommune', ['Resident']),
     ),

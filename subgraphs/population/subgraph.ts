@@ -6,6 +6,8 @@ import { entities } from './entities';
 import { createLoaders, type Loaders } from './loaders';
 import { CreatePopulation1764000000001 } from './migrations/1764000000001-CreatePopulation';
 import { PopulationWrites1766000000001 } from './migrations/1766000000001-PopulationWrites';
+import { PopulationIdempotencyExpiry1768000000010 } from './migrations/1768000000010-IdempotencyExpiry';
+import { PartitionPopulation1769000000001 } from './migrations/1769000000001-PartitionPopulation';
 import { resolvers } from './resolvers';
 import { subjectsOf } from './subjects';
 
@@ -15,7 +17,12 @@ export const population: SubgraphModule<Loaders> = {
   typeDefs: subgraphTypeDefs(__dirname),
   resolvers,
   entities,
-  migrations: [CreatePopulation1764000000001, PopulationWrites1766000000001],
+  migrations: [
+    CreatePopulation1764000000001,
+    PopulationWrites1766000000001,
+    PopulationIdempotencyExpiry1768000000010,
+    PartitionPopulation1769000000001,
+  ],
   createLoaders,
   subjectsOf,
   seed: {

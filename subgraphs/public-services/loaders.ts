@@ -148,9 +148,10 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache:
         numbers: readonly string[],
       ): Promise<{ number: string; at: string; fromStatus: string | null; status: string; note: string | null }[]> =>
         db.query(
+          // The reception dates (in the numbers) name the partitions of the history to read.
           `SELECT number, at, from_status AS "fromStatus", to_status AS status, note FROM public_services.dossier_event
-           WHERE number = ANY($1) ORDER BY number, at, id`,
-          [numbers],
+           WHERE number = ANY($1) AND received_on = ANY($2::date[]) ORDER BY number, at, id`,
+          [numbers, [...new Set(numbers.map((n) => parseDossierNumber(n)?.receivedOn).filter((d) => d !== undefined))]],
         ),
       (e) => e.number,
     ),

@@ -6,6 +6,8 @@ import { CreatePublicServices1767000000005 } from './migrations/1767000000005-Cr
 import { ProvinceCounters1767100000005 } from './migrations/1767100000005-ProvinceCounters';
 import { ProvinceUnitsIndex1767200000005 } from './migrations/1767200000005-ProvinceUnitsIndex';
 import { DueNotices1767300000005 } from './migrations/1767300000005-DueNotices';
+import { PublicServicesIdempotencyExpiry1768000000050 } from './migrations/1768000000050-IdempotencyExpiry';
+import { PartitionHistory1769000000005 } from './migrations/1769000000005-PartitionHistory';
 import { startDeadlineNotices } from './deadlines';
 import { resolvers } from './resolvers';
 import { subjectsOf } from './subjects';
@@ -18,7 +20,14 @@ export const publicServices: SubgraphModule<Loaders> = {
   typeDefs: subgraphTypeDefs(__dirname),
   resolvers,
   entities,
-  migrations: [CreatePublicServices1767000000005, ProvinceCounters1767100000005, ProvinceUnitsIndex1767200000005, DueNotices1767300000005],
+  migrations: [
+    CreatePublicServices1767000000005,
+    ProvinceCounters1767100000005,
+    ProvinceUnitsIndex1767200000005,
+    DueNotices1767300000005,
+    PublicServicesIdempotencyExpiry1768000000050,
+    PartitionHistory1769000000005,
+  ],
   createLoaders,
   subjectsOf,
   /** Announces dossiers falling due today and just overdue on their commune's channel (deadlines.ts): once, whatever the replicas. */

@@ -153,8 +153,9 @@ export async function recordEvents(
 ): Promise<void> {
   if (events.length === 0) return;
   await em.query(
-    `INSERT INTO public_services.dossier_event (number, at, from_status, to_status, note)
-     SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[])`,
+    // The history is partitioned by the dossier's reception date, the second part of its number (numbers.ts).
+    `INSERT INTO public_services.dossier_event (number, received_on, at, from_status, to_status, note)
+     SELECT n, to_date(split_part(n, '-', 2), 'YYMMDD'), a, f, t, o FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[]) AS e(n, a, f, t, o)`,
     [
       events.map((e) => e.number),
       events.map((e) => e.at.toISOString()),

@@ -76,6 +76,14 @@ export interface ExplainedHub {
    * and each node that reads one unbounded (a sequential scan, or an index walked whole).
    */
   unboundedReads(isBig: (relation: string) => boolean): Promise<{ covered: Set<string>; offenders: string[] }>;
+  /**
+   * For each read `operation` sent that touches a partitioned table, the partitions its plan reads,
+   * per table: `partitionOf` names the partitioned table of a relation (null for any other relation).
+   */
+  partitionsRead(
+    operation: string,
+    partitionOf: (relation: string) => string | null,
+  ): Promise<{ sql: string; table: string; partitions: string[] }[]>;
   /** Drops the database. */
   close(): Promise<void>;
 }
@@ -139,6 +147,23 @@ export async function openExplainedHub(label: string, seed: SeedOptions): Promis
         }
       }
       return { covered, offenders };
+    },
+    async partitionsRead(operation, partitionOf) {
+      const found: { sql: string; table: string; partitions: string[] }[] = [];
+      const reads = capture.statements.filter(({ sql, label }) => label === operation && /^\s*(SELECT|WITH)\b/i.test(sql));
+      for (const { sql, parameters } of reads) {
+        const byTable = new Map<string, Set<string>>();
+        for (const node of planNodes(await explain(sql, parameters))) {
+          const relation = node['Relation Name'];
+          const table = relation ? partitionOf(relation) : null;
+          if (!relation || !table) continue;
+          byTable.set(table, (byTable.get(table) ?? new Set()).add(relation));
+        }
+        for (const [table, partitions] of byTable) {
+          found.push({ sql: sql.replace(/\s+/g, ' ').slice(0, 200), table, partitions: [...partitions].sort() });
+        }
+      }
+      return found;
     },
     async close() {
       await gateway.stop();

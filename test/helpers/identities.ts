@@ -3,12 +3,14 @@ import { ANONYMOUS, type Identity, type RequestMeta } from '../../shared/auth/id
 /** Callers the tests act as (identities as the gateway would have verified them). */
 export const AS = {
   central: { ...ANONYMOUS, subject: 'ministry-test', role: 'CENTRAL', organisation: 'Bộ Công an' },
-  communeOfficer: (communeCode: string): Identity => ({
+  /** `provinceCode`: the commune's province, as a token's optional `province` claim states it (lets queries read one partition). */
+  communeOfficer: (communeCode: string, provinceCode?: string): Identity => ({
     ...ANONYMOUS,
     subject: `officer-${communeCode}`,
     role: 'COMMUNE_OFFICER',
     organisation: `UBND ${communeCode}`,
     communeCode,
+    ...(provinceCode ? { provinceCode } : {}),
   }),
   provinceOfficer: (provinceCode: string): Identity => ({
     ...ANONYMOUS,
@@ -19,7 +21,7 @@ export const AS = {
   }),
   citizen: (citizenId: string): Identity => ({ ...ANONYMOUS, subject: citizenId, role: 'CITIZEN', citizenId }),
   anonymous: ANONYMOUS,
-} satisfies Record<string, Identity | ((code: string) => Identity)>;
+} satisfies Record<string, Identity | ((code: string, province?: string) => Identity)>;
 
 export const TEST_PURPOSE = 'HS-2026-TEST-0001';
 

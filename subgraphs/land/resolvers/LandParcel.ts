@@ -1,5 +1,6 @@
 import { CODE_PATTERNS } from '../../../shared/graphql/codes';
 import type { Context } from '../context';
+import { parcelKey } from '../loaders';
 import type { LandParcel as LandParcelRow, ParcelHolder } from '../entities';
 
 /** A holder as a federated reference: the owning subgraph resolves its fields. */
@@ -12,9 +13,10 @@ export const LandParcel = {
   province: (p: LandParcelRow) => ({ code: p.provinceCode }),
   commune: (p: LandParcelRow) => ({ code: p.communeCode }),
   landUse: (p: LandParcelRow, _: unknown, ctx: Context) => ctx.loaders.landUseByCode.load(p.landUseCode),
-  holders: async (p: LandParcelRow, _: unknown, ctx: Context) => (await ctx.loaders.holdingsOfParcel.load(p.id)).map(holderReference),
+  holders: async (p: LandParcelRow, _: unknown, ctx: Context) =>
+    (await ctx.loaders.holdingsOfParcel.load(parcelKey(p))).map(holderReference),
   holdings: async (p: LandParcelRow, _: unknown, ctx: Context) =>
-    (await ctx.loaders.holdingsOfParcel.load(p.id)).map((h) => ({ holder: holderReference(h), share: h.share })),
+    (await ctx.loaders.holdingsOfParcel.load(parcelKey(p))).map((h) => ({ holder: holderReference(h), share: h.share })),
   transfers: (p: LandParcelRow, _: unknown, ctx: Context) => ctx.loaders.transfersOfParcel.load(p.id),
 };
 

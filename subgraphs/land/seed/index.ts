@@ -116,8 +116,11 @@ export async function insertLand(m: EntityManager, rows: LandRows): Promise<Land
   if (holders.length > 0) {
     insertedHolders = await insertRows(
       m,
-      `INSERT INTO land.parcel_holder (parcel_id, holder_type, holder_id, share)
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::numeric[])
+      // A holder row is stored in its parcel's province (the partition key), read from the parcels' key table.
+      `INSERT INTO land.parcel_holder (parcel_id, province_code, holder_type, holder_id, share)
+       SELECT h.parcel_id, k.province_code, h.holder_type, h.holder_id, h.share
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::numeric[]) AS h(parcel_id, holder_type, holder_id, share)
+       JOIN land.parcel_key k ON k.id = h.parcel_id
        ON CONFLICT DO NOTHING`,
       [holders.map((h) => h.parcelId), holders.map((h) => h.holderType), holders.map((h) => h.holderId), holders.map((h) => h.share)],
     );

@@ -1,6 +1,6 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-/** One status change of a dossier's history. */
+/** One status change of a dossier's history; partitioned by quarter like the dossiers (migration 1769000000005). */
 @Entity({ schema: 'public_services', name: 'dossier_event' })
 @Index('dossier_event_number_idx', ['number', 'id'])
 export class DossierEvent {
@@ -9,6 +9,10 @@ export class DossierEvent {
 
   @Column({ type: 'varchar', length: 40 })
   number!: string;
+
+  /** The dossier's reception date (from its number): the history's partition key, as the dossier's. */
+  @Column({ name: 'received_on', type: 'date' })
+  receivedOn!: string;
 
   @Column({ type: 'timestamptz' })
   at!: Date;

@@ -1,0 +1,220 @@
+import type { DataSource } from 'typeorm';
+
+/**
+ * Partitioning by province, shared by the subgraphs' migrations.
+ *
+ * The big tables (residents, households, land parcels and holders, dossiers) are LIST-partitioned
+ * by the province their rows belong to: one partition per province in force since 1 July 2025 and
+ * a DEFAULT partition, so a province created later (or a code the reference data does not know
+ * yet) is stored, never refused, until a migration gives it a partition of its own. A query that
+ * states the province (a provincial officer's, or a commune officer's: the commune's province comes
+ * with the jurisdiction) reads one partition; the planner prunes the others at plan time.
+ *
+ * PostgreSQL requires the partition key in every PRIMARY KEY and UNIQUE constraint of a partitioned
+ * table, so such a constraint is only unique within one province. Where the data needs a key unique
+ * in the whole country (a citizen ID, a household id, a parcel id), a small unpartitioned key table
+ * holds it — the key and the province of its row — kept by statement-level triggers on the
+ * partitioned table ({@link keyTableSql}): a second row with the same key, in any province, fails on
+ * the key table's primary key, in the same statement. The key table is also what foreign keys from
+ * other tables refer to (they cannot name the partitioned table's key without its province). It
+ * fits Citus later: the key tables become reference tables, the partitioned ones are distributed by
+ * province.
+ */
+
+/**
+ * The 34 province codes in force since 1 July 2025 (Resolution 202/2025/QH15), as in
+ * subgraphs/administrative-units/seed/data/provinces.json; a test checks the two agree.
+ * A migration creates a partition for each; rows of any other code go to the default partition.
+ */
+export const PROVINCE_CODES: readonly string[] = [
+  '01',
+  '04',
+  '08',
+  '11',
+  '12',
+  '14',
+  '15',
+  '19',
+  '20',
+  '22',
+  '24',
+  '25',
+  '31',
+  '33',
+  '37',
+  '38',
+  '40',
+  '42',
+  '44',
+  '46',
+  '48',
+  '51',
+  '52',
+  '56',
+  '66',
+  '68',
+  '75',
+  '79',
+  '80',
+  '82',
+  '86',
+  '91',
+  '92',
+  '96',
+];
+
+/** The name of a province's partition of `table` (schema-qualified): `population.resident_p01`; `_pdefault` for the default. */
+export function provincePartition(table: string, provinceCode: string | 'default'): string {
+  return `${table}_p${provinceCode}`;
+}
+
+/** `CREATE TABLE … PARTITION OF` statements: one partition per province and the default one. */
+export function provincePartitionsSql(table: string): string[] {
+  return [
+    ...PROVINCE_CODES.map((code) => `CREATE TABLE ${provincePartition(table, code)} PARTITION OF ${table} FOR VALUES IN ('${code}')`),
+    `CREATE TABLE ${provincePartition(table, 'default')} PARTITION OF ${table} DEFAULT`,
+  ];
+}
+
+/** A partitioned table's global key, kept in an unpartitioned key table (see the module's comment). */
+export interface KeyTable {
+  /** The partitioned table, schema-qualified (`population.resident`). */
+  table: string;
+  /** The key table, schema-qualified (`population.citizen_key`): `(<key> PRIMARY KEY, province_code)`. */
+  keyTable: string;
+  /** The key column, named the same in both tables. */
+  key: string;
+  /** Its SQL type. */
+  keyType: string;
+  /** The partition key column of `table` (its province). */
+  province: string;
+}
+
+/**
+ * The key table, filled from the rows `table` already holds, and the triggers that keep it: an
+ * insert adds the new keys (a key present in any province fails with a unique violation), an update
+ * follows a row that moves to another province and a key that changes (a parcel's new
+ * certificate), a delete removes the key; a NULL key (no certificate yet) is not a key.
+ * Statement-level, with transition tables: a bulk insert (the seeder's) costs one set-based insert,
+ * not a call per row.
+ */
+export function keyTableSql(k: KeyTable): string[] {
+  const fn = `${k.keyTable}_sync`;
+  const trigger = `${k.keyTable.split('.')[1]}_sync`;
+  return [
+    `CREATE TABLE ${k.keyTable} (${k.key} ${k.keyType} PRIMARY KEY, province_code varchar(2) NOT NULL)`,
+    `INSERT INTO ${k.keyTable} (${k.key}, province_code) SELECT ${k.key}, ${k.province} FROM ${k.table} WHERE ${k.key} IS NOT NULL`,
+    `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN
+       -- Each branch names only the transition tables its event has.
+       IF TG_OP = 'INSERT' THEN
+         INSERT INTO ${k.keyTable} (${k.key}, province_code) SELECT ${k.key}, ${k.province} FROM new_rows WHERE ${k.key} IS NOT NULL;
+       ELSIF TG_OP = 'DELETE' THEN
+         DELETE FROM ${k.keyTable} t USING old_rows o WHERE t.${k.key} = o.${k.key};
+       ELSE
+         DELETE FROM ${k.keyTable} t USING old_rows o
+           WHERE t.${k.key} = o.${k.key} AND NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.${k.key} = o.${k.key});
+         UPDATE ${k.keyTable} t SET province_code = n.${k.province} FROM new_rows n
+           WHERE t.${k.key} = n.${k.key} AND t.province_code IS DISTINCT FROM n.${k.province};
+         INSERT INTO ${k.keyTable} (${k.key}, province_code) SELECT n.${k.key}, n.${k.province} FROM new_rows n
+           WHERE n.${k.key} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.${k.key} = n.${k.key});
+       END IF;
+       RETURN NULL;
+     END $$`,
+    `CREATE TRIGGER ${trigger}_insert AFTER INSERT ON ${k.table}
+       REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`,
+    `CREATE TRIGGER ${trigger}_update AFTER UPDATE ON ${k.table}
+       REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`,
+    `CREATE TRIGGER ${trigger}_delete AFTER DELETE ON ${k.table}
+       REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`,
+  ];
+}
+
+/** One partition of a partitioned table, as `npm run cli -- partitions list` shows it. */
+export interface PartitionInfo {
+  /** The partitioned table (schema-qualified) it belongs to, through any sub-partitioning. */
+  table: string;
+  /** The partition, schema-qualified. */
+  partition: string;
+  /** Its bound as PostgreSQL prints it (`FOR VALUES IN ('01')`, `FOR VALUES FROM ('2025-07-01') TO ('2025-10-01')`, `DEFAULT`). */
+  bound: string;
+  /** Whether it is itself partitioned (sub-partitions below it). */
+  partitioned: boolean;
+  /** The planner's estimate of its rows (`reltuples`; -1 when never analysed). */
+  rows: number;
+}
+
+/** Every partition of the partitioned tables of `schemas`, ordered by table and partition. */
+export async function listPartitions(db: DataSource, schemas: readonly string[]): Promise<PartitionInfo[]> {
+  const rows = (await db.query(
+    `WITH RECURSIVE tree AS (
+       SELECT c.oid AS root, c.oid AS relid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.relkind = 'p' AND n.nspname = ANY($1) AND NOT c.relispartition
+       UNION ALL
+       SELECT t.root, i.inhrelid FROM tree t JOIN pg_inherits i ON i.inhparent = t.relid)
+     SELECT t.root::regclass::text AS table, c.oid::regclass::text AS partition, pg_get_expr(c.relpartbound, c.oid) AS bound,
+            c.relkind = 'p' AS partitioned, c.reltuples::float8 AS rows
+     FROM tree t JOIN pg_class c ON c.oid = t.relid WHERE t.relid <> t.root ORDER BY 1, 2`,
+    [schemas],
+  )) as PartitionInfo[];
+  return rows.map((r) => ({ ...r, rows: Number(r.rows) }));
+}
+
+/** A quarter as partitions by period name it: `2024q1`. */
+export const PERIOD = /^(\d{4})q([1-4])$/;
+
+/** The first day of `period`'s quarter and of the next one (YYYY-MM-DD). */
+export function periodBounds(period: string): { from: string; to: string } | null {
+  const m = PERIOD.exec(period);
+  if (!m) return null;
+  const year = Number(m[1]);
+  const quarter = Number(m[2]);
+  const from = `${year}-${String((quarter - 1) * 3 + 1).padStart(2, '0')}-01`;
+  const to = quarter === 4 ? `${year + 1}-01-01` : `${year}-${String(quarter * 3 + 1).padStart(2, '0')}-01`;
+  return { from, to };
+}
+
+/** Why a detach was refused, for the command line. */
+export class PartitionError extends Error {}
+
+/**
+ * Detaches the partition of `table` (schema-qualified) for a past `period` (`2024q1`): it becomes a
+ * table of its own, still in the schema, to archive (pg_dump) and drop; the rows leave the
+ * partitioned table at once. Only a quarter that ended before `today` (YYYY-MM-DD): the current and
+ * future ones still take writes.
+ *
+ * Writes go on: a table with a default partition cannot be detached CONCURRENTLY, so the detach
+ * takes its brief exclusive lock on the partitioned table (a catalog change: nothing is scanned or
+ * copied) but waits for it at most `lockTimeoutMs`, so writes never queue behind it for longer; on
+ * a timeout it retries, `attempts` times in all. Returns the detached table's name.
+ */
+export async function detachPeriod(
+  db: DataSource,
+  table: string,
+  period: string,
+  today: string,
+  options: { lockTimeoutMs?: number; attempts?: number } = {},
+): Promise<string> {
+  const bounds = periodBounds(period);
+  if (!bounds) throw new PartitionError(`"${period}" is not a quarter like 2024q1`);
+  if (bounds.to > today) throw new PartitionError(`${period} has not ended (today is ${today}): only a past quarter can be detached`);
+  const partition = `${table}_${period}`;
+  const [found] = (await db.query(`SELECT 1 FROM pg_inherits WHERE inhparent = to_regclass($1) AND inhrelid = to_regclass($2)`, [
+    table,
+    partition,
+  ])) as unknown[];
+  if (!found) throw new PartitionError(`${partition} is not a partition of ${table} (see: partitions list)`);
+  const attempts = options.attempts ?? 10;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.transaction(async (em) => {
+        await em.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(options.lockTimeoutMs ?? 2_000))}`);
+        await em.query(`ALTER TABLE ${table} DETACH PARTITION ${partition}`);
+      });
+      return partition;
+    } catch (error) {
+      const code = (error as { driverError?: { code?: string } }).driverError?.code;
+      if (code !== '55P03' || attempt >= attempts) throw error;
+    }
+  }
+}
