@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { auditMigrations } from '../shared/audit';
 import { createDataSource, migrate, type DatabaseTarget } from '../shared/db';
-import { applyGrants } from '../shared/db/roles';
+import { applyGrants, setPasswords } from '../shared/db/roles';
 import { documentMigrations } from '../shared/documents';
 import { databaseTarget } from '../hub/database';
 import { loadHubConfig } from '../hub/config';
@@ -14,7 +14,8 @@ export const MIGRATE_HELP = `  npm run cli -- migrate [--roles]
       --roles (PostgreSQL only), then creates the serving roles that are missing and grants each
       the least it needs: <prefix><schema> per subgraph (its own schema; the audit log SELECT and
       INSERT only), <prefix>gateway (the published documents, read-only); DATABASE_ROLE_PREFIX,
-      default lien_thong_. Serving processes in production never migrate: run this first.
+      default lien_thong_; passwords from DATABASE_ROLE_PASSWORDS, role=password,…). Serving
+      processes in production never migrate: run this first.
 `;
 
 /** `migrate`: returns the exit code (0 done, 2 usage). */
@@ -46,6 +47,7 @@ export async function migrateCommand(args: string[], env: Record<string, string 
       try {
         const grants = servingRoles(config.DATABASE_ROLE_PREFIX);
         await applyGrants(db, grants);
+        if (config.DATABASE_ROLE_PASSWORDS) await setPasswords(db, grants, config.DATABASE_ROLE_PASSWORDS);
         for (const g of grants)
           console.log(
             `Role ${g.role}: ${[...g.readWrite, ...g.appendOnly.map((s) => `${s} (append only)`), ...g.readOnly.map((s) => `${s} (read only)`)].join(', ')}`,

@@ -103,6 +103,18 @@ const settings = z.object({
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,30}$/, 'lowercase letters, digits and _, at most 31')
     .default('lien_thong_'),
+  /**
+   * Passwords the migration job sets on the serving roles it creates (`role=password,…`); without
+   * it they have none (certificate or peer authentication, or ALTER ROLE by the DBA).
+   */
+  DATABASE_ROLE_PASSWORDS: z
+    .string()
+    .transform((text, ctx) => {
+      const pairs = text.split(',').map((pair) => /^([a-z_][a-z0-9_]{0,62})=(.+)$/.exec(pair.trim()));
+      if (pairs.some((p) => !p)) ctx.addIssue({ code: 'custom', message: 'a comma-separated list of role=password' });
+      return Object.fromEntries(pairs.filter((p) => p !== null).map((p) => [p[1]!, p[2]!]));
+    })
+    .optional(),
   /** Where development keys are generated when none are configured (never in production). */
   DEV_KEYS_DIR: z
     .string()

@@ -3,7 +3,8 @@ import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { GATEWAY_VARIABLES, loadGatewayConfig } from '../gateway/config';
 import { REPO_ROOT } from '../hub/processes';
-import { urlVariable } from '../shared/config';
+import { loadConfig, urlVariable } from '../shared/config';
+import { servingRoles, subgraphRole } from '../hub/roles';
 import { subgraphs } from '../subgraphs';
 
 /**
@@ -53,13 +54,10 @@ describe('docker-compose.yml, the production sketch', () => {
     expect(commandOf(compose.services['postgres-replica']!)).toContain('pg_basebackup');
     expect(Object.keys(compose.services).filter((name) => /^redis-\d+$/.test(name))).toHaveLength(6);
     expect(commandOf(compose.services['redis-cluster']!)).toContain('--cluster-replicas 1');
-    expect(commandOf(compose.services.migrate!)).toMatch(/cli\/index\.ts migrate$/);
+    expect(commandOf(compose.services.migrate!)).toMatch(/cli\/index\.ts migrate --roles$/);
   });
 
   it('gives the hub’s services only variables the hub reads', () => {
-    // Until the branches adding REDIS_CLUSTER_NODES (Redis Cluster), DATABASE_REPLICA_URL (read
-    // replicas) and DATABASE_OWNER_URL (the migration job's owner role) to shared/config.ts are
-    // merged, this names those three.
     const unknown = new Map<string, string[]>();
     for (const [service, s] of hubServices)
       for (const [name, value] of Object.entries(s.environment ?? {}))
@@ -85,11 +83,19 @@ describe('docker-compose.yml, the production sketch', () => {
 
   it('connects the serving processes through PgBouncer with their own role, reads to the replica, and only the migration job as the owner', () => {
     for (const [name, s] of subgraphServices) {
+      // Each subgraph's own role, as the migration job creates and grants it (hub/roles.ts).
+      const role = subgraphRole(
+        loadConfig({}).DATABASE_ROLE_PREFIX,
+        subgraphs.find((m) => m.name === name)!,
+      );
       expect([name, s.environment?.DATABASE_URL]).toEqual([
         name,
-        expect.stringMatching(/^postgres:\/\/lienthong_app:[^@]+@pgbouncer:6432\/lienthong$/),
+        expect.stringMatching(new RegExp(`^postgres://${role}:[^@]+@pgbouncer:6432/lienthong$`)),
       ]);
-      expect([name, s.environment?.DATABASE_REPLICA_URL]).toEqual([name, expect.stringMatching(/@pgbouncer:6432\/lienthong_replica$/)]);
+      expect([name, s.environment?.DATABASE_REPLICA_URL]).toEqual([
+        name,
+        expect.stringMatching(new RegExp(`^postgres://${role}:[^@]+@pgbouncer:6432/lienthong_replica$`)),
+      ]);
       expect([name, s.environment?.REDIS_CLUSTER_NODES?.split(',')]).toEqual([
         name,
         expect.arrayContaining(['redis-1:6379', 'redis-6:6379']),
@@ -97,10 +103,24 @@ describe('docker-compose.yml, the production sketch', () => {
     }
     const owners = hubServices.filter(([, s]) => s.environment?.DATABASE_OWNER_URL).map(([name]) => name);
     expect(owners).toEqual(['migrate']);
+    // Gateways read the published documents as their own read-only role; the job sets every serving role's password.
+    for (const [name, s] of gatewayServices)
+      expect([name, s.environment?.DATABASE_URL]).toEqual([name, expect.stringMatching(/^postgres:\/\/lien_thong_gateway:/)]);
+    const passwords = Object.keys(
+      loadConfig(compose.services.migrate!.environment as Record<string, string>).DATABASE_ROLE_PASSWORDS ?? {},
+    );
+    expect(passwords.sort()).toEqual(
+      servingRoles(loadConfig({}).DATABASE_ROLE_PREFIX)
+        .map((g) => g.role)
+        .sort(),
+    );
     const pgbouncer = readFileSync(join(REPO_ROOT, 'deploy', 'pgbouncer', 'pgbouncer.ini'), 'utf8');
     expect(pgbouncer).toMatch(/^pool_mode = transaction$/m);
     expect(pgbouncer).toMatch(/^lienthong = host=postgres /m);
     expect(pgbouncer).toMatch(/^lienthong_replica = host=postgres-replica /m);
+    // No serving role in PgBouncer's userlist: their passwords are looked up on the server.
+    expect(pgbouncer).toMatch(/^auth_query = /m);
+    expect(readFileSync(join(REPO_ROOT, 'deploy', 'pgbouncer', 'userlist.txt'), 'utf8').trim()).toBe('"pgbouncer_auth" "pgbouncer_auth"');
   });
 
   it('lists every gateway replica in deploy/haproxy.cfg, each draining longer than HAProxy takes to see its /ready turn 503', () => {

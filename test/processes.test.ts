@@ -54,11 +54,33 @@ async function expectOperationsWork(url: string, headers: Record<string, string>
     const printed: unknown[] = [];
     const console = jest.spyOn(global.console, 'log').mockImplementation((...line) => void printed.push(...line));
     try {
-      expect(await migrateCommand(['--roles'], { DATABASE_OWNER_URL: databaseUrl, DATABASE_ROLE_PREFIX: ROLE_PREFIX })).toBe(0);
+      expect(
+        await migrateCommand(['--roles'], {
+          DATABASE_OWNER_URL: databaseUrl,
+          DATABASE_ROLE_PREFIX: ROLE_PREFIX,
+          DATABASE_ROLE_PASSWORDS: `${ROLE_PREFIX}land=not-the-owners,${ROLE_PREFIX}gateway=another-one`,
+        }),
+      ).toBe(0);
+      // A password for a role that is not a serving role: refused, nothing set.
+      await expect(
+        migrateCommand(['--roles'], {
+          DATABASE_OWNER_URL: databaseUrl,
+          DATABASE_ROLE_PREFIX: ROLE_PREFIX,
+          DATABASE_ROLE_PASSWORDS: `${ROLE_PREFIX}land=x,postgres=taken-over`,
+        }),
+      ).rejects.toThrow(/not serving roles: postgres/);
     } finally {
       console.mockRestore();
     }
     expect(printed).toContain(`Role ${ROLE_PREFIX}population: population, audit (append only)`);
+    const withPassword = new Client({ connectionString: databaseUrl });
+    await withPassword.connect();
+    const passwords = await withPassword.query<{ rolname: string }>(
+      `SELECT rolname FROM pg_authid WHERE rolname LIKE $1 AND rolpassword IS NOT NULL ORDER BY rolname`,
+      [`${ROLE_PREFIX}%`],
+    );
+    await withPassword.end();
+    expect(passwords.rows.map((r) => r.rolname)).toEqual([`${ROLE_PREFIX}gateway`, `${ROLE_PREFIX}land`]);
     const setup = await openHubDatabase({ kind: 'postgres', url: databaseUrl });
     await seedTestData(setup).finally(() => setup.destroy());
     keyDir = mkdtempSync(join(tmpdir(), 'lien-thong-keys-'));

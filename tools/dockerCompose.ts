@@ -1,6 +1,12 @@
 import { relative } from 'node:path';
 import { urlVariable } from '../shared/config';
 import type { SubgraphManifest } from '../shared/subgraph/manifest';
+import { gatewayRole, subgraphRole } from '../hub/roles';
+
+/** The serving roles' prefix in the sketch (DATABASE_ROLE_PREFIX's default). */
+const PREFIX = 'lien_thong_';
+/** A serving role's URL through PgBouncer; demo passwords (the role's name): replace them. */
+const roleUrl = (role: string, database: string) => `postgres://${role}:${role}@pgbouncer:6432/${database}`;
 
 /**
  * docker-compose.yml's blocks that depend on the registry, rendered between their markers
@@ -12,6 +18,9 @@ export function withComposeServices(compose: string, subgraphs: readonly Subgrap
     '# The URL variable of every subgraph: each subgraph (its writes check records owned by others) and the gateway.',
     'x-subgraph-urls: &subgraph-urls',
     ...subgraphs.map((s) => `  ${urlVariable(s.name)}: http://${s.name}:${s.port}/graphql`),
+    '# The serving roles and their (demo) passwords, set by the migration job: one per subgraph, one for gateways.',
+    'x-role-passwords: &role-passwords',
+    `  DATABASE_ROLE_PASSWORDS: ${[...subgraphs.map((s) => subgraphRole(PREFIX, s)), gatewayRole(PREFIX)].map((r) => `${r}=${r}`).join(',')}`,
     '# Every subgraph ready: what the gateway and the seeder wait for.',
     'x-subgraphs-healthy: &subgraphs-healthy',
     ...subgraphs.map((s) => `  ${s.name}: { condition: service_healthy }`),
@@ -23,6 +32,9 @@ export function withComposeServices(compose: string, subgraphs: readonly Subgrap
     '    environment:',
     '      <<: [*subgraph-env, *subgraph-urls]',
     `      PORT: "${s.port}"`,
+    '      # Its own role (README: Least privilege underneath): writes and read-your-writes on the primary, reads on the replica.',
+    `      DATABASE_URL: ${roleUrl(subgraphRole(PREFIX, s), 'lienthong')}`,
+    `      DATABASE_REPLICA_URL: ${roleUrl(subgraphRole(PREFIX, s), 'lienthong_replica')}`,
     '',
   ]);
   return replaceBlock(replaceBlock(compose, 'anchors', anchors), 'services', services.slice(0, -1));

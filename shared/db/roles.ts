@@ -71,3 +71,23 @@ export async function applyGrants(db: DataSource, grants: readonly RoleGrant[]):
     }
   });
 }
+
+/** Sets the passwords of serving roles (each one of `grants`: another name is refused, nothing set). */
+export async function setPasswords(
+  db: DataSource,
+  grants: readonly RoleGrant[],
+  passwords: Readonly<Record<string, string>>,
+): Promise<void> {
+  const known = new Set(grants.map((g) => g.role));
+  const unknown = Object.keys(passwords).filter((role) => !known.has(role));
+  if (unknown.length > 0) throw new Error(`DATABASE_ROLE_PASSWORDS names roles that are not serving roles: ${unknown.join(', ')}`);
+  await db.transaction(async (em) => {
+    for (const [role, password] of Object.entries(passwords)) {
+      const [{ statement }] = (await em.query(`SELECT format('ALTER ROLE %I PASSWORD %L', $1::text, $2::text) AS statement`, [
+        role,
+        password,
+      ])) as [{ statement: string }];
+      await em.query(statement);
+    }
+  });
+}
