@@ -1,14 +1,10 @@
 import { auditMigrations } from '../shared/audit';
 import { documentMigrations } from '../shared/documents';
-import type { RoleGrant } from '../shared/db/roles';
+import { gatewayRole, subgraphRole, type RoleGrant } from '../shared/db/roles';
 import type { SubgraphManifest } from '../shared/subgraph/manifest';
 import { subgraphs as registry } from '../subgraphs';
 
-/** The role a subgraph's processes connect as: `<prefix><schema>`. */
-export const subgraphRole = (prefix: string, module: Pick<SubgraphManifest, 'schema'>): string => `${prefix}${module.schema}`;
-
-/** The role gateways connect as (to read the trusted documents). */
-export const gatewayRole = (prefix: string): string => `${prefix}gateway`;
+export { gatewayRole, subgraphRole } from '../shared/db/roles';
 
 /**
  * The serving roles of a deployment, derived from the registry: each subgraph reads and writes its

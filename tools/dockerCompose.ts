@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import { urlVariable } from '../shared/config';
 import type { SubgraphManifest } from '../shared/subgraph/manifest';
-import { gatewayRole, subgraphRole } from '../hub/roles';
+import { gatewayRole, subgraphRole } from '../shared/db/roles';
 
 /** The serving roles' prefix in the sketch (DATABASE_ROLE_PREFIX's default). */
 const PREFIX = 'lien_thong_';

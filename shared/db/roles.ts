@@ -19,6 +19,12 @@
  */
 import type { DataSource } from 'typeorm';
 
+/** The role a subgraph's processes connect as: `<prefix><schema>`. */
+export const subgraphRole = (prefix: string, subgraph: { schema: string }): string => `${prefix}${subgraph.schema}`;
+
+/** The role gateways connect as (to read the trusted documents). */
+export const gatewayRole = (prefix: string): string => `${prefix}gateway`;
+
 export interface RoleGrant {
   role: string;
   readWrite: readonly string[];
