@@ -1,6 +1,5 @@
 import type { DataSource, Logger, QueryRunner } from 'typeorm';
 import type { HealthReport } from '../http';
-import { createDataSource } from './';
 
 /**
  * Reads on a streaming replica, writes on the primary: the routing of every subgraph, in one place.
@@ -144,6 +143,9 @@ export async function openReadRouting(primary: DataSource, options: ReplicaOptio
   if (!options.url) return noReplica(primary);
   const maxLag = options.maxLagSeconds ?? 10;
   const { schema } = primary.options as { schema?: string };
+  // Required here: the health reports and the header below are read by gateways that load no TypeORM.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createDataSource } = require('./') as typeof import('./');
   const replica = await createDataSource({
     target: { kind: 'postgres', url: options.url, ...(options.poolSize ? { poolSize: options.poolSize } : {}) },
     entities: primary.options.entities ?? [],

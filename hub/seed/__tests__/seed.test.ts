@@ -3,9 +3,6 @@ import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { PGlite } from '@electric-sql/pglite';
 import { createDataSource, migrate, openPglite, type DatabaseTarget } from '../../../shared/db';
-import { CreatePopulation1764000000001 } from '../../../subgraphs/population/migrations/1764000000001-CreatePopulation';
-import { CreateLand1764000000002 } from '../../../subgraphs/land/migrations/1764000000002-CreateLand';
-import { CreateEnterprise1764000000003 } from '../../../subgraphs/enterprise/migrations/1764000000003-CreateEnterprise';
 import { loadLandUseTypes } from '../../../subgraphs/land/seed';
 import {
   CitizenIdAllocator,
@@ -333,11 +330,7 @@ describe('seedSynthetic on PGlite', () => {
   beforeAll(async () => {
     pglite = await openPglite();
     const target: DatabaseTarget = { kind: 'pglite', pglite };
-    await migrate(target, [
-      { name: 'population', schema: 'population', migrations: [CreatePopulation1764000000001] },
-      { name: 'land', schema: 'land', migrations: [CreateLand1764000000002] },
-      { name: 'enterprise', schema: 'enterprise', migrations: [CreateEnterprise1764000000003] },
-    ]);
+    await migrate(target, [...WORLD]);
     db = await createDataSource({ target, entities: [] });
     await db.initialize();
   });
