@@ -79,6 +79,8 @@ async function send(url: string, query: string, variables: Record<string, unknow
     const files = await writeKeyFiles(keyDir);
     const common = {
       NODE_ENV: 'production',
+      // The load sends text (production's default runs published documents only: trusted-documents.test.ts).
+      TRUSTED_DOCUMENTS: 'off',
       REDIS_URL: RUN_REDIS_URL!,
       CACHE_PREFIX: redisTestPrefix(RUN_REDIS_URL!),
       INTERNAL_PUBLIC_KEY_FILE: files.internalPublic,
