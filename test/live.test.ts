@@ -362,10 +362,18 @@ function subscribeWs(origin: string, query: string, connectionParams: Record<str
     const lines = (await csv.text()).trim().split('\r\n');
     expect(lines[0]).toBe(body.columns.join(','));
     expect(lines.length).toBe(35); // the header and the 34 provinces
+    // A province without an evaluated dossier that year has no score and no points (empty cells), never a top mark.
+    const yearly = (await (await fetch(`${origin(a)}/open-data/evaluation/${vn.slice(0, 4)}.json`)).json()) as typeof body;
+    for (const r of yearly.rows.filter((x) => x.evaluated === false)) {
+      expect(r).toMatchObject({ score: null, pointsPublicity: null, pointsProgress: null });
+    }
+    expect(yearly.rows.some((x) => x.evaluated === false)).toBe(true);
     for (const [path, code] of [
       ['/open-data/evaluation/2025-13.csv', 'BAD_USER_INPUT'],
       ['/open-data/evaluation/2025.json?scope=commune', 'BAD_USER_INPUT'],
       ['/open-data/evaluation/2025.json?scope=nation', 'BAD_USER_INPUT'],
+      ["/open-data/evaluation/2025.json?province=01'%20OR%201=1--", 'BAD_USER_INPUT'],
+      ['/open-data/evaluation/2025.json?provnce=01', 'BAD_USER_INPUT'],
     ] as const) {
       const response = await fetch(`${origin(a)}${path}`);
       expect({ path, status: response.status }).toEqual({ path, status: 400 });

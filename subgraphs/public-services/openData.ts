@@ -47,9 +47,14 @@ export const evaluationOpenData: OpenDataSet = {
     const [, year, month, quarter, half] = match;
     const kind = month ? 'MONTH' : quarter ? 'QUARTER' : half ? 'HALF_YEAR' : 'YEAR';
     const variables: Record<string, unknown> = { period: { kind, year: Number(year), index: Number(month ?? quarter ?? half ?? 1) } };
+    // A parameter this set does not read is refused, not silently ignored (a misspelt filter would answer everything).
+    const unknown = [...params.keys()].find((name) => name !== 'scope' && name !== 'province');
+    if (unknown !== undefined) throw badInput(unknown, params.get(unknown), 'is not a parameter of this data set (scope, province)');
     const scope = params.get('scope') ?? 'province';
     if (!(SCOPES as readonly string[]).includes(scope)) throw badInput('scope', scope, `must be one of ${SCOPES.join(', ')}`);
     const selection = `rank evaluation { scope unitCode provinceCode score evaluated dossiersReceived dossiersFinished onTimeRate averageResolutionHours groups { group points } }`;
+    if (scope === 'province' && params.has('province'))
+      throw badInput('province', params.get('province'), 'applies to scope=commune or scope=department (the province ranking is national)');
     if (scope === 'province')
       return { query: `query ($period: PeriodInput!) { ranking: provinceRanking(period: $period) { ${selection} } }`, variables };
     const province = params.get('province') ?? '';
@@ -66,10 +71,14 @@ export const evaluationOpenData: OpenDataSet = {
       rank,
       unitCode: e.unitCode,
       provinceCode: e.provinceCode,
-      score: e.score,
+      // A unit with no evaluated dossier has no score (its computed value would read as a top mark).
+      score: e.evaluated ? e.score : null,
       evaluated: e.evaluated,
       ...Object.fromEntries(
-        GROUPS.map((g) => [`points${g[0]}${g.slice(1).toLowerCase()}`, e.groups.find((x) => x.group === g)?.points ?? null]),
+        GROUPS.map((g) => [
+          `points${g[0]}${g.slice(1).toLowerCase()}`,
+          e.evaluated ? (e.groups.find((x) => x.group === g)?.points ?? null) : null,
+        ]),
       ),
       dossiersReceived: e.dossiersReceived,
       dossiersFinished: e.dossiersFinished,
