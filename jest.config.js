@@ -18,5 +18,7 @@ module.exports = {
   globalSetup: '<rootDir>/test/globalSetup.ts',
   globalTeardown: '<rootDir>/test/globalTeardown.ts',
   testTimeout: 180_000,
-  maxWorkers: 1,
+  // Two workers on the 2-core CI machine: every suite owns its databases, Redis prefixes, roles and
+  // ports, so they may run side by side (a fresh-clone .ci/run: jest 397 s with two, 647 s with one).
+  maxWorkers: 2,
 };
