@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { openHubDatabase } from '../hub/database';
 import { createAuditLog } from '../shared/audit';
 import { disabledEntityCaching } from '../shared/cache/entityCache';
@@ -10,7 +9,7 @@ import { DENSE_COMMUNE, TEST_DATASET } from './helpers/dataset';
 import { seedSynthetic } from '../hub/seed';
 import { openTestHub, type GraphQLResult, type TestHub } from './helpers/hub';
 import { AS } from './helpers/identities';
-import { ADMIN_URL, createDatabase, dropDatabase } from './helpers/postgres';
+import { ADMIN_URL, createDatabase, dropDatabase, sql } from './helpers/postgres';
 import { startService, type Service } from './helpers/processes';
 import { serverTempDir } from './helpers/serverUser';
 import { OPERATIONS } from '../hub/operations';
@@ -33,16 +32,6 @@ const SERVER_CONNECTIONS = 2;
 const REGISTRAR = AS.provinceOfficer('01');
 const CHANGE = `mutation ($input: ChangeEnterpriseStatusInput!) {
   changeEnterpriseStatus(input: $input) { enterprise { taxCode status version } replayed } }`;
-
-async function sql<T>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
 
 suite('PgBouncer in transaction mode in front of the subgraphs', () => {
   // Made in beforeAll: a skipped suite's body still runs, and must leave nothing behind.

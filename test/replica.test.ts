@@ -1,6 +1,6 @@
+import { sql } from './helpers/postgres';
 import { appendFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import type { ApolloServer } from '@apollo/server';
 import type { DataSource } from 'typeorm';
 import { openHubDatabase } from '../hub/database';
@@ -57,16 +57,6 @@ describe('DATABASE_REPLICA_URL is validated with the rest of the configuration',
 
 const pgCtl = (dir: string, ...args: string[]) => runAsServerUser(join(BIN, 'pg_ctl'), ['-D', dir, ...args]);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function sql<T>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
 
 const REGISTRAR = AS.provinceOfficer('01');
 const READ = `query ($t: TaxCode!) { enterprise(taxCode: $t) { status version } }`;

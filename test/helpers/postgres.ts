@@ -55,3 +55,14 @@ export function asRole(url: string, role: string): string {
   u.password = '';
   return u.toString();
 }
+
+/** Runs one statement on `url` with a connection of its own and returns its rows. */
+export async function sql<T>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
