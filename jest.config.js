@@ -18,8 +18,8 @@ module.exports = {
   globalSetup: '<rootDir>/test/globalSetup.ts',
   globalTeardown: '<rootDir>/test/globalTeardown.ts',
   testTimeout: 180_000,
-  // One worker: suites that write share the run's seeded database, and two of them (the entity-cache
-  // scenarios of test/entity-cache.test.ts and test/redis-cluster.test.ts) rename the same resident;
-  // side by side, one read the other's write (a fresh-clone run with two workers, 413 s, failed once).
-  maxWorkers: 1,
+  // Two workers (the machine's two cores): suites run side by side, so none writes in the run's shared
+  // database — a suite that writes takes a copy of its own (test/helpers/postgres.ts
+  // createSeededDatabase), its own Redis prefix, roles and ports.
+  maxWorkers: 2,
 };

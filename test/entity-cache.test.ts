@@ -15,7 +15,7 @@ import {
   testCaching,
   waitFor,
 } from './helpers/cache';
-import { openTestHub, type GraphQLResult, type TestHub } from './helpers/hub';
+import { openTestHub, openWritableTestHub, type GraphQLResult, type TestHub } from './helpers/hub';
 import { AS } from './helpers/identities';
 import type { Identity } from '../shared/auth/identity';
 import {
@@ -51,7 +51,8 @@ describe.each(stores)('entity cache through the gateway, on the %s', (_label, op
   let uncached: ReturnType<typeof runner>;
   let uncachedGateway: ApolloServer<GatewayContext>;
   beforeAll(async () => {
-    hub = await openTestHub({ cache: open(), keepStatements: true });
+    // A database of this suite's own: it renames a resident (and suites run side by side).
+    hub = await openWritableTestHub({ cache: open(), keepStatements: true });
     await hub.cache.bus.ready();
     await waitFor(() => hub.cache.health() === 'ok');
     data = await fixture(hub);

@@ -1,6 +1,6 @@
 import { openHubDatabase } from '../hub/database';
 import { seedTestData } from './helpers/dataset';
-import { ADMIN_URL, createDatabase, postgresAvailable } from './helpers/postgres';
+import { ADMIN_URL, createDatabase, postgresAvailable, sql } from './helpers/postgres';
 import { redisAvailable, TEST_REDIS_URL } from './helpers/cache';
 
 /**
@@ -20,7 +20,7 @@ async function checkRedis(): Promise<void> {
 
 /**
  * Once per test run: with PostgreSQL reachable, create this run's own database, migrate and seed
- * it; suites then only read it (or make databases of their own). Without PostgreSQL the database
+ * it, and keep a pristine copy of it; suites then only read it, or write in a copy of their own. Without PostgreSQL the database
  * suites run on the embedded PGlite instead, and say so; in CI that is an error.
  */
 export default async function globalSetup(): Promise<void> {
@@ -42,7 +42,13 @@ export default async function globalSetup(): Promise<void> {
   } finally {
     await db.destroy();
   }
+  // The same, untouched, for the suites that write (helpers/postgres.ts createSeededDatabase): copied
+  // now, while nothing is connected to the run's database, and never connected to afterwards.
+  const template = new URL(url);
+  template.pathname = `${template.pathname}_seeded`;
+  await sql(ADMIN_URL, `CREATE DATABASE "${template.pathname.slice(1)}" TEMPLATE "${new URL(url).pathname.slice(1)}"`);
   process.env.LT_TEST_DATABASE = 'postgres';
   process.env.LT_TEST_DATABASE_URL = url;
+  process.env.LT_TEST_DATABASE_TEMPLATE = template.toString();
   console.log(`\n[tests] PostgreSQL: this run's database is ${new URL(url).pathname.slice(1)}\n`);
 }

@@ -3,14 +3,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
-import { openHubDatabase } from '../hub/database';
 import { freePort, planSubgraphProcesses } from '../hub/processes';
 import { writeKeyFiles } from '../shared/auth/keys';
 import { createDataSource } from '../shared/db';
-import { DENSE_COMMUNE, DENSE_PROVINCE, seedTestData } from './helpers/dataset';
+import { DENSE_COMMUNE, DENSE_PROVINCE } from './helpers/dataset';
 import { dropTestKeys, redisTestPrefix, RUN_REDIS_URL, waitFor } from './helpers/cache';
 import { haproxyInstalled, startHaproxy, type RunningHaproxy } from './helpers/haproxy';
-import { createDatabase, dropDatabase } from './helpers/postgres';
+import { createSeededDatabase, dropDatabase } from './helpers/postgres';
 import { startService, type Service } from './helpers/processes';
 import { signToken } from './helpers/tokens';
 
@@ -72,9 +71,7 @@ async function send(url: string, query: string, variables: Record<string, unknow
   let enterprises: string[];
 
   beforeAll(async () => {
-    databaseUrl = await createDatabase('lb');
-    const setup = await openHubDatabase({ kind: 'postgres', url: databaseUrl });
-    await seedTestData(setup).finally(() => setup.destroy());
+    databaseUrl = await createSeededDatabase('lb');
     keyDir = mkdtempSync(join(tmpdir(), 'lien-thong-lb-'));
     const files = await writeKeyFiles(keyDir);
     const common = {

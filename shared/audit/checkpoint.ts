@@ -20,6 +20,7 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from '../observability/logger';
 import { loadCheckpointKeys } from '../auth/keys';
 import type { Config } from '../config';
+import { startPeriodic } from '../periodic';
 
 /** Signs checkpoints (the private half); `kid` names the key in each signature. */
 export interface CheckpointSigner {
@@ -176,22 +177,17 @@ export async function verifyCheckpoints(
 }
 
 /**
- * Takes a checkpoint every `intervalMs` while the process runs (see {@link takeCheckpoint}; safe on
+ * Takes a checkpoint every `intervalMs` while the process runs, one at a time (see {@link takeCheckpoint}; safe on
  * every replica). Returns the function that stops it (waiting for one under way); entries of the
  * last interval are covered by the next checkpoint any process takes.
  */
 export function startCheckpoints(db: DataSource, signer: CheckpointSigner, intervalMs: number, log: Logger): () => Promise<void> {
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = takeCheckpoint(db, signer).catch((error: unknown) =>
-      log.warn({ err: error }, 'audit checkpoint not taken: retried at the next interval'),
-    );
-  }, intervalMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
+  return startPeriodic({
+    intervalMs,
+    immediately: false,
+    run: async () => void (await takeCheckpoint(db, signer)),
+    onError: (error) => log.warn({ err: error }, 'audit checkpoint not taken: retried at the next interval'),
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../observability/logger';
+import { startPeriodic } from '../periodic';
 
 /**
  * Idempotency keys are kept for a retention (IDEMPOTENCY_RETENTION_HOURS, a few days by default):
@@ -62,26 +63,16 @@ export function startIdempotencyPurge(options: {
   intervalMs: number;
   log: Logger;
 }): () => Promise<void> {
-  let running: Promise<void> | null = null;
-  let stopped = false;
-  const pass = () => {
-    if (running || stopped) return;
-    running = (async () => {
+  return startPeriodic({
+    intervalMs: options.intervalMs,
+    immediately: true,
+    run: async (stopped) => {
       for (const schema of options.schemas) {
-        if (stopped) return;
+        if (stopped()) return;
         const purged = await purgeExpiredIdempotencyKeys(options.db, schema, options.retentionHours);
         if (purged > 0) options.log.info({ schema, purged }, 'expired idempotency keys purged');
       }
-    })()
-      .catch((error: unknown) => options.log.warn({ err: error }, 'idempotency keys: purge failed, retried at the next pass'))
-      .finally(() => (running = null));
-  };
-  const timer = setInterval(pass, options.intervalMs);
-  timer.unref();
-  pass();
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await running;
-  };
+    },
+    onError: (error) => options.log.warn({ err: error }, 'idempotency keys: purge failed, retried at the next pass'),
+  });
 }

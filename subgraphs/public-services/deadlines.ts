@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { LiveEvent, LivePublisher } from '../../shared/live';
 import type { Logger } from '../../shared/observability/logger';
+import { startPeriodic } from '../../shared/periodic';
 import { IN_PROGRESS } from './evaluation/counters';
 import { vietnamDate } from './numbers';
 import type { DossierStatus } from './status';
@@ -101,23 +102,13 @@ export function startDeadlineNotices(options: {
   now?: () => Date;
 }): () => Promise<void> {
   const now = options.now ?? (() => new Date());
-  let running: Promise<void> | null = null;
-  let stopped = false;
-  const pass = () => {
-    if (running || stopped) return;
-    running = announceDeadlines(options.db, options.live, now())
-      .then((sent) => {
-        if (sent.dueToday + sent.overdue > 0) options.log.info(sent, 'dossiers falling due announced');
-      })
-      .catch((error: unknown) => options.log.warn({ err: error }, 'dossiers falling due: pass failed, retried at the next'))
-      .finally(() => (running = null));
-  };
-  const timer = setInterval(pass, options.intervalMs ?? DEFAULT_DEADLINE_INTERVAL_MS);
-  timer.unref();
-  pass();
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await running;
-  };
+  return startPeriodic({
+    intervalMs: options.intervalMs ?? DEFAULT_DEADLINE_INTERVAL_MS,
+    immediately: true,
+    run: async () => {
+      const sent = await announceDeadlines(options.db, options.live, now());
+      if (sent.dueToday + sent.overdue > 0) options.log.info(sent, 'dossiers falling due announced');
+    },
+    onError: (error) => options.log.warn({ err: error }, 'dossiers falling due: pass failed, retried at the next'),
+  });
 }

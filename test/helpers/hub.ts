@@ -1,6 +1,6 @@
 import type { ApolloServer } from '@apollo/server';
 import type { DataSource } from 'typeorm';
-import { createDatabase, dropDatabase } from './postgres';
+import { createSeededDatabase, dropDatabase } from './postgres';
 import { openHubDatabase } from '../../hub/database';
 import { createGatewayServer } from '../../gateway/server';
 import { readCommittedSupergraph } from '../../gateway/supergraph';
@@ -112,19 +112,15 @@ export async function openTestHub(options: TestDatabaseOptions & { log?: Logger 
 }
 
 /**
- * A hub over a database of the suite's own, for suites that write: on PostgreSQL a fresh database
- * migrated and seeded like the run's (and dropped on close), so the suites that only read the run's
- * database never see the changes; without PostgreSQL, a fresh PGlite as usual.
+ * A hub over a database of the suite's own, for suites that write: on PostgreSQL a copy of the run's
+ * seeded database (dropped on close), so the suites that only read the run's database — and those
+ * running beside this one — never see the changes; without PostgreSQL, a fresh PGlite as usual.
  */
-export async function openWritableTestHub(options: { log?: Logger } = {}): Promise<TestHub & { url: string | null }> {
+export async function openWritableTestHub(
+  options: Omit<TestDatabaseOptions, 'url' | 'embedded'> & { log?: Logger } = {},
+): Promise<TestHub & { url: string | null }> {
   if (!process.env.LT_TEST_DATABASE_URL) return { ...(await openTestHub(options)), url: null };
-  const url = await createDatabase('writes');
-  const setup = await openHubDatabase({ kind: 'postgres', url });
-  try {
-    await seedTestData(setup);
-  } finally {
-    await setup.destroy();
-  }
+  const url = await createSeededDatabase('writes');
   const hub = await openTestHub({ ...options, url });
   return {
     ...hub,

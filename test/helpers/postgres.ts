@@ -29,11 +29,32 @@ async function admin<T>(run: (c: Client) => Promise<T>): Promise<T> {
 
 /** Creates a database of this test run's own (so parallel runs never share data) and returns its URL. */
 export async function createDatabase(label: string): Promise<string> {
-  const name = `lien_thong_${label}_${process.pid}_${Date.now().toString(36)}`.toLowerCase();
-  await admin((c) => c.query(`CREATE DATABASE "${name}"`));
+  const url = newDatabaseUrl(label);
+  await admin((c) => c.query(`CREATE DATABASE "${new URL(url).pathname.slice(1)}"`));
+  return url;
+}
+
+/** The URL of a database name of this process's own, not yet created. */
+function newDatabaseUrl(label: string): string {
+  const name = `lien_thong_${label}_${process.pid}_${Date.now().toString(36)}_${(sequence++).toString(36)}`.toLowerCase();
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   return url.toString();
+}
+let sequence = 0;
+
+/**
+ * A database of the suite's own holding what the run's shared one held when the run began: a copy
+ * (`CREATE DATABASE … TEMPLATE`, a file copy: about a second) of the pristine seeded database that
+ * test/globalSetup.ts keeps for this, unconnected, under `LT_TEST_DATABASE_TEMPLATE`. Suites that
+ * write take one, so suites running side by side never read each other's changes.
+ */
+export async function createSeededDatabase(label: string): Promise<string> {
+  const template = process.env.LT_TEST_DATABASE_TEMPLATE;
+  if (!template) throw new Error("no seeded template database: PostgreSQL is not this run's database");
+  const url = newDatabaseUrl(label);
+  await admin((c) => c.query(`CREATE DATABASE "${new URL(url).pathname.slice(1)}" TEMPLATE "${new URL(template).pathname.slice(1)}"`));
+  return url;
 }
 
 export async function dropDatabase(databaseUrl: string): Promise<void> {

@@ -11,7 +11,7 @@ import { createLogger } from '../../shared/observability/logger';
 import { loadSubgraphs } from '../../subgraphs';
 import { testCaching, testPrefix, waitFor } from '../helpers/cache';
 import { DENSE_COMMUNE } from '../helpers/dataset';
-import { openTestHub, type GraphQLResult, type TestHub } from '../helpers/hub';
+import { openWritableTestHub, type GraphQLResult, type TestHub } from '../helpers/hub';
 import { AS, meta } from '../helpers/identities';
 
 /** The registered subgraphs' implementations (the registry holds their manifests). */
@@ -79,7 +79,8 @@ export function twoGatewaysScenarios(redis: () => RedisTarget): void {
   let data: Fixture;
   beforeAll(async () => {
     const prefix = testPrefix();
-    hub = await openTestHub({ cache: testCaching({ redis: redis(), prefix }), keepStatements: true });
+    // A database of this scenario's own: it renames a resident, and two suites run it.
+    hub = await openWritableTestHub({ cache: testCaching({ redis: redis(), prefix }), keepStatements: true });
     second = testCaching({ redis: redis(), prefix });
     // Both caches reach Redis and hold its versions; on a loaded machine this can take a while.
     await waitFor(() => hub.cache.health() === 'ok' && second.health() === 'ok', 30_000);
