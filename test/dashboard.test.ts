@@ -10,6 +10,7 @@ import {
   groupBars,
   monthsOf,
   NOT_EVALUATED,
+  onTimeText,
   parsePeriod,
   pointsText,
   readClaims,
@@ -90,6 +91,10 @@ describe('the dashboard’s model', () => {
     expect(pointsText(idle, 'PROGRESS')).toBe('—');
     expect(scoreText(busy)).toBe('71.50');
     expect(pointsText(busy, 'PROGRESS')).toBe('19.9');
+    // Dossiers of earlier months finished on time in an idle one: not a "100.0%" beside a score of "—".
+    expect(onTimeText({ evaluated: false, onTimeRate: 1 })).toBe('—');
+    expect(onTimeText({ evaluated: true, onTimeRate: null })).toBe('—');
+    expect(onTimeText({ evaluated: true, onTimeRate: 0.9128 })).toBe('91.3%');
     const bars = groupBars([
       { unit: 'Idle', evaluation: idle },
       { unit: 'Busy', evaluation: busy },

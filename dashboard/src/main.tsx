@@ -26,6 +26,7 @@ import {
   formatPeriod,
   GROUPS,
   groupBars,
+  onTimeText,
   parsePeriod,
   PERIOD_KINDS,
   periodLabel,
@@ -146,7 +147,7 @@ function RankingTable({
               </td>
             ))}
             <td data-field="dossiers">{e.dossiersReceived}</td>
-            <td data-field="onTime">{percent(e.onTimeRate)}</td>
+            <td data-field="onTime">{onTimeText(e)}</td>
           </tr>
         ))}
       </tbody>
@@ -502,7 +503,7 @@ function Dashboard() {
               <p className="summary" data-national-score>
                 <L vi="Toàn quốc" en="Nation" />: <strong>{scoreText(ranking.nationalEvaluation)}</strong> / 100 ·{' '}
                 {ranking.nationalEvaluation.dossiersReceived.toLocaleString('vi-VN')} <L vi="hồ sơ" en="dossiers" /> ·{' '}
-                <L vi="đúng hạn" en="on time" /> {percent(ranking.nationalEvaluation.onTimeRate)}
+                <L vi="đúng hạn" en="on time" /> {onTimeText(ranking.nationalEvaluation)}
               </p>
               <div className="columns">
                 <RankingTable
@@ -563,7 +564,7 @@ function Dashboard() {
             <p className="summary" data-commune-score>
               <L vi="Điểm" en="Score" />: <strong>{scoreText(commune.commune.evaluation)}</strong> / 100 ·{' '}
               {commune.commune.evaluation.dossiersReceived} <L vi="hồ sơ" en="dossiers" /> · <L vi="đúng hạn" en="on time" />{' '}
-              {percent(commune.commune.evaluation.onTimeRate)}
+              {onTimeText(commune.commune.evaluation)}
             </p>
             <div className="columns">
               <table className="indicators">

@@ -49,6 +49,15 @@ export function pointsText(e: Scored, group: GroupCode): string {
 }
 
 /**
+ * A unit's on-time rate as shown: one decimal, or {@link NOT_EVALUATED} when it received no dossier
+ * in the period (a few late-finished dossiers of earlier periods would read "100.0%" beside a score
+ * of "—") or none was judged yet.
+ */
+export function onTimeText(e: { evaluated: boolean; onTimeRate: number | null }): string {
+  return e.evaluated && e.onTimeRate !== null ? `${(e.onTimeRate * 100).toFixed(1)}%` : NOT_EVALUATED;
+}
+
+/**
  * The rows of a points-by-group bar chart: one per group of each evaluated unit, in the groups'
  * order. A unit without evaluated dossiers has no bar (not a full one made of default points).
  */
