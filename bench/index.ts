@@ -2,6 +2,7 @@ import { loadavg } from 'node:os';
 import { cacheScenarios, cacheTargets, measureBareServer, measureCacheModes, type CacheBench } from './cacheModes';
 import type { Dataset } from './dataset';
 import { createLifecycle, progressPrinter } from './lifecycle';
+import { useBuild } from './processes';
 import { runLive } from './live';
 import { HELP, parseCommandLine, type BenchOptions } from './options';
 import type { Row, Target } from './report';
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const loadAtStart = loadavg()[0] ?? 0;
 
+  progress(`built the hub (${await useBuild()} modules): the gateways and subgraphs run it on plain Node, as the image does`);
   const redisVersion = await checkServices(services, lifecycle, progress);
   const pgVersion = await postgresVersion(services.databaseUrl);
   const auth = await prepareAuth(lifecycle);

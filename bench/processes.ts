@@ -2,11 +2,33 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ServerStats } from './serverStats';
+import { buildHub, ROOTS } from '../tools/build';
 
 const ROOT = join(__dirname, '..');
 /** tsx as a loader of this very process (not its CLI, which would put a process between us and the IPC channel). */
 const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
 const READY = /ready at (http:\/\/[^\s"]+)/;
+
+/** The build the gateways and subgraphs run from once {@link useBuild} made it; until then the TypeScript through tsx. */
+let build: string | null = null;
+/**
+ * What the image runs from the build: the gateway (here `bench/gatewayProcess.ts`, the gateway plus
+ * the bench's counters) and the subgraphs. The bench's own servers (the bare node:http baseline,
+ * Hive Gateway, an ESM package) stay on tsx.
+ */
+const RUNS_BUILT = /^(bench\/gatewayProcess|subgraphs\/[^/]+\/index)\.ts$/;
+
+/**
+ * Builds the hub (tools/build.ts, with the bench's gateway entry) into `.data/bench-build` and runs
+ * the gateways and subgraphs started afterwards from it on plain Node, as the image does: tsx holds
+ * the source maps of every package (tens of MB of RSS) and compiles at start. Returns the module count.
+ */
+export async function useBuild(): Promise<number> {
+  const out = join(ROOT, '.data', 'bench-build');
+  const { modules } = await buildHub(ROOT, out, [...ROOTS, 'bench']);
+  build = out;
+  return modules;
+}
 /** What a subgraph process (subgraphs/<name>/index.ts) logs once it listens. */
 export const SUBGRAPH_READY = /"url":"(http:\/\/[^"]+)","msg":"subgraph ready"/;
 const KEEP_OUTPUT = 64 * 1024;
@@ -23,7 +45,8 @@ export interface ChildServer {
 }
 
 /**
- * Runs `entry` (a .ts file of this repository) on Node with tsx's loader, an IPC channel, and the
+ * Runs `entry` (a .ts file of this repository) on Node with tsx's loader, or its build (see
+ * {@link useBuild}), with an IPC channel and the
  * environment given; resolves once it prints "ready at http://…" (or matches `ready`, whose first
  * group is the URL: a subgraph logs `"url":"…","msg":"subgraph ready"`). The printed host is replaced by
  * 127.0.0.1 (the servers bind there; "localhost" may resolve to ::1 first).
@@ -36,7 +59,8 @@ export function startServer(
   /** Flags for Node itself (`--cpu-prof`, which NODE_OPTIONS does not take). */
   nodeArgs: readonly string[] = [],
 ): Promise<ChildServer> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', TSX_LOADER, join(ROOT, entry)], {
+  const code = build && RUNS_BUILT.test(entry) ? [join(build, entry.replace(/\.ts$/, '.js'))] : ['--import', TSX_LOADER, join(ROOT, entry)];
+  const child = spawn(process.execPath, [...nodeArgs, ...code], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { createLifecycle, progressPrinter } from './lifecycle';
-import { askStats, type ChildServer } from './processes';
+import { askStats, useBuild, type ChildServer } from './processes';
 import { COMMUNE_RANKING, PROVINCE_RANKING, SCORECARD } from './services';
 import { gatewayEnvironment, prepareAuth } from './setup';
 
@@ -145,6 +145,7 @@ async function main(): Promise<void> {
   const out = join(values.out!, new Date().toISOString().replace(/[:.]/g, '-'));
   mkdirSync(out, { recursive: true });
   try {
+    progress(`built the hub (${await useBuild()} modules): the gateway runs it on plain Node, as the image does`);
     const auth = await prepareAuth(lifecycle);
     const env = gatewayEnvironment(
       { databaseUrl: values.database!, redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379', cachePrefix: 'ltprofile:' },

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { builtEntry } from '../tools/build';
 import { parse as parseYaml } from 'yaml';
 import { GATEWAY_VARIABLES, loadGatewayConfig } from '../gateway/config';
 import { REPO_ROOT } from '../hub/processes';
@@ -27,7 +28,7 @@ const haproxy = readFileSync(join(REPO_ROOT, 'deploy', 'haproxy.cfg'), 'utf8');
 /** The services that run this repository's code (built from its Dockerfile). */
 const hubServices = Object.entries(compose.services).filter(([, s]) => s.build === '.');
 const commandOf = (s: ComposeService) => (Array.isArray(s.command) ? s.command.join(' ') : (s.command ?? ''));
-const gatewayServices = hubServices.filter(([, s]) => commandOf(s).includes('gateway/index.ts'));
+const gatewayServices = hubServices.filter(([, s]) => commandOf(s).includes('dist/gateway/index.js'));
 const subgraphServices = subgraphs.map((s) => [s.name, compose.services[s.name]!] as const);
 
 /** Whether the hub reads `name`: a setting of shared/config.ts or gateway/config.ts (kept when parsed), or a subgraph's URL variable. */
@@ -49,12 +50,14 @@ describe('docker-compose.yml, the production sketch', () => {
     for (const [name, service] of subgraphServices)
       expect([name, commandOf(service)]).toEqual([
         name,
-        expect.stringContaining(relative(REPO_ROOT, subgraphs.find((s) => s.name === name)!.entrypoint)),
+        expect.stringContaining(builtEntry(relative(REPO_ROOT, subgraphs.find((s) => s.name === name)!.entrypoint))),
       ]);
     expect(commandOf(compose.services['postgres-replica']!)).toContain('pg_basebackup');
     expect(Object.keys(compose.services).filter((name) => /^redis-\d+$/.test(name))).toHaveLength(6);
     expect(commandOf(compose.services['redis-cluster']!)).toContain('--cluster-replicas 1');
-    expect(commandOf(compose.services.migrate!)).toMatch(/cli\/index\.ts migrate --roles$/);
+    expect(commandOf(compose.services.migrate!)).toMatch(/^node dist\/cli\/index\.js migrate --roles$/);
+    // Every service of the hub runs the build (npm run build, the Dockerfile), not TypeScript through tsx.
+    expect(hubServices.filter(([, s]) => /tsx|\.ts\b/.test(commandOf(s))).map(([name]) => name)).toEqual([]);
   });
 
   it('gives the hub’s services only variables the hub reads', () => {

@@ -14,6 +14,7 @@ import { loadSubgraphs, subgraphs } from '../subgraphs';
 import { composeSupergraph } from '../tools/supergraph';
 import { subgraphSummary, withSubgraphTable } from '../tools/subgraphTable';
 import { withComposeServices } from '../tools/dockerCompose';
+import { builtEntry } from '../tools/build';
 import { createDatabase, dropDatabase } from './helpers/postgres';
 import { postGraphQL, startSubgraphs, type Service } from './helpers/processes';
 import { registryFixture } from './fixtures/registry-fixture/manifest';
@@ -50,7 +51,7 @@ describe('a subgraph added through the registry alone', () => {
     const services = (
       parseYaml(yaml, { merge: true }) as { services: Record<string, { command?: string[]; environment?: Record<string, string> }> }
     ).services;
-    expect(services['registry-fixture']?.command).toEqual(['node', '--import', 'tsx', 'test/fixtures/registry-fixture/index.ts']);
+    expect(services['registry-fixture']?.command).toEqual(['node', 'dist/test/fixtures/registry-fixture/index.js']);
     expect(services['registry-fixture']?.environment?.PORT).toBe('4099');
     for (const name of ['gateway-1', 'gateway-2', 'population', 'registry-fixture']) {
       expect(services[name]?.environment?.REGISTRY_FIXTURE_URL).toBe('http://registry-fixture:4099/graphql');
@@ -243,14 +244,14 @@ describe('everything else is derived from the registry', () => {
   it.each(subgraphs.map((s) => [s.name, s] as const))('docker-compose.yml runs %s with its port and every subgraph URL', (_, s) => {
     const service = compose.services[s.name];
     expect(service).toBeDefined();
-    expect(service!.command?.join(' ')).toContain(relative(REPO_ROOT, s.entrypoint));
+    expect(service!.command?.join(' ')).toContain(builtEntry(relative(REPO_ROOT, s.entrypoint)));
     expect(service!.environment?.PORT).toBe(String(s.port));
     for (const other of subgraphs)
       expect(service!.environment?.[urlVariable(other.name)]).toBe(`http://${other.name}:${other.port}/graphql`);
   });
 
   it('docker-compose.yml gives every gateway replica every URL variable it expects and waits for every subgraph', () => {
-    const gateways = Object.values(compose.services).filter((service) => service.command?.includes('gateway/index.ts'));
+    const gateways = Object.values(compose.services).filter((service) => service.command?.includes('dist/gateway/index.js'));
     expect(gateways.length).toBeGreaterThanOrEqual(2);
     const expected = Object.fromEntries(subgraphs.map((s) => [urlVariable(s.name), `http://${s.name}:${s.port}/graphql`]));
     for (const gateway of gateways) {

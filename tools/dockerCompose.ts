@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import { urlVariable } from '../shared/config';
 import type { SubgraphManifest } from '../shared/subgraph/manifest';
 import { gatewayRole, subgraphRole } from '../shared/db/roles';
+import { builtEntry } from './build';
 
 /** The serving roles' prefix in the sketch (DATABASE_ROLE_PREFIX's default). */
 const PREFIX = 'lien_thong_';
@@ -28,7 +29,7 @@ export function withComposeServices(compose: string, subgraphs: readonly Subgrap
   const services = subgraphs.flatMap((s) => [
     `  ${s.name}:`,
     '    <<: *subgraph',
-    `    command: ["node", "--import", "tsx", "${relative(root, s.entrypoint)}"]`,
+    `    command: ["node", "${builtEntry(relative(root, s.entrypoint))}"]`,
     '    environment:',
     '      <<: [*subgraph-env, *subgraph-urls]',
     `      PORT: "${s.port}"`,

@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { noServersEnv, planSubgraphProcesses } from '../../hub/processes';
 import type { SubgraphManifest } from '../../shared/subgraph/manifest';
+import { builtEntry } from '../../tools/build';
 export { subgraphUrlEnv } from '../../hub/processes';
 
 const ROOT = join(__dirname, '..', '..');
 /**
- * tsx as a loader of the entrypoint's own Node process, as the production image runs it (`node
- * --import tsx`). Not its CLI: that puts a process in between which, on SIGTERM, kills the server
+ * tsx as a loader of the entrypoint's own Node process (the image runs the build instead, `node
+ * dist/…js`: the same esbuild transform ahead of time; test/build.test.ts starts that). Not its CLI: that puts a process in between which, on SIGTERM, kills the server
  * with SIGKILL when the server's acknowledgement takes more than 30 ms (a busy event loop), so
  * that a graceful stop under load would cut requests.
  */
@@ -23,10 +24,12 @@ export interface Service {
 
 /**
  * Starts an entrypoint (`gateway/index.ts`, `subgraphs/<name>/index.ts`) as its own process on a
- * free port, as production does (`node --import tsx`), and resolves once it logs the URL it listens on.
+ * free port, and resolves once it logs the URL it listens on: the TypeScript through tsx, or a
+ * built `.js` file (`npm run build`) on plain Node, as the image runs it.
  */
 export function startService(entry: string, env: Record<string, string>, timeoutMs = 120_000): Promise<Service> {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, join(ROOT, entry)], {
+  const args = entry.endsWith('.js') ? [join(ROOT, entry)] : ['--import', TSX_LOADER, join(ROOT, entry)];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -112,10 +115,14 @@ export async function startSubgraphs(
   env: Record<string, string>,
   envOf: (name: string) => Record<string, string> = () => ({}),
   subgraphs?: readonly SubgraphManifest[],
+  /** The build to run (`npm run build`'s output, relative to the repository) instead of the TypeScript. */
+  built?: string,
 ): Promise<{ services: Service[]; urls: string[]; urlEnv: Record<string, string>; byName: Record<string, Service> }> {
   const { processes, urlEnv } = await planSubgraphProcesses(subgraphs);
   const services = await Promise.all(
-    processes.map((p) => startService(p.entry, { ...urlEnv, ...env, PORT: String(p.port), ...envOf(p.name) })),
+    processes.map((p) =>
+      startService(built ? builtEntry(p.entry, built) : p.entry, { ...urlEnv, ...env, PORT: String(p.port), ...envOf(p.name) }),
+    ),
   );
   const byName = Object.fromEntries(processes.map((p, i) => [p.name, services[i]!]));
   return { services, urls: processes.map((p) => p.url), urlEnv, byName };
