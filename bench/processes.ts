@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ServerStats } from './serverStats';
-import { buildHub, ROOTS } from '../tools/build';
+import { buildHub, GATEWAY_NODE_FLAGS, ROOTS } from '../tools/build';
 
 const ROOT = join(__dirname, '..');
 /** tsx as a loader of this very process (not its CLI, which would put a process between us and the IPC channel). */
@@ -60,6 +60,8 @@ export function startServer(
   nodeArgs: readonly string[] = [],
 ): Promise<ChildServer> {
   const code = build && RUNS_BUILT.test(entry) ? [join(build, entry.replace(/\.ts$/, '.js'))] : ['--import', TSX_LOADER, join(ROOT, entry)];
+  // A gateway runs with the image's flags for Node.
+  if (entry === 'bench/gatewayProcess.ts') code.unshift(...GATEWAY_NODE_FLAGS);
   const child = spawn(process.execPath, [...nodeArgs, ...code], {
     cwd: ROOT,
     env: { ...process.env, ...env },

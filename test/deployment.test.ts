@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { builtEntry } from '../tools/build';
+import { builtEntry, GATEWAY_NODE_FLAGS } from '../tools/build';
 import { parse as parseYaml } from 'yaml';
 import { GATEWAY_VARIABLES, loadGatewayConfig } from '../gateway/config';
 import { REPO_ROOT } from '../hub/processes';
@@ -57,6 +57,8 @@ describe('docker-compose.yml, the production sketch', () => {
     expect(commandOf(compose.services['redis-cluster']!)).toContain('--cluster-replicas 1');
     expect(commandOf(compose.services.migrate!)).toMatch(/^node dist\/cli\/index\.js migrate --roles$/);
     // Every service of the hub runs the build (npm run build, the Dockerfile), not TypeScript through tsx.
+    for (const [name, service] of gatewayServices)
+      expect([name, service.command?.slice(0, -1)]).toEqual([name, ['node', ...GATEWAY_NODE_FLAGS]]);
     expect(hubServices.filter(([, s]) => /tsx|\.ts\b/.test(commandOf(s))).map(([name]) => name)).toEqual([]);
   });
 

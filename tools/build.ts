@@ -32,6 +32,14 @@ function sourceFiles(root: string, roots: readonly string[]): string[] {
   return roots.flatMap(walk).filter((file) => !LEFT_OUT.some((pattern) => pattern.test(file)));
 }
 
+/**
+ * Node's flags for a gateway, in docker-compose.yml's gateway command and the bench's gateways
+ * (test/deployment.test.ts checks the former): a smaller young generation, since a gateway holds
+ * thousands of idle live streams. Measured on Node 24 with 10,000 SSE subscribers (npm run bench,
+ * live part, tsx): peak RSS 490 → 390 MB, delivery p99 74 → 131 ms.
+ */
+export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
+
 /** Where the build puts an entrypoint given relative to the repository: `gateway/index.ts` → `dist/gateway/index.js`. */
 export function builtEntry(entry: string, out = 'dist'): string {
   return `${out}/${entry.replace(/\.ts$/, '.js')}`;
