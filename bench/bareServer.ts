@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,14 +9,34 @@ import { answerStats } from './serverStats';
  * with the bytes of a captured gateway response (BENCH_BODY_FILE, sent as BENCH_CONTENT_TYPE). No
  * parsing, no cache lookup, no audit: what Node itself costs for the same exchange on loopback.
  */
+const sse = process.env.BENCH_SSE === 'true';
 const bodyFile = process.env.BENCH_BODY_FILE;
-if (!bodyFile) throw new Error('BENCH_BODY_FILE is required');
-const body = readFileSync(bodyFile);
+if (!bodyFile && !sse) throw new Error('BENCH_BODY_FILE is required');
+const body = bodyFile ? readFileSync(bodyFile) : Buffer.alloc(0);
 const headers = { 'content-type': process.env.BENCH_CONTENT_TYPE ?? 'application/json; charset=utf-8', 'content-length': body.length };
+
+/**
+ * With BENCH_SSE=true, the live part's floor instead: every request is answered as an event stream
+ * (the gateway's headers, a heartbeat every 15 s) and kept open. What Node itself holds per open
+ * connection, nothing of GraphQL.
+ */
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+};
 
 const server = http.createServer((req, res) => {
   req.resume();
   req.on('end', () => {
+    if (sse) {
+      res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': randomUUID() });
+      res.flushHeaders();
+      const heartbeat = setInterval(() => res.write(':\n\n'), 15_000);
+      res.once('close', () => clearInterval(heartbeat));
+      return;
+    }
     res.writeHead(200, headers);
     res.end(body);
   });

@@ -11,7 +11,7 @@ export function progressPrinter(began: number): Progress {
 /** Keeps what the bench started (child servers, temporary folders, Redis keys), so that it all goes at the end, also on Ctrl-C. */
 export interface Lifecycle {
   /** Starts `entry` as a child server (see {@link startServer}, 180 s to be ready) and keeps it until stopped. */
-  start(entry: string, env: Record<string, string>, ready?: RegExp): Promise<ChildServer>;
+  start(entry: string, env: Record<string, string>, ready?: RegExp, nodeArgs?: readonly string[]): Promise<ChildServer>;
   stop(server: ChildServer): Promise<void>;
   /** Registers a clean-up for {@link Lifecycle.stopAll}, which runs them in this order once the servers are stopped. */
   onStop(cleanup: () => void | Promise<void>): void;
@@ -24,8 +24,8 @@ export function createLifecycle(): Lifecycle {
   const running = new Set<ChildServer>();
   const cleanups: (() => void | Promise<void>)[] = [];
   return {
-    async start(entry, env, ready) {
-      const server = await startServer(entry, env, 180_000, ready);
+    async start(entry, env, ready, nodeArgs) {
+      const server = await startServer(entry, env, 180_000, ready, nodeArgs);
       running.add(server);
       return server;
     },

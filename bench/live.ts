@@ -7,6 +7,7 @@ import { planSubgraphProcesses } from '../hub/processes';
 import { ensureDatabase, prepareDataset } from './dataset';
 import type { Lifecycle, Progress } from './lifecycle';
 import { askStats, SUBGRAPH_READY, type ChildServer } from './processes';
+import { GATEWAY_NODE_FLAGS } from '../tools/build';
 import type { BenchAuth, GatewayEnv } from './setup';
 
 /**
@@ -56,6 +57,54 @@ export interface LiveContext {
   durationSeconds: number;
 }
 
+/**
+ * The floor under the gateway's figure: a bare `node:http` server (bench/bareServer.ts with
+ * BENCH_SSE=true, the gateway's Node flags) holding the same number of idle event streams, opened
+ * the same way. What Node itself keeps per open connection (socket, parser, request and response
+ * objects, its bound callbacks): nothing of GraphQL, the broker or the hub.
+ */
+async function measureFloor(ctx: LiveContext, body: string): Promise<{ baseline: number; open: number; opened: number }> {
+  const server = await ctx.lifecycle.start('bench/bareServer.ts', { BENCH_SSE: 'true' }, undefined, GATEWAY_NODE_FLAGS);
+  const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
+  const requests: ClientRequest[] = [];
+  try {
+    const baseline = await askStats(server);
+    let next = 0;
+    let opened = 0;
+    const openOne = () =>
+      new Promise<void>((resolve) => {
+        const req = request(
+          server.url,
+          {
+            method: 'POST',
+            agent,
+            headers: { accept: 'text/event-stream', 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          },
+          (res) => {
+            if (res.statusCode === 200) opened += 1;
+            res.resume();
+            resolve();
+          },
+        );
+        req.on('error', () => resolve());
+        requests.push(req);
+        req.end(body);
+      });
+    await Promise.all(
+      Array.from({ length: Math.min(OPENING_CONCURRENCY, ctx.subscribers) }, async () => {
+        while (next++ < ctx.subscribers) await openOne();
+      }),
+    );
+    await sleep(SETTLE_SECONDS * 1000);
+    const open = await askStats(server);
+    return { baseline: mb(baseline.rssBytes), open: mb(open.rssBytes), opened };
+  } finally {
+    for (const r of requests) r.destroy();
+    agent.destroy();
+    await ctx.lifecycle.stop(server);
+  }
+}
+
 export interface LiveReport {
   subscribers: number;
   /** Subscriptions the gateway accepted (200, event stream), and refused or failed. */
@@ -86,6 +135,8 @@ export interface LiveReport {
    * after the events (each settled 5 s), and its highest (sampled every 250 ms over the whole part, and the process's maxRSS).
    */
   rssMb: { baseline: number; open: number; afterEvents: number; peak: number };
+  /** The bare node:http server holding as many idle streams (see measureFloor). */
+  floor: { baseline: number; open: number; opened: number };
   /** RSS samples taken, and the subgraph processes' summed peak RSS (VmHWM; null where /proc is not readable). */
   rssSamples: number;
   subgraphs: number;
@@ -161,6 +212,9 @@ export async function runLive(ctx: LiveContext): Promise<LiveReport> {
   const events = Math.max(1, ctx.durationSeconds * EVENTS_PER_SECOND);
   const provinces = dataset.provinces;
   const pool = await eventPool(url, Math.ceil(events / provinces.length));
+  ctx.progress(`live: the floor: a bare node:http server holding ${ctx.subscribers.toLocaleString('en-US')} idle event streams`);
+  const floor = await measureFloor(ctx, JSON.stringify({ query: SUBSCRIPTION(provinces[0]!) }));
+  ctx.progress(`live: the floor: RSS ${floor.open} MB with ${floor.opened.toLocaleString('en-US')} open (${floor.baseline} MB before)`);
 
   const base = ctx.gatewayEnv('warm');
   // As deployed: every subgraph a process of its own (ports chosen up front, each told where the
@@ -430,6 +484,7 @@ export async function runLive(ctx: LiveContext): Promise<LiveReport> {
       fromAnswerMs: { p50: percentile(fromAnswer, 50), p99: percentile(fromAnswer, 99) },
       mutationMs: { p50: percentile(mutationMs, 50), p99: percentile(mutationMs, 99) },
       rssMb: { baseline: mb(baseline.rssBytes), open: mb(open.rssBytes), afterEvents: mb(after.rssBytes), peak },
+      floor,
       rssSamples,
       subgraphs: subgraphs.length,
       subgraphsPeakMb: subgraphPeaks.every((p) => p !== null) ? mb(subgraphPeaks.reduce<number>((n, p) => n + p!, 0)) : null,
@@ -450,6 +505,8 @@ export async function runLive(ctx: LiveContext): Promise<LiveReport> {
   }
 }
 
+/** KB of RSS per open stream, from the RSS before and with `count` open (in MB). */
+const perStream = (before: number, open: number, count: number) => (count > 0 ? number(((open - before) * 1024) / count, 1) : '—');
 const number = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const ms = (n: number) => (Number.isNaN(n) ? '—' : n < 1 ? '< 1' : number(n));
 
@@ -465,6 +522,8 @@ export function renderLive(r: LiveReport): string[] {
     '',
     `- Measured: **the gateway process alone**, in front of ${r.subgraphs} subgraph processes (as deployed; their summed peak RSS ${r.subgraphsPeakMb === null ? 'not readable here' : `${r.subgraphsPeakMb} MB`}, not counted)`,
     `- Gateway RSS peak with ${number(r.opened)} subscribers: **${r.rssMb.peak} MB** (target < ${LIVE_RSS_TARGET_MB} MB; ${number(r.rssSamples)} samples every ${RSS_SAMPLE_MS} ms over the whole part, and maxRSS) — ${r.rssPass ? 'PASS' : 'FAIL'}`,
+    `- Per open stream: the gateway **${perStream(r.rssMb.baseline, r.rssMb.open, r.opened)} KB**; a bare node:http server holding ${number(r.floor.opened)} idle event streams (the same Node flags, nothing but the connection): ` +
+      `RSS ${r.floor.baseline} → ${r.floor.open} MB, **${perStream(r.floor.baseline, r.floor.open, r.floor.opened)} KB** per stream — the part of each stream that is Node's own (socket, parser, request and response, their callbacks)`,
     `- Event-to-delivery p99: **${ms(r.latencyMs.p99)} ms** (target < ${number(LIVE_P99_TARGET_MS)} ms, every expected delivery received) — ${r.latencyPass ? 'PASS' : 'FAIL'}`,
     `- Each subscriber: its own SSE connection (graphql-sse, distinct connections), PUBLIC, \`evaluationChanged(provinceCode:)\` selecting \`{ ${SELECTION} }\`, provinces in turn; ` +
       `events: \`receiveDossier\` as CENTRAL, one commune each, provinces in turn, so each event is delivered to its province's subscribers. ` +

@@ -12,11 +12,11 @@ const READY = /ready at (http:\/\/[^\s"]+)/;
 /** The build the gateways and subgraphs run from once {@link useBuild} made it; until then the TypeScript through tsx. */
 let build: string | null = null;
 /**
- * What the image runs from the build: the gateway (here `bench/gatewayProcess.ts`, the gateway plus
- * the bench's counters) and the subgraphs. The bench's own servers (the bare node:http baseline,
- * Hive Gateway, an ESM package) stay on tsx.
+ * What runs from the build: what the image runs — the gateway (here `bench/gatewayProcess.ts`, the
+ * gateway plus the bench's counters) and the subgraphs — and the bare node:http server they are
+ * compared with. Hive Gateway (an ESM package) stays on tsx.
  */
-const RUNS_BUILT = /^(bench\/gatewayProcess|subgraphs\/[^/]+\/index)\.ts$/;
+const RUNS_BUILT = /^(bench\/(gatewayProcess|bareServer)|subgraphs\/[^/]+\/index)\.ts$/;
 
 /**
  * Builds the hub (tools/build.ts, with the bench's gateway entry) into `.data/bench-build` and runs
