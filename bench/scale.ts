@@ -51,8 +51,8 @@ export interface ScaleRow {
 /** The scale part's report. */
 export interface ScaleReport {
   rows: ScaleRow[];
-  /** The lookups at each `--scale-residents` size (rows of the scenarios' shape). */
-  sizes: ScenarioRow[];
+  /** The lookups at each `--scale-residents` size (rows of the scenarios' shape, `setup` naming the size), by round. */
+  sizes: (ScenarioRow & { round: number })[];
   /** Each size's data set: residents, whether reused, seconds to seed. */
   datasets: { residents: number; reused: boolean; seedSeconds: number }[];
   /** Residents of the replicated pair's data set, and seconds to seed it there. */
@@ -276,11 +276,13 @@ async function replicaReads(ctx: ScaleContext, rows: ScaleRow[], notes: string[]
 /**
  * (c) The lookups and the mixed workload on each `--scale-residents` data set,
  * `<DATABASE_URL>_residents_<size>` (seeded once and reused; a larger one starts as a copy of the
- * smaller), one embedded gateway each.
+ * smaller), prepared first; then a fresh embedded gateway per data set and round, the sizes in
+ * rounds as the comparisons above (smallest first, then largest first).
  */
 async function sizes(ctx: ScaleContext): Promise<Pick<ScaleReport, 'sizes' | 'datasets'>> {
-  const rows: ScenarioRow[] = [];
+  const rows: ScaleReport['sizes'] = [];
   const datasets: ScaleReport['datasets'] = [];
+  const prepared: { url: string; dataset: Dataset }[] = [];
   let previous: string | undefined;
   for (const size of ctx.sizes) {
     const { url, dataset } = await prepareSiblingDataset(
@@ -292,11 +294,18 @@ async function sizes(ctx: ScaleContext): Promise<Pick<ScaleReport, 'sizes' | 'da
       previous,
     );
     previous = url;
+    prepared.push({ url, dataset });
     datasets.push({ residents: dataset.residents, reused: dataset.reused, seedSeconds: dataset.seedSeconds });
-    const label = `${dataset.residents.toLocaleString('en-US')} residents`;
-    rows.push(
-      ...(await runLargeDataset({ ...ctx, databaseUrl: url, dataset, gatewayEnv: { ...ctx.gatewayEnv, DATABASE_URL: url } }, label)),
-    );
+  }
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const { url, dataset } of round % 2 === 1 ? prepared : [...prepared].reverse()) {
+      const label = `${dataset.residents.toLocaleString('en-US')} residents`;
+      const measured = await runLargeDataset(
+        { ...ctx, databaseUrl: url, dataset, gatewayEnv: { ...ctx.gatewayEnv, DATABASE_URL: url } },
+        `${label} (round ${round})`,
+      );
+      rows.push(...measured.map((row) => ({ ...row, setup: label, round })));
+    }
   }
   return { sizes: rows, datasets };
 }
@@ -371,24 +380,31 @@ export function renderScale(report: ScaleReport): string[] {
   if (report.sizes.length > 0) {
     lines.push(
       '',
-      '| Scenario | Residents | Requests | req/s | p50 ms | p99 ms | Failed |',
-      '|---|---:|---:|---:|---:|---:|---:|',
-      ...report.sizes.map(
-        (r) =>
-          `| ${r.scenario} | ${r.setup.replace(/ residents$/, '')} | ${number(r.load.completed)} | ${number(r.load.requestsPerSecond, 1)} | ${ms(r.load.latencyMs.p50)} | ${ms(r.load.latencyMs.p99)} | ${failed(r.load) === 0 ? '0' : `**${number(failed(r.load))}**`} |`,
-      ),
+      '| Scenario | Residents | Round | Requests | req/s | p50 ms | p99 ms | Failed |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
+      ...[...report.sizes]
+        .sort((a, b) => a.scenario.localeCompare(b.scenario) || a.round - b.round)
+        .map(
+          (r) =>
+            `| ${r.scenario} | ${r.setup.replace(/ residents$/, '')} | ${r.round} | ${number(r.load.completed)} | ${number(r.load.requestsPerSecond, 1)} | ${ms(r.load.latencyMs.p50)} | ${ms(r.load.latencyMs.p99)} | ${failed(r.load) === 0 ? '0' : `**${number(failed(r.load))}**`} |`,
+        ),
       '',
     );
     const setups = [...new Set(report.sizes.map((r) => r.setup))];
     if (setups.length > 1) {
       const [small, large] = [setups[0]!, setups.at(-1)!];
       for (const scenario of [...new Set(report.sizes.map((r) => r.scenario))]) {
-        const a = report.sizes.find((r) => r.scenario === scenario && r.setup === large);
-        const b = report.sizes.find((r) => r.scenario === scenario && r.setup === small);
-        if (a && b && b.load.latencyMs.p50 > 0)
-          lines.push(
-            `- ${scenario} at ${large} ÷ at ${small} (flat: ≈ 1×): p50 **${number(a.load.latencyMs.p50 / b.load.latencyMs.p50, 2)}×**, p99 ${number(a.load.latencyMs.p99 / Math.max(1, b.load.latencyMs.p99), 2)}×`,
-          );
+        const of = (setup: string) => report.sizes.filter((r) => r.scenario === scenario && r.setup === setup);
+        const [a, b] = [of(large), of(small)];
+        if (a.length === 0 || a.length !== b.length) continue;
+        // Per round, then the mean of the rounds: p50s of different windows cannot be pooled.
+        const ratios = (pick: (r: ScenarioRow) => number) => a.map((r, i) => pick(r) / Math.max(1, pick(b[i]!)));
+        const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
+        const [p50, p99] = [ratios((r) => r.load.latencyMs.p50), ratios((r) => r.load.latencyMs.p99)];
+        const list = (xs: number[]) => xs.map((x) => `${number(x, 2)}×`).join(', ');
+        lines.push(
+          `- ${scenario} at ${large} ÷ at ${small} (flat: ≈ 1×): p50 **${number(mean(p50), 2)}×** (rounds: ${list(p50)}), p99 ${number(mean(p99), 2)}× (rounds: ${list(p99)})`,
+        );
       }
     }
     lines.push(
