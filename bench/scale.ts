@@ -397,13 +397,14 @@ export function renderScale(report: ScaleReport): string[] {
         const of = (setup: string) => report.sizes.filter((r) => r.scenario === scenario && r.setup === setup);
         const [a, b] = [of(large), of(small)];
         if (a.length === 0 || a.length !== b.length) continue;
-        // Per round, then the mean of the rounds: p50s of different windows cannot be pooled.
+        // Per round, then their geometric mean (the mean of ratios that treats 2× and 0.5× alike):
+        // p50s of different windows cannot be pooled.
         const ratios = (pick: (r: ScenarioRow) => number) => a.map((r, i) => pick(r) / Math.max(1, pick(b[i]!)));
-        const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
+        const mean = (xs: number[]) => Math.exp(xs.reduce((x, y) => x + Math.log(y), 0) / xs.length);
         const [p50, p99] = [ratios((r) => r.load.latencyMs.p50), ratios((r) => r.load.latencyMs.p99)];
         const list = (xs: number[]) => xs.map((x) => `${number(x, 2)}×`).join(', ');
         lines.push(
-          `- ${scenario} at ${large} ÷ at ${small} (flat: ≈ 1×): p50 **${number(mean(p50), 2)}×** (rounds: ${list(p50)}), p99 ${number(mean(p99), 2)}× (rounds: ${list(p99)})`,
+          `- ${scenario} at ${large} ÷ at ${small} (flat: ≈ 1×): p50 **${number(mean(p50), 2)}×** (geometric mean of the rounds: ${list(p50)}), p99 ${number(mean(p99), 2)}× (rounds: ${list(p99)})`,
         );
       }
     }
