@@ -14,8 +14,18 @@ export interface Dataset {
   provinces: string[];
 }
 
-/** Creates the database of `databaseUrl` on its server when it does not exist yet. */
-export async function ensureDatabase(databaseUrl: string): Promise<{ created: boolean }> {
+/** `<database>_<suffix>` next to `databaseUrl`. */
+export const siblingDatabase = (databaseUrl: string, suffix: string) => databaseUrl.replace(/\/([^/?]+)(\?|$)/, `/$1_${suffix}$2`);
+
+/** `1m`, `10m`, `250k`: the database suffix of a size. */
+export const sizeLabel = (n: number) => (n % 1_000_000 === 0 ? `${n / 1_000_000}m` : n % 1_000 === 0 ? `${n / 1_000}k` : String(n));
+
+/**
+ * Creates the database of `databaseUrl` on its server when it does not exist yet, as a copy of the
+ * database `template` on the same server when given (PostgreSQL copies it file by file; nothing may
+ * be connected to it meanwhile).
+ */
+export async function ensureDatabase(databaseUrl: string, template?: string): Promise<{ created: boolean }> {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.slice(1));
   if (!name) throw new Error(`DATABASE_URL names no database: ${url.origin}`);
@@ -25,7 +35,8 @@ export async function ensureDatabase(databaseUrl: string): Promise<{ created: bo
   try {
     const rows = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (rows.rowCount) return { created: false };
-    await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+    const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
+    await admin.query(`CREATE DATABASE ${quote(name)}${template ? ` TEMPLATE ${quote(template)}` : ''}`);
     return { created: true };
   } finally {
     await admin.end();
@@ -48,8 +59,12 @@ export async function prepareDataset(
     const started = Date.now();
     if (!reused) {
       await seedSynthetic(db, { residents: options.residents, seed: options.seed, onProgress: options.onProgress });
-      // Fresh statistics, so the planner sees the table sizes the bench runs against.
-      await db.query('ANALYZE');
+      // Fresh statistics, so the planner sees the table sizes the bench runs against. Beyond the
+      // hub's statement timeout at 5 M residents on a busy machine (measured: a 5 M seed failed there).
+      await db.transaction(async (m) => {
+        await m.query('SET LOCAL statement_timeout = 0');
+        await m.query('ANALYZE');
+      });
       residents = await count();
     }
     const communes: { code: string; residents: number }[] = (

@@ -8,6 +8,7 @@ import { HELP, parseCommandLine, type BenchOptions } from './options';
 import type { Row, Target } from './report';
 import { assembleReport, writeResults } from './results';
 import { runLargeDataset, runLoadTests, runScenarios, type LoadTestRow, type ScenarioContext, type ScenarioRow } from './scenarios';
+import { runScale, type ScaleReport } from './scale';
 import { runServices } from './services';
 import {
   checkServices,
@@ -76,7 +77,7 @@ async function measureScenarios(context: ScenarioContext, options: BenchOptions)
   return rows;
 }
 
-/** The bench, part after part: set-up, cache modes and bare server, scenarios, load test, public services, live subscribers, report. */
+/** The bench, part after part: set-up, cache modes and bare server, scenarios, load test, scale, public services, live subscribers, report. */
 async function main(): Promise<void> {
   const options = parseCommandLine(process.argv.slice(2));
   if (!options) {
@@ -92,8 +93,8 @@ async function main(): Promise<void> {
   const pgVersion = await postgresVersion(services.databaseUrl);
   const auth = await prepareAuth(lifecycle);
   const gatewayEnv = gatewayEnvironment(services, auth);
-  // The main data set serves the first three parts; the public-services part has data sets of its own.
-  const mainParts = !(['cache', 'scenarios', 'load'] as const).every((p) => options.skip.has(p));
+  // The main data set serves the first four parts; the public-services part has data sets of its own.
+  const mainParts = !(['cache', 'scenarios', 'load', 'scale'] as const).every((p) => options.skip.has(p));
   const dataset = mainParts ? await prepareMainDataset(services.databaseUrl, options.residents, options.seed, progress) : null;
 
   let rows: Row[] = [];
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
   let targets: Target[] = [];
   let scenarios: ScenarioRow[] = [];
   let loadTests: LoadTestRow[] = [];
+  let scale: ScaleReport | null = null;
   let statementMethod = 'n/a';
   if (dataset) {
     const counting = await statementCounting(services.databaseUrl);
@@ -121,6 +123,15 @@ async function main(): Promise<void> {
     loadTests = options.skip.has('load')
       ? []
       : await runLoadTests({ ...context, redisEnv: { REDIS_URL: services.redisUrl, CACHE_PREFIX: `${services.cachePrefix}load:` } });
+    scale = options.skip.has('scale')
+      ? null
+      : await runScale({
+          ...context,
+          residents: options.residents,
+          seed: options.seed,
+          sizes: options.scaleResidents,
+          onStop: lifecycle.onStop,
+        });
   }
 
   const servicesReport = options.skip.has('services')
@@ -155,7 +166,7 @@ async function main(): Promise<void> {
 
   const report = assembleReport(
     { startedAt, began, loadAtStart, pgVersion, redisVersion, options, dataset, statementCounting: statementMethod },
-    { rows, countersSeen, targets, scenarios, loadTests, services: servicesReport, live: liveReport },
+    { rows, countersSeen, targets, scenarios, loadTests, scale, services: servicesReport, live: liveReport },
   );
   await writeResults(report, startedAt, progress);
 }

@@ -2,15 +2,18 @@ import { parseArgs } from 'node:util';
 
 /** Printed by `--help`. */
 export const HELP = `npm run bench -- [--residents N] [--duration S] [--warmup S] [--connections C] [--seed S]
-                    [--load-duration S] [--load-connections C] [--skip cache,scenarios,load,services,live] [--large N]
-                    [--dossiers N,M] [--subscribers N]
+                    [--load-duration S] [--load-connections C] [--skip cache,scenarios,load,scale,services,live] [--large N]
+                    [--scale-residents N,M] [--dossiers N,M] [--subscribers N]
 
 Seeds (or reuses) a PostgreSQL data set of N residents (default 100000), then drives the gateway
 (embedded mode, production settings) with autocannon in three modes — caching off, cold, warm —
 and a bare node:http server answering the same bytes; then uncached scenarios (resident and
 legacy-code lookups, page sizes, a mixed workload of every persona) on one process, on separate
 processes and on a subgraph directly; then the load test (100 connections for 60 s, mixed workload,
-on the embedded PGlite default and on PostgreSQL); then the public-services part (the evaluation's rankings
+on the embedded PGlite default and on PostgreSQL); then the scale part (the mixed workload on one
+gateway vs two behind HAProxy, and with reads on a streaming replica vs the primary, on servers it
+starts on loopback ports; the lookups at each --scale-residents size, default 1000000,5000000, each in
+<DATABASE_URL>_residents_<size>, seeded once and reused); then the public-services part (the evaluation's rankings
 and scorecard at each --dossiers size, default 1000000,10000000, each in <DATABASE_URL>_services_<size>,
 made once in bulk and reused; then sustained event ingest with score freshness); then the live part
 (--subscribers N concurrent SSE subscriptions, default 10000, on one gateway process in front of the
@@ -22,9 +25,9 @@ postgres://postgres@127.0.0.1:5432/lienthong_bench, created if missing), REDIS_U
 redis://127.0.0.1:6379). See bench/README.md.`;
 
 /** A part of the bench that `--skip` can leave out. */
-export type Part = 'cache' | 'scenarios' | 'load' | 'services' | 'live';
+export type Part = 'cache' | 'scenarios' | 'load' | 'scale' | 'services' | 'live';
 
-const PARTS: readonly Part[] = ['cache', 'scenarios', 'load', 'services', 'live'];
+const PARTS: readonly Part[] = ['cache', 'scenarios', 'load', 'scale', 'services', 'live'];
 
 /** The command line, validated, with the defaults of bench/README.md filled in. */
 export interface BenchOptions {
@@ -37,6 +40,8 @@ export interface BenchOptions {
   loadConnections: number;
   skip: Set<Part>;
   large: number | null;
+  /** Residents of the scale part's data sets, smallest first. */
+  scaleResidents: number[];
   /** Sizes (dossiers) of the public-services part's data sets, smallest first. */
   dossiers: number[];
   /** Concurrent subscribers of the live part. */
@@ -61,6 +66,7 @@ export function parseCommandLine(argv: string[]): BenchOptions | null {
       skip: { type: 'string' },
       large: { type: 'string' },
       dossiers: { type: 'string' },
+      'scale-residents': { type: 'string' },
       subscribers: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -74,6 +80,16 @@ export function parseCommandLine(argv: string[]): BenchOptions | null {
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got "${String(raw)}"`);
     return n;
   };
+  /** A list of sizes separated by commas, each ≥ 1000, smallest first. */
+  const sizes = (name: 'dossiers' | 'scale-residents', fallback: string) =>
+    (values[name] ?? fallback)
+      .split(',')
+      .map((raw) => {
+        const n = Number(raw.trim());
+        if (!Number.isInteger(n) || n < 1_000) throw new Error(`--${name} takes sizes ≥ 1000 separated by commas, got "${raw}"`);
+        return n;
+      })
+      .sort((a, b) => a - b);
   return {
     residents: int('residents', 100_000, 1),
     seed: int('seed', 1, 0),
@@ -84,14 +100,8 @@ export function parseCommandLine(argv: string[]): BenchOptions | null {
     loadConnections: int('load-connections', 100, 1),
     subscribers: int('subscribers', 10_000, 1),
     large: values.large === undefined ? null : int('large', 1_000_000, 1),
-    dossiers: (values.dossiers ?? '1000000,10000000')
-      .split(',')
-      .map((raw) => {
-        const n = Number(raw.trim());
-        if (!Number.isInteger(n) || n < 1_000) throw new Error(`--dossiers takes sizes ≥ 1000 separated by commas, got "${raw}"`);
-        return n;
-      })
-      .sort((a, b) => a - b),
+    dossiers: sizes('dossiers', '1000000,10000000'),
+    scaleResidents: sizes('scale-residents', '1000000,5000000'),
     skip: new Set(
       (values.skip ?? '')
         .split(',')

@@ -2,6 +2,7 @@ import { formatHitRatio, type LayerLookups } from './cacheCounters';
 import type { LoadResult } from './load';
 import { MAX_RSS_GROWTH, type LoadTestRow, type ScenarioRow } from './scenarios';
 import { renderLive, type LiveReport } from './live';
+import { renderScale, type ScaleReport } from './scale';
 import { renderServices, type ServicesReport } from './services';
 
 export type Mode = 'off' | 'cold' | 'warm' | 'bare';
@@ -44,6 +45,8 @@ export interface Report {
   scenarios: ScenarioRow[];
   loadTests: LoadTestRow[];
   loadSettings: { connections: number; durationSeconds: number };
+  /** The scale part (bench/scale.ts); null when skipped. */
+  scale: ScaleReport | null;
   /** The public-services part (bench/services.ts); null when skipped. */
   services: ServicesReport | null;
   /** The live part (bench/live.ts); null when skipped. */
@@ -184,7 +187,11 @@ function renderOperations(report: Report): string[] {
 
 /** The results table and the targets, in Markdown (also what the console shows). */
 export function renderMarkdown(report: Report): string {
-  const services = [...(report.services ? renderServices(report.services) : []), ...(report.live ? renderLive(report.live) : [])];
+  const services = [
+    ...(report.scale ? renderScale(report.scale) : []),
+    ...(report.services ? renderServices(report.services) : []),
+    ...(report.live ? renderLive(report.live) : []),
+  ];
   const environment = `Environment: ${Object.entries(report.environment)
     .map(([k, v]) => `${k} ${v}`)
     .join(

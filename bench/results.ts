@@ -8,6 +8,7 @@ import type { BenchOptions } from './options';
 import { renderMarkdown, type Report, type Row, type Target } from './report';
 import type { LoadTestRow, ScenarioRow } from './scenarios';
 import type { LiveReport } from './live';
+import type { ScaleReport } from './scale';
 import type { ServicesReport } from './services';
 
 const ROOT = join(__dirname, '..');
@@ -37,6 +38,8 @@ export interface Measurements {
   targets: Target[];
   scenarios: ScenarioRow[];
   loadTests: LoadTestRow[];
+  /** The scale part (bench/scale.ts); null when skipped. */
+  scale: ScaleReport | null;
   /** The public-services part; null when skipped. */
   services: ServicesReport | null;
   /** The live part (bench/live.ts); null when skipped. */
@@ -85,6 +88,7 @@ export function assembleReport(run: RunFacts, measured: Measurements): Report {
     scenarios: measured.scenarios,
     loadTests: measured.loadTests,
     loadSettings: { connections: options.loadConnections, durationSeconds: options.loadSeconds },
+    scale: measured.scale,
     services: measured.services,
     live: measured.live,
   };

@@ -96,7 +96,7 @@ const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 const body = (query: string, variables: Record<string, unknown>) => JSON.stringify({ query, variables });
 
 /** Values the scenarios need from the data set: a resident (and their commune), a pre-reform commune code. */
-async function samples(databaseUrl: string, denseCommune: string) {
+export async function samples(databaseUrl: string, denseCommune: string) {
   const pg = new Client({ connectionString: databaseUrl });
   await pg.connect();
   try {
@@ -121,10 +121,10 @@ async function samples(databaseUrl: string, denseCommune: string) {
 }
 
 /** A request of a workload: its headers (token, purpose) and JSON body. */
-type Work = { headers: Record<string, string>; body: string }[];
+export type Work = { headers: Record<string, string>; body: string }[];
 
 /** The personas' requests, in the order each connection sends them (the explorer's examples, one per persona). */
-function mixedSequence(
+export function mixedSequence(
   tokens: { central: string; commune: string; province: string; citizen: string },
   purpose: string,
   values: { citizenId: string; legacyCode: string; commune: string },
@@ -141,7 +141,8 @@ function mixedSequence(
   ];
 }
 
-async function personaTokens(issuer: JWK, config: Config, citizenId: string, commune: string) {
+/** Tokens of the mixed workload's personas, signed by `issuer`: central, commune officer of `commune`, provincial officer of 01, the citizen `citizenId`. */
+export async function personaTokens(issuer: JWK, config: Config, citizenId: string, commune: string) {
   const mint = (claims: Record<string, unknown>) => mintDevToken(issuer, config, claims as never, '2h');
   return {
     central: await mint({ role: 'CENTRAL', sub: 'bench-central-1', org: 'Bộ Công an' }),
@@ -152,7 +153,7 @@ async function personaTokens(issuer: JWK, config: Config, citizenId: string, com
 }
 
 /** Checks once that every request of a workload answers (200, data, no errors): a failing one would measure nothing. */
-async function checkAnswers(url: string, sequence: { headers: Record<string, string>; body: string }[]): Promise<void> {
+export async function checkAnswers(url: string, sequence: { headers: Record<string, string>; body: string }[]): Promise<void> {
   for (const r of sequence) {
     const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...r.headers }, body: r.body });
     const text = await response.text();

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { seedSynthetic } from '../hub/seed';
 import { openHubDatabase } from '../hub/database';
 import { recomputeCounters } from '../subgraphs/public-services/evaluation/counters';
-import { ensureDatabase } from './dataset';
+import { ensureDatabase, siblingDatabase, sizeLabel } from './dataset';
 import type { Progress } from './lifecycle';
 import { redacted } from './setup';
 
@@ -42,12 +42,6 @@ export interface ServicesDataset {
   /** The commune whose scorecard is read (most dossiers received). */
   commune: string;
 }
-
-/** `<database>_<suffix>` next to `databaseUrl`. */
-export const siblingDatabase = (databaseUrl: string, suffix: string) => databaseUrl.replace(/\/([^/?]+)(\?|$)/, `/$1_${suffix}$2`);
-
-/** `1m`, `10m`, `250k`: the database suffix of a size. */
-export const sizeLabel = (n: number) => (n % 1_000_000 === 0 ? `${n / 1_000_000}m` : n % 1_000 === 0 ? `${n / 1_000}k` : String(n));
 
 /**
  * The bulk INSERT of dossiers `lo`…`hi` (1-based). Every draw is a `random()` of its own row

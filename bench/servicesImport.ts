@@ -4,7 +4,7 @@ import { seedSynthetic } from '../hub/seed';
 import { measureImportThroughput } from '../subgraphs/public-services/seed/import';
 import { ensureDatabase } from './dataset';
 import type { Progress } from './lifecycle';
-import { siblingDatabase } from './servicesData';
+import { siblingDatabase } from './dataset';
 
 /** The import's throughput: a dry run and the real apply of the same generated file. */
 export interface ServicesImport {

@@ -7,7 +7,7 @@ import { Client } from 'pg';
 import { mintDevToken } from '../shared/auth/devTokens';
 import { loadConfig, type Config } from '../shared/config';
 import { writeKeyFiles } from '../shared/auth/keys';
-import { ensureDatabase, prepareDataset, type Dataset } from './dataset';
+import { ensureDatabase, prepareDataset, siblingDatabase, type Dataset } from './dataset';
 import type { Lifecycle, Progress } from './lifecycle';
 import type { Mode } from './report';
 
@@ -66,7 +66,7 @@ export async function checkServices(services: Services, lifecycle: Lifecycle, pr
 }
 
 /** Seeds `databaseUrl` up to `residents` (or reuses it), printing the seeding's progress every tenth. */
-function seedWithProgress(databaseUrl: string, residents: number, seed: number, progress: Progress): Promise<Dataset> {
+export function seedWithProgress(databaseUrl: string, residents: number, seed: number, progress: Progress): Promise<Dataset> {
   let lastTenth = -1;
   return prepareDataset(databaseUrl, {
     residents,
@@ -93,15 +93,34 @@ export async function prepareMainDataset(databaseUrl: string, residents: number,
 }
 
 /** The `--large` data set, in `<database>_large` next to the main one (created once, then reused). */
-export async function prepareLargeDataset(
+export function prepareLargeDataset(
   databaseUrl: string,
   residents: number,
   seed: number,
   progress: Progress,
 ): Promise<{ url: string; dataset: Dataset }> {
-  const url = databaseUrl.replace(/\/([^/?]+)(\?|$)/, '/$1_large$2');
-  await ensureDatabase(url);
-  progress(`larger data set: ${residents.toLocaleString('en-US')} residents in ${redacted(url)}`);
+  return prepareSiblingDataset(databaseUrl, 'large', residents, seed, progress);
+}
+
+/**
+ * A data set of `residents` in `<database>_<suffix>` next to the main one, seeded once and then
+ * reused. A missing database is made as a copy of `template` (a smaller data set of the same seed,
+ * e.g. the scale part's 1 M for its 5 M) when given: the seeder is prefix-stable, so it only adds
+ * the households beyond the copy's, and the result is the data set seeding from empty would make.
+ */
+export async function prepareSiblingDataset(
+  databaseUrl: string,
+  suffix: string,
+  residents: number,
+  seed: number,
+  progress: Progress,
+  template?: string,
+): Promise<{ url: string; dataset: Dataset }> {
+  const url = siblingDatabase(databaseUrl, suffix);
+  const started = Date.now();
+  const { created } = await ensureDatabase(url, template && new URL(template).pathname.slice(1));
+  if (created && template) progress(`copied ${redacted(template)} to ${redacted(url)} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  progress(`data set of ${residents.toLocaleString('en-US')} residents in ${redacted(url)}`);
   const dataset = await seedWithProgress(url, residents, seed, progress);
   progress(
     `${dataset.residents.toLocaleString('en-US')} residents ${dataset.reused ? '(reused)' : `(seeded in ${dataset.seedSeconds.toFixed(1)} s)`}`,

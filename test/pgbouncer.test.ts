@@ -11,7 +11,7 @@ import { openTestHub, type GraphQLResult, type TestHub } from './helpers/hub';
 import { AS } from './helpers/identities';
 import { ADMIN_URL, createDatabase, dropDatabase, sql } from './helpers/postgres';
 import { startService, type Service } from './helpers/processes';
-import { serverTempDir } from './helpers/serverUser';
+import { serverTempDir } from '../hub/serverUser';
 import { OPERATIONS } from '../hub/operations';
 
 /**
@@ -91,7 +91,7 @@ suite('PgBouncer in transaction mode in front of the subgraphs', () => {
         '',
       ].join('\n'),
     );
-    // PgBouncer refuses to run as root: -u drops to the servers' user (helpers/serverUser.ts).
+    // PgBouncer refuses to run as root: -u drops to the servers' user (hub/serverUser.ts).
     const asUser = process.getuid?.() === 0 ? ['-u', 'postgres'] : [];
     bouncer = spawn(PGBOUNCER, [...asUser, join(dir, 'pgbouncer.ini')], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';

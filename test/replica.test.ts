@@ -1,5 +1,4 @@
 import { sql } from './helpers/postgres';
-import { appendFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApolloServer } from '@apollo/server';
 import type { DataSource } from 'typeorm';
@@ -20,7 +19,8 @@ import { freePort } from './helpers/cache';
 import { seedTestData } from './helpers/dataset';
 import { AS, meta } from './helpers/identities';
 import type { GraphQLResult } from './helpers/hub';
-import { PG_BIN as BIN, runAsServerUser, serverTempDir } from './helpers/serverUser';
+import { PG_BIN as BIN } from '../hub/serverUser';
+import { replicaBinariesInstalled, startReplicatedPostgres, type ReplicatedPostgres } from '../hub/streamingReplica';
 import { startService, type Service } from './helpers/processes';
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import { SignedDataSource } from '../gateway/remote';
@@ -29,9 +29,10 @@ import { readJson, writeKeyFiles } from '../shared/auth/keys';
 
 /**
  * Reads on a streaming replica (shared/db/replica.ts): a primary and a replica of our own, made
- * with initdb and pg_basebackup -R on free loopback ports (the test server allows no replication).
+ * with initdb and pg_basebackup -R on free loopback ports (hub/streamingReplica.ts; the test
+ * server allows no replication).
  */
-const haveBinaries = ['initdb', 'pg_ctl', 'pg_basebackup'].every((b) => existsSync(join(BIN, b)));
+const haveBinaries = replicaBinariesInstalled();
 if (!haveBinaries && process.env.CI !== 'true') {
   console.warn(`replica.test.ts skipped: PostgreSQL server binaries not found in ${BIN} (apt-get install postgresql-15)`);
 }
@@ -55,7 +56,6 @@ describe('DATABASE_REPLICA_URL is validated with the rest of the configuration',
   });
 });
 
-const pgCtl = (dir: string, ...args: string[]) => runAsServerUser(join(BIN, 'pg_ctl'), ['-D', dir, ...args]);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const REGISTRAR = AS.provinceOfficer('01');
@@ -68,10 +68,7 @@ const CHANGE_ACROSS = `mutation ($input: ChangeEnterpriseStatusInput!) {
 
 suite('read replica: reads on a streaming replica, writes and read-your-writes on the primary', () => {
   // Made in beforeAll: a skipped suite's body still runs, and must leave nothing behind.
-  let root = '';
-  let primaryDir = '';
-  let replicaDir = '';
-  const started: string[] = [];
+  let servers: ReplicatedPostgres | undefined;
   let primaryUrl = '';
   let replicaUrl = '';
   let db: DataSource;
@@ -115,48 +112,10 @@ suite('read replica: reads on a streaming replica, writes and read-your-writes o
 
   beforeAll(async () => {
     if (!haveBinaries) throw new Error(`CI=true but the PostgreSQL server binaries are missing in ${BIN}: install postgresql-15`);
-    root = serverTempDir('replica');
-    primaryDir = join(root, 'primary');
-    replicaDir = join(root, 'replica');
-    const [primaryPort, replicaPort] = [await freePort(), await freePort()];
-    runAsServerUser(join(BIN, 'initdb'), [
-      '-D',
-      primaryDir,
-      '-A',
-      'trust',
-      '-U',
-      'postgres',
-      '--no-sync',
-      '-E',
-      'UTF8',
-      '--locale=C.UTF-8',
-    ]);
-    appendFileSync(
-      join(primaryDir, 'postgresql.conf'),
-      `\nport = ${primaryPort}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '${root}'\nwal_level = replica\nmax_wal_senders = 4\nfsync = off\n`,
-    );
-    appendFileSync(join(primaryDir, 'pg_hba.conf'), '\nhost replication all 127.0.0.1/32 trust\n');
-    pgCtl(primaryDir, '-l', join(root, 'primary.log'), '-w', 'start');
-    started.push(primaryDir);
-    runAsServerUser(join(BIN, 'pg_basebackup'), [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(primaryPort),
-      '-U',
-      'postgres',
-      '-D',
-      replicaDir,
-      '-R',
-      '-X',
-      'stream',
-    ]);
-    appendFileSync(join(replicaDir, 'postgresql.conf'), `\nport = ${replicaPort}\nhot_standby = on\n`);
-    pgCtl(replicaDir, '-l', join(root, 'replica.log'), '-w', 'start');
-    started.push(replicaDir);
-    await sql(`postgres://postgres@127.0.0.1:${primaryPort}/postgres`, 'CREATE DATABASE lien_thong');
-    primaryUrl = `postgres://postgres@127.0.0.1:${primaryPort}/lien_thong`;
-    replicaUrl = `postgres://postgres@127.0.0.1:${replicaPort}/lien_thong`;
+    servers = await startReplicatedPostgres('replica');
+    await sql(servers.primaryUrl('postgres'), 'CREATE DATABASE lien_thong');
+    primaryUrl = servers.primaryUrl('lien_thong');
+    replicaUrl = servers.replicaUrl('lien_thong');
 
     db = await openHubDatabase({ kind: 'postgres', url: primaryUrl }, { logger: primaryCounter });
     await seedTestData(db);
@@ -164,14 +123,7 @@ suite('read replica: reads on a streaming replica, writes and read-your-writes o
       `SELECT tax_code AS "taxCode" FROM enterprise.enterprise WHERE head_office_province_code = '01' AND status = 'ACTIVE' ORDER BY tax_code LIMIT 1`,
     )) as [{ taxCode: string }];
     // The replica has replayed the seed.
-    for (let i = 0; ; i++) {
-      const rows = await sql<{ n: number }>(replicaUrl, 'SELECT count(*)::int AS n FROM enterprise.enterprise WHERE tax_code = $1', [
-        taxCode,
-      ]).catch(() => []);
-      if (rows[0]?.n === 1) break;
-      if (i > 100) throw new Error('the replica did not catch up with the seed');
-      await sleep(100);
-    }
+    await servers.waitForReplay();
     // A generous lag bound: the test pauses replay to make the replica visibly stale (yet within the bound).
     reads = await openReadRouting(db, { url: replicaUrl, maxLagSeconds: 60, checkIntervalMs: 200, logger: replicaCounter });
     for (let i = 0; (await reads.check()).state !== 'ok'; i++) {
@@ -185,7 +137,7 @@ suite('read replica: reads on a streaming replica, writes and read-your-writes o
     });
     await gateway.start();
     // A subgraph as its own process, given the replica: its /ready and /health report it.
-    const files = await writeKeyFiles(join(root, 'keys'));
+    const files = await writeKeyFiles(join(servers.root, 'keys'));
     keys = await importInternalKeys(readJson(files.internalPrivate), readJson(files.internalPublic));
     subgraph = await startService('subgraphs/enterprise/index.ts', {
       INTERNAL_PUBLIC_KEY_FILE: files.internalPublic,
@@ -205,14 +157,7 @@ suite('read replica: reads on a streaming replica, writes and read-your-writes o
     await gateway?.stop();
     await reads?.close();
     if (db?.isInitialized) await db.destroy();
-    for (const dir of started.reverse()) {
-      try {
-        pgCtl(dir, '-m', 'immediate', 'stop');
-      } catch {
-        // already stopped
-      }
-    }
-    if (root) rmSync(root, { recursive: true, force: true });
+    servers?.stop();
   });
 
   beforeEach(() => {
@@ -291,7 +236,7 @@ suite('read replica: reads on a streaming replica, writes and read-your-writes o
   test('with the replica stopped, reads and writes are still answered (from the primary), and /ready says so; it is used again when back', async () => {
     const readiness = createReadiness({ database: () => db.query('SELECT 1'), replica: () => replicaReport(reads) });
     readiness.started();
-    pgCtl(replicaDir, '-m', 'immediate', 'stop');
+    servers!.stopReplica();
     // Before any check noticed: the read fails on the replica and is answered by the primary.
     const read = await run(READ, { t: taxCode });
     expect(read.errors).toBeUndefined();
@@ -314,7 +259,7 @@ suite('read replica: reads on a streaming replica, writes and read-your-writes o
     const again = await run(READ, { t: taxCode });
     expect(again.data!.enterprise).toMatchObject({ status: 'ACTIVE', version: 3 });
 
-    pgCtl(replicaDir, '-l', join(root, 'replica.log'), '-w', 'start');
+    servers!.startReplica();
     for (let i = 0; (await reads.check()).state !== 'ok'; i++) {
       if (i > 100) throw new Error(`the replica did not come back: ${JSON.stringify(reads.status())}`);
       await sleep(100);
