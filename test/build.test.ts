@@ -2,13 +2,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import type { JWK } from 'jose';
 import { writeKeyFiles } from '../shared/auth/keys';
 import { buildHub } from '../tools/build';
 import { REPO_ROOT } from '../hub/processes';
 import { createSeededDatabase, dropDatabase } from './helpers/postgres';
-import { postGraphQL, startService, startSubgraphs, type Service } from './helpers/processes';
-import { signToken } from './helpers/tokens';
+import { centralOfficer, postGraphQL, productionGatewayEnv, startService, startSubgraphs, type Service } from './helpers/processes';
 import { DENSE_COMMUNE } from './helpers/dataset';
 import { OPERATIONS } from '../hub/operations';
 
@@ -71,21 +69,9 @@ describe('npm run build', () => {
         build,
       );
       services.push(...started.services);
-      gateway = await startService(`${build}/gateway/index.js`, {
-        ...started.urlEnv,
-        NODE_ENV: 'production',
-        TRUSTED_DOCUMENTS: 'off',
-        AUTH_ISSUER: 'lien-thong-dev',
-        AUTH_JWKS_FILE: files.issuerJwks,
-        INTERNAL_PRIVATE_KEY_FILE: files.internalPrivate,
-        INTERNAL_PUBLIC_KEY_FILE: files.internalPublic,
-      });
+      gateway = await startService(`${build}/gateway/index.js`, { ...started.urlEnv, ...productionGatewayEnv(files) });
       services.push(gateway);
-      const issuer = JSON.parse(readFileSync(files.issuerPrivate, 'utf8')) as JWK;
-      officer = {
-        authorization: `Bearer ${await signToken(issuer, { role: 'CENTRAL', org: 'Bộ Công an' }, { sub: 'ministry-1' })}`,
-        'x-purpose': 'HS-2026-BUILD-0001',
-      };
+      officer = await centralOfficer(files, 'HS-2026-BUILD-0001');
     });
     afterAll(async () => {
       await Promise.all(services.map((s) => s.stop()));

@@ -1,14 +1,20 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { JWK } from 'jose';
 import { Client } from 'pg';
 import { writeKeyFiles } from '../shared/auth/keys';
 import { waitFor } from './helpers/cache';
 import { DENSE_PROVINCE } from './helpers/dataset';
 import { FaultProxy } from './helpers/faultProxy';
-import { postGraphQL, startService, startSubgraphs, subgraphUrlEnv, type Service } from './helpers/processes';
-import { signToken } from './helpers/tokens';
+import {
+  centralOfficer,
+  postGraphQL,
+  productionGatewayEnv,
+  startService,
+  startSubgraphs,
+  subgraphUrlEnv,
+  type Service,
+} from './helpers/processes';
 
 const postgresUrl = process.env.LT_TEST_DATABASE_URL;
 
@@ -92,23 +98,13 @@ const sample = (page: string, name: string, labels: Record<string, string>): num
       );
       gateway = await startService('gateway/index.ts', {
         ...urls,
-        NODE_ENV: 'production',
-        // Queries as text (production's default runs published documents only: trusted-documents.test.ts).
-        TRUSTED_DOCUMENTS: 'off',
-        AUTH_ISSUER: 'lien-thong-dev',
-        AUTH_JWKS_FILE: files.issuerJwks,
-        INTERNAL_PRIVATE_KEY_FILE: files.internalPrivate,
-        INTERNAL_PUBLIC_KEY_FILE: files.internalPublic,
+        ...productionGatewayEnv(files),
         SUBGRAPH_TIMEOUT_MS: String(TIMEOUT_MS),
         RATE_LIMIT_POINTS: '0',
         CACHE_ENABLED: 'false',
       });
       services.push(gateway);
-      const issuer = JSON.parse(readFileSync(files.issuerPrivate, 'utf8')) as JWK;
-      officer = {
-        authorization: `Bearer ${await signToken(issuer, { role: 'CENTRAL', org: 'Bộ Công an' }, { sub: 'ministry-1' })}`,
-        'x-purpose': 'HS-2026-FAULTS',
-      };
+      officer = await centralOfficer(files, 'HS-2026-FAULTS');
     });
     afterAll(async () => {
       await Promise.all(services.map((s) => s.stop()));

@@ -16,7 +16,15 @@ import { auditMigrations } from '../shared/audit';
 import { checkpointVerifier, verifyCheckpoints } from '../shared/audit/checkpoint';
 import { AS, meta } from './helpers/identities';
 import { OPERATIONS } from '../hub/operations';
-import { embeddedDefaultEnv, postGraphQL, startService, startSubgraphs, type Service } from './helpers/processes';
+import {
+  centralOfficer,
+  embeddedDefaultEnv,
+  postGraphQL,
+  productionGatewayEnv,
+  startService,
+  startSubgraphs,
+  type Service,
+} from './helpers/processes';
 import { signToken, tampered, unsignedToken } from './helpers/tokens';
 
 const postgresUrl = process.env.LT_TEST_DATABASE_URL;
@@ -102,20 +110,10 @@ async function expectOperationsWork(url: string, headers: Record<string, string>
     const urls = started.urlEnv;
     gateway = await startService('gateway/index.ts', {
       ...urls,
-      NODE_ENV: 'production',
-      // Queries as text (production's default runs published documents only: trusted-documents.test.ts).
-      TRUSTED_DOCUMENTS: 'off',
-      AUTH_ISSUER: 'lien-thong-dev',
-      AUTH_JWKS_FILE: files.issuerJwks,
-      INTERNAL_PRIVATE_KEY_FILE: files.internalPrivate,
-      INTERNAL_PUBLIC_KEY_FILE: files.internalPublic,
+      ...productionGatewayEnv(files),
     });
     services.push(gateway);
-    const issuer = JSON.parse(readFileSync(files.issuerPrivate, 'utf8')) as JWK;
-    officer = {
-      authorization: `Bearer ${await signToken(issuer, { role: 'CENTRAL', org: 'Bộ Công an' }, { sub: 'ministry-1' })}`,
-      ...PURPOSE,
-    };
+    officer = await centralOfficer(files, PURPOSE['x-purpose']);
   });
   afterAll(async () => {
     await Promise.all(services.map((s) => s.stop()));

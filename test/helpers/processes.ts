@@ -1,4 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { JWK } from 'jose';
+import type { writeKeyFiles } from '../../shared/auth/keys';
+import { signToken } from './tokens';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { noServersEnv, planSubgraphProcesses } from '../../hub/processes';
@@ -126,4 +130,32 @@ export async function startSubgraphs(
   );
   const byName = Object.fromEntries(processes.map((p, i) => [p.name, services[i]!]));
   return { services, urls: processes.map((p) => p.url), urlEnv, byName };
+}
+
+/** The key files of a deployment, as `writeKeyFiles` (shared/auth/keys.ts) writes them. */
+export type KeyFiles = Awaited<ReturnType<typeof writeKeyFiles>>;
+
+/**
+ * A gateway's environment in production mode with the deployment's key files (the test issuer's
+ * JWKS): queries as text, since production's default runs published documents only
+ * (trusted-documents.test.ts).
+ */
+export function productionGatewayEnv(files: KeyFiles): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    TRUSTED_DOCUMENTS: 'off',
+    AUTH_ISSUER: 'lien-thong-dev',
+    AUTH_JWKS_FILE: files.issuerJwks,
+    INTERNAL_PRIVATE_KEY_FILE: files.internalPrivate,
+    INTERNAL_PUBLIC_KEY_FILE: files.internalPublic,
+  };
+}
+
+/** The headers of a CENTRAL officer (a token of the test issuer) stating `purpose`. */
+export async function centralOfficer(files: KeyFiles, purpose: string): Promise<Record<string, string>> {
+  const issuer = JSON.parse(readFileSync(files.issuerPrivate, 'utf8')) as JWK;
+  return {
+    authorization: `Bearer ${await signToken(issuer, { role: 'CENTRAL', org: 'Bộ Công an' }, { sub: 'ministry-1' })}`,
+    'x-purpose': purpose,
+  };
 }
