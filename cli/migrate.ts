@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { auditMigrations } from '../shared/audit';
+import { AUDIT_PERIOD_TABLE } from '../shared/audit/migrations/1769200000000-PartitionAudit';
 import { createDataSource, migrate, type DatabaseTarget } from '../shared/db';
 import { prepareComing } from '../shared/db/partitions';
 import { applyGrants, setPasswords } from '../shared/db/roles';
@@ -48,7 +49,7 @@ export async function migrateCommand(args: string[], env: Record<string, string 
     const owner = await createDataSource({ target, entities: [] });
     await owner.initialize();
     try {
-      const groups = subgraphs.flatMap((s) => (s.periodPartitions ? [s.periodPartitions] : []));
+      const groups = [...subgraphs.flatMap((s) => (s.periodPartitions ? [s.periodPartitions] : [])), [AUDIT_PERIOD_TABLE]];
       const created = await prepareComing(owner, groups, todayInVietnam());
       if (created.length > 0) console.log(`Prepared: ${created.join(', ')}`);
     } finally {

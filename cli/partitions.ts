@@ -10,13 +10,17 @@ import {
   prepareQuarter,
   type PeriodTable,
 } from '../shared/db/partitions';
+import { auditMigrations } from '../shared/audit';
+import { detachAuditPeriod } from '../shared/audit/archive';
+import { AUDIT_PERIOD_TABLE } from '../shared/audit/migrations/1769200000000-PartitionAudit';
 import { todayInVietnam } from '../shared/subgraph/mutations';
 import { loadSubgraphs, subgraphs } from '../subgraphs';
 
 export const PARTITIONS_HELP = `  npm run cli -- partitions list [--table SCHEMA.TABLE]
       Lists the partitions of every partitioned table of the subgraphs (by province: residents,
       households, land parcels and holders; by quarter, then by province: dossiers; by quarter:
-      their status history), through every level: table, partition, bound, estimated rows.
+      their status history) and of the access log (audit.entry, by quarter), through every
+      level: table, partition, bound, estimated rows.
 
   npm run cli -- partitions detach SCHEMA.TABLE PERIOD
       Detaches a past quarter (PERIOD like 2025q3) of a table partitioned by period and of the
@@ -24,12 +28,15 @@ export const PARTITIONS_HELP = `  npm run cli -- partitions list [--table SCHEMA
       province partitions) and public_services.dossier_event go together. Each partition becomes a
       table of its own: archive it with its province tables (pg_dump
       --table='public_services.dossier_2025q3*' --table=public_services.dossier_event_2025q3) then
-      DROP it (its province tables go with it). Writes go on meanwhile (the detach waits at most
-      2 s for its lock, and retries). Refused for the current or a future quarter.
+      DROP it (its province tables go with it). audit.entry PERIOD detaches a quarter of the access
+      log and records its id range and last hash in audit.archive, from which audit verify goes on
+      (quarters oldest first: refused while an older entry is still attached; the detached table
+      stays append-only and verifies alone). Writes go on meanwhile (the detach waits at most 2 s
+      for its lock, and retries). Refused for the current or a future quarter.
 
   npm run cli -- partitions prepare [PERIOD]
       Readies a quarter (default: the current and the next one) in the tables partitioned by
-      period: creates its partitions if missing and splits the dossiers' quarter into the 34
+      period (the access log's too): creates its partitions if missing and splits the dossiers' quarter into the 34
       province partitions (moving rows its default province partition took meanwhile). Run it
       monthly (migrate runs it too): a quarter left whole still stores and reads every dossier,
       through every province's rows.
@@ -43,9 +50,9 @@ function usage(message: string): number {
   return 2;
 }
 
-/** The groups of tables partitioned by period, as the subgraphs declare them. */
+/** The groups of tables partitioned by period: as the subgraphs declare them, and the access log. */
 export function periodGroups(): PeriodTable[][] {
-  return loadSubgraphs().flatMap((s) => (s.periodPartitions ? [[...s.periodPartitions]] : []));
+  return [...loadSubgraphs().flatMap((s) => (s.periodPartitions ? [[...s.periodPartitions]] : [])), [AUDIT_PERIOD_TABLE]];
 }
 
 export async function partitionsCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
@@ -73,12 +80,9 @@ export async function partitionsCommand(args: string[], env: Record<string, stri
   const db = await openHubDatabase(target, { seedReference: false });
   try {
     if (sub === 'list') {
-      const rows = (
-        await listPartitions(
-          db,
-          subgraphs.map((s) => s.schema),
-        )
-      ).filter((p) => !values.table || p.table === values.table);
+      const rows = (await listPartitions(db, [...subgraphs.map((s) => s.schema), auditMigrations.schema])).filter(
+        (p) => !values.table || p.table === values.table,
+      );
       for (const p of rows) console.log(`${p.table}\t${p.partition}\t${p.bound}\t${p.partitioned ? 'partitioned' : Math.max(0, p.rows)}`);
       console.log(`${rows.length} partitions`);
       return 0;
@@ -101,6 +105,14 @@ export async function partitionsCommand(args: string[], env: Record<string, stri
           .map((t) => t.table)
           .join(', ')})`,
       );
+    if (table === AUDIT_PERIOD_TABLE.table) {
+      const partition = await detachAuditPeriod(db, period, todayInVietnam());
+      console.log(
+        `Detached ${partition}, recorded in audit.archive (audit verify goes on from its last hash): archive it ` +
+          `(pg_dump --table=${partition}; it verifies alone up to that hash), then DROP TABLE ${partition}.`,
+      );
+      return 0;
+    }
     const detached = await detachPeriod(
       db,
       group.map((t) => t.table),

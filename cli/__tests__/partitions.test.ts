@@ -202,6 +202,13 @@ describe('dossiers and their history by period: a past quarter is detached while
       const notByPeriod = await cli(['detach', 'public_services.dossier_key', '2025q4']);
       expect(notByPeriod.code).toBe(1);
       expect(notByPeriod.stderr).toMatch(/not partitioned by period/);
+      // The access log's quarters too: listed, and a past one detached and recorded in its archive.
+      expect((await cli(['list', '--table', 'audit.entry'])).stdout).toMatch(/audit\.entry\taudit\.entry_2026q4\tFOR VALUES FROM/);
+      const audit = await cli(['detach', 'audit.entry', '2025q3']);
+      expect(audit.code).toBe(0);
+      expect(audit.stdout).toMatch(/Detached audit\.entry_2025q3, recorded in audit\.archive/);
+      const [archived] = (await db.query(`SELECT partition, entries::int FROM audit.archive`)) as unknown[];
+      expect(archived).toEqual({ partition: 'audit.entry_2025q3', entries: 0 });
       const prepared = await cli(['prepare', '2027q2']);
       expect(prepared.code).toBe(0);
       expect(prepared.stdout).toMatch(/public_services\.dossier_2027q2: 34 province partitions/);

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 
 /**
  * Partitioning by province, shared by the subgraphs' migrations.
@@ -220,6 +220,8 @@ export interface PeriodTable {
   /** The partition key's column (a date). */
   column: string;
   byProvince?: { column: string; from: string };
+  /** Statements to run for each new leaf partition (the access log's guard against writes aimed at a partition). */
+  partitionSql?: (partition: string) => string[];
 }
 
 /** Statements creating `period`'s partition of `t` (and, split by province, its default sub-partition only). */
@@ -232,6 +234,7 @@ export function quarterPartitionSql(t: PeriodTable, period: string): string[] {
       split ? ` PARTITION BY LIST (${t.byProvince!.column})` : ''
     }`,
     ...(split ? [`CREATE TABLE ${provincePartition(quarter, 'default')} PARTITION OF ${quarter} DEFAULT`] : []),
+    ...(split ? [] : (t.partitionSql?.(quarter) ?? [])),
   ];
 }
 
@@ -326,7 +329,12 @@ export async function detachPeriod(
   tables: readonly string[],
   period: string,
   today: string,
-  options: { lockTimeoutMs?: number; attempts?: number } = {},
+  options: {
+    lockTimeoutMs?: number;
+    attempts?: number;
+    /** Runs in the detach's transaction, before the detaches (the access log records its archive there). */
+    beforeDetach?: (em: EntityManager, partitions: readonly { table: string; partition: string }[]) => Promise<void>;
+  } = {},
 ): Promise<string[]> {
   const bounds = periodBounds(period);
   if (!bounds) throw new PartitionError(`"${period}" is not a quarter like 2024q1`);
@@ -344,6 +352,7 @@ export async function detachPeriod(
     try {
       await db.transaction(async (em) => {
         await em.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(options.lockTimeoutMs ?? 2_000))}`);
+        await options.beforeDetach?.(em, partitions);
         for (const { table, partition } of partitions) await em.query(`ALTER TABLE ${table} DETACH PARTITION ${partition}`);
       });
       return partitions.map((p) => p.partition);
