@@ -100,7 +100,8 @@ export interface KeyTable {
  * The key table, filled from the rows `table` already holds, and the triggers that keep it: an
  * insert adds the new keys (a key present in any province fails with a unique violation), an update
  * follows a row that moves to another province and a key that changes (a parcel's new
- * certificate), a delete removes the key; a NULL key (no certificate yet) is not a key.
+ * certificate), a delete removes the key; a NULL key (no certificate yet) is not a key. With
+ * `fixed`, an update of the key or the province is refused instead (see {@link KeyTable.fixed}).
  * Statement-level, with transition tables: a bulk insert (the seeder's) costs one set-based insert,
  * not a call per row.
  */
