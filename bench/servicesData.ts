@@ -2,7 +2,9 @@ import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { seedSynthetic } from '../hub/seed';
 import { openHubDatabase } from '../hub/database';
+import { prepareQuarter } from '../shared/db/partitions';
 import { recomputeCounters } from '../subgraphs/public-services/evaluation/counters';
+import { DOSSIER_PERIOD_TABLES } from '../subgraphs/public-services/migrations/1769100000005-PartitionDossiersByProvince';
 import { ensureDatabase, siblingDatabase, sizeLabel } from './dataset';
 import type { Progress } from './lifecycle';
 import { redacted } from './setup';
@@ -227,9 +229,12 @@ export async function prepareServicesDataset(
     }
     progress(`public services: making ${dossiers.toLocaleString('en-US')} dossiers in ${redacted(url)}`);
     await seedSynthetic(db, { residents: WORLD_RESIDENTS, seed, dossiers: 0 });
+    // The national key table of the numbers goes too (no trigger follows a TRUNCATE).
     await pg.query(
-      'TRUNCATE public_services.dossier, public_services.dossier_event, public_services.evaluation_counter, public_services.evaluation_counter_province',
+      'TRUNCATE public_services.dossier, public_services.dossier_key, public_services.dossier_event, public_services.evaluation_counter, public_services.evaluation_counter_province',
     );
+    // The generated quarters (July 2025 to New Year's Day in Vietnam) split by province, as `partitions prepare` does.
+    for (const period of ['2025q3', '2025q4', '2026q1']) await prepareQuarter(db, DOSSIER_PERIOD_TABLES, period);
     await pg.query('SET synchronous_commit TO OFF');
     // The planner misjudges the generated rows and would JIT-compile each chunk for nothing.
     await pg.query('SET jit TO off');

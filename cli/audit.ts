@@ -11,7 +11,8 @@ export const AUDIT_HELP = `  npm run cli -- audit verify [--batch-size N] [--che
       signed checkpoint of its head (and those in the FILEs given, kept outside the database: one
       checkpoint, as printed by "audit checkpoint", per file) with AUDIT_CHECKPOINT_PUBLIC_KEY_FILE:
       a checkpoint naming an entry that is gone or changed means the newest entries were cut off or
-      the chain rewritten. Prints "audit chain intact: N entries, M checkpoints" (exit code 0) or
+      the chain rewritten. After quarters were archived (partitions detach audit.entry PERIOD), the
+      chain is checked from the last archived hash on, and the archived ids are reported. Prints "audit chain intact: N entries, M checkpoints" (exit code 0) or
       "audit chain BROKEN …: <reason>" (exit code 1). Reads DATABASE_URL, or the embedded PGlite.
 
   npm run cli -- audit checkpoint
@@ -77,7 +78,11 @@ export async function auditCommand(args: string[], db: DataSource, config: Confi
     console.log(`audit chain BROKEN: ${checkpoints.reason}`);
     return 1;
   }
-  console.log(`audit chain intact: ${result.checked} entries, ${checkpoints.checked} checkpoints`);
+  const archived = result.archived
+    ? ` (after ${result.archived.entries} entries archived in ${result.archived.partitions} detached quarters` +
+      `${result.archived.firstId ? `, ids ${result.archived.firstId}–${result.archived.lastId}` : ''})`
+    : '';
+  console.log(`audit chain intact: ${result.checked} entries${archived}, ${checkpoints.checked} checkpoints`);
   return 0;
 }
 

@@ -1,7 +1,10 @@
 import { parseArgs } from 'node:util';
 import { auditMigrations } from '../shared/audit';
+import { AUDIT_PERIOD_TABLE } from '../shared/audit/migrations/1769200000000-PartitionAudit';
 import { createDataSource, migrate, type DatabaseTarget } from '../shared/db';
+import { prepareComing } from '../shared/db/partitions';
 import { applyGrants, setPasswords } from '../shared/db/roles';
+import { todayInVietnam } from '../shared/subgraph/mutations';
 import { documentMigrations } from '../shared/documents';
 import { databaseTarget } from '../hub/database';
 import { loadHubConfig } from '../hub/config';
@@ -15,7 +18,8 @@ export const MIGRATE_HELP = `  npm run cli -- migrate [--roles]
       the least it needs: <prefix><schema> per subgraph (its own schema; the audit log SELECT and
       INSERT only), <prefix>gateway (the published documents, read-only); DATABASE_ROLE_PREFIX,
       default lien_thong_; passwords from DATABASE_ROLE_PASSWORDS, role=password,…). Serving
-      processes in production never migrate: run this first.
+      processes in production never migrate: run this first. Also readies the current and the
+      next quarter of the tables partitioned by period (as partitions prepare does).
 `;
 
 /** `migrate`: returns the exit code (0 done, 2 usage). */
@@ -41,6 +45,16 @@ export async function migrateCommand(args: string[], env: Record<string, string 
     const subgraphs = loadSubgraphs();
     await migrate(target, [...subgraphs, auditMigrations, documentMigrations]);
     console.log(`Migrated: ${[...subgraphs.map((s) => s.schema), auditMigrations.schema, documentMigrations.schema].join(', ')}`);
+    // The current and the next quarter of the tables partitioned by period, split by province (before the grants, which cover them).
+    const owner = await createDataSource({ target, entities: [] });
+    await owner.initialize();
+    try {
+      const groups = [...subgraphs.flatMap((s) => (s.periodPartitions ? [s.periodPartitions] : [])), [AUDIT_PERIOD_TABLE]];
+      const created = await prepareComing(owner, groups, todayInVietnam());
+      if (created.length > 0) console.log(`Prepared: ${created.join(', ')}`);
+    } finally {
+      await owner.destroy();
+    }
     if (roles) {
       const db = await createDataSource({ target, entities: [] });
       await db.initialize();

@@ -1,14 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DataSource } from 'typeorm';
+import type { DataSource, Logger } from 'typeorm';
 import { createDataSource, migrate, openPglite, type DatabaseTarget, type MigrationSet } from '../shared/db';
 import { PROVINCE_CODES } from '../shared/db/partitions';
+import { disabledEntityCaching } from '../shared/cache/entityCache';
 import { identityFromClaims } from '../shared/auth/identity';
 import { jurisdictionOf, provinceOfCommunes, scopeCondition } from '../shared/auth/jurisdiction';
 import { land } from '../subgraphs/land/subgraph';
 import { population } from '../subgraphs/population/subgraph';
+import { publicServices } from '../subgraphs/public-services/subgraph';
+import { createLoaders, dossierScope as dossierScopeOf } from '../subgraphs/public-services/loaders';
+import { PartitionDossiersByProvince1769100000005 } from '../subgraphs/public-services/migrations/1769100000005-PartitionDossiersByProvince';
 import { PartitionLand1769000000002 } from '../subgraphs/land/migrations/1769000000002-PartitionLand';
 import { PartitionPopulation1769000000001 } from '../subgraphs/population/migrations/1769000000001-PartitionPopulation';
+import { AS } from './helpers/identities';
 import { createDatabase, dropDatabase } from './helpers/postgres';
 
 /**
@@ -171,5 +176,166 @@ describe("a commune officer's province: from the token to the partition conditio
     expect(provinceOfCommunes(j, ['00004'])).toBe('01');
     expect(provinceOfCommunes(j, ['00004', '00008'])).toBeNull();
     expect(provinceOfCommunes({ kind: 'PROVINCE', provinceCode: '01' }, ['00004'])).toBeNull();
+  });
+});
+
+/** Every relation a plan reads (EXPLAIN FORMAT JSON). */
+function relationsOf(plan: unknown): string[] {
+  const node = plan as { 'Relation Name'?: string; Plans?: unknown[] };
+  return [...(node['Relation Name'] ? [node['Relation Name']] : []), ...(node.Plans ?? []).flatMap(relationsOf)];
+}
+
+/** The statements sent while `label` is set, with their parameters. */
+class Capture implements Logger {
+  readonly statements: { sql: string; parameters: unknown[] }[] = [];
+  on = false;
+  logQuery(query: string, parameters?: unknown[]): void {
+    if (this.on) this.statements.push({ sql: query, parameters: parameters ?? [] });
+  }
+  logQueryError(): void {}
+  logQuerySlow(): void {}
+  logSchemaBuild(): void {}
+  logMigration(): void {}
+  log(): void {}
+}
+
+describe('dossiers by quarter and by province: conversion, national numbers, pruning', () => {
+  let db: DataSource;
+  let target: DatabaseTarget;
+  let close: () => Promise<void>;
+  const capture = new Capture();
+
+  const DOSSIER = `INSERT INTO public_services.dossier (number, received_on, procedure_code, unit_type, unit_code, commune_code, province_code,
+    applicant_type, applicant_id, channel, status, submitted_at, received_at, due_at, online_offered, fee_required, reporting_system,
+    reported_at, last_event_at)
+    SELECT n, to_date(split_part(n, '-', 2), 'YYMMDD'), '1.000001', 'COMMUNE', split_part(n, '-', 1), split_part(n, '-', 1), p, 'RESIDENT',
+      '001085000001', 'ONLINE', 'RECEIVED', now(), now(), now(), true, false, 'test', now(), now()
+    FROM unnest($1::text[], $2::text[]) AS x(n, p)`;
+  const code = async (sql: string, params: unknown[] = []): Promise<string | undefined> => {
+    try {
+      await db.query(sql, params);
+      return undefined;
+    } catch (error) {
+      return (error as { driverError?: { code?: string } }).driverError?.code;
+    }
+  };
+  /** The relations the plan of each captured read of the dossier table reads. */
+  const reads = async (run: () => Promise<unknown>): Promise<string[][]> => {
+    capture.statements.length = 0;
+    capture.on = true;
+    await run().finally(() => (capture.on = false));
+    const plans: string[][] = [];
+    for (const { sql, parameters } of capture.statements.filter((st) => /public_services\.dossier\b/.test(st.sql))) {
+      const [row] = (await db.query(`EXPLAIN (FORMAT JSON) ${sql}`, parameters)) as { 'QUERY PLAN': unknown }[];
+      const plan = row!['QUERY PLAN'];
+      plans.push(relationsOf((typeof plan === 'string' ? JSON.parse(plan) : plan)[0].Plan).filter((r) => r.startsWith('dossier_')));
+    }
+    return plans;
+  };
+
+  beforeAll(async () => {
+    if (postgres) {
+      const url = await createDatabase('dossier_partitions');
+      target = { kind: 'postgres', url };
+      close = async () => {
+        await db.destroy();
+        await dropDatabase(url);
+      };
+    } else {
+      const pglite = await openPglite();
+      target = { kind: 'pglite', pglite };
+      close = async () => {
+        await db.destroy();
+        await pglite.close();
+      };
+    }
+    // The table as it was (by quarter only), with dossiers of Hà Nội (01) and Hồ Chí Minh City (79) in it.
+    await migrate(target, [before(publicServices, PartitionDossiersByProvince1769100000005)]);
+    db = await createDataSource({ target, entities: [] });
+    await db.initialize();
+    await db.query(`INSERT INTO public_services.procedure (code, name, field, level, time_limit, time_unit, has_fee, online_level, paper_result,
+      legal_basis_on, legal_basis) VALUES ('1.000001', 'Test', 'Test', 'COMMUNE', 5, 'WORKING_DAYS', false, 'FULL', false, '2025-07-01', 'x')`);
+    await db.query(DOSSIER, [
+      ['00004-240210-0001', '00004-250815-0001', '00004-250815-0002', '26734-250815-0001', '00004-251110-0001', '00004-260105-0001'],
+      ['01', '01', '01', '79', '01', '01'],
+    ]);
+    await db.destroy();
+    await migrate(target, [publicServices]);
+    db = await createDataSource({ target, entities: [], logger: capture });
+    await db.initialize();
+    if (postgres) await db.query(`ANALYZE public_services.dossier`);
+  }, 300_000);
+  afterAll(async () => {
+    await close?.();
+  });
+
+  test('existing dossiers were moved into their quarter and province partitions; quarters without rows stay whole', async () => {
+    expect(await db.query(`SELECT number, tableoid::regclass::text AS p FROM public_services.dossier ORDER BY 1`)).toEqual([
+      { number: '00004-240210-0001', p: 'public_services.dossier_2024q1' },
+      { number: '00004-250815-0001', p: 'public_services.dossier_2025q3_p01' },
+      { number: '00004-250815-0002', p: 'public_services.dossier_2025q3_p01' },
+      { number: '00004-251110-0001', p: 'public_services.dossier_2025q4_p01' },
+      { number: '00004-260105-0001', p: 'public_services.dossier_2026q1_p01' },
+      { number: '26734-250815-0001', p: 'public_services.dossier_2025q3_p79' },
+    ]);
+    const count = async (parent: string) =>
+      ((await db.query(`SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = $1::regclass`, [parent])) as { n: number }[])[0]!.n;
+    expect(await count('public_services.dossier_2025q3')).toBe(35);
+    expect(await count('public_services.dossier_2026q3')).toBe(1);
+    expect(await count('public_services.dossier_2024q1')).toBe(0);
+    expect(await db.query(`SELECT count(*)::int AS n FROM public_services.dossier_key`)).toEqual([{ n: 6 }]);
+  });
+
+  test('a dossier number is unique across provinces, matches its date, and neither it nor the province changes', async () => {
+    // The same number received by a unit of another province: refused by the national key table.
+    expect(await code(DOSSIER, [['00004-250815-0001'], ['79']])).toBe('23505');
+    // In the same province the primary key refuses it (ON CONFLICT DO NOTHING skips it, as the writes rely on).
+    expect(await code(DOSSIER, [['00004-250815-0001'], ['01']])).toBe('23505');
+    expect(await code(`UPDATE public_services.dossier SET province_code = '79' WHERE number = '00004-250815-0002'`)).toBe('23514');
+    expect(await code(`UPDATE public_services.dossier SET received_on = '2025-08-16' WHERE number = '00004-250815-0002'`)).toBe('23514');
+    expect(await code(`UPDATE public_services.dossier SET status = 'IN_PROGRESS' WHERE number = '00004-250815-0002'`)).toBeUndefined();
+  });
+
+  test("a commune officer's dossiers read one province partition per quarter; with the period, one table", async () => {
+    const officer = createLoaders(db, jurisdictionOf(AS.communeOfficer('00004', '01')), disabledEntityCaching());
+    const plans = await reads(async () => {
+      const page = await officer.dossiersOfUnit({ first: 10 }, null).load('00004');
+      expect(page.totalCount).toBe(5);
+    });
+    expect(plans.length).toBe(2); // the page and the count
+    for (const relations of plans) {
+      const quarters = relations.map((r) => /^dossier_(\d{4}q\d|default)/.exec(r)![1]);
+      // One table per quarter: its province's where it is split, its only one where it is not.
+      expect(new Set(quarters).size).toBe(quarters.length);
+      expect(relations).toEqual(expect.arrayContaining(['dossier_2025q3_p01', 'dossier_2025q4_p01', 'dossier_2026q1_p01']));
+      expect(relations.filter((r) => /_p(?!01)\w+$/.test(r) && !r.endsWith('_pdefault'))).toEqual([]);
+    }
+    // A provincial officer's reads state the province as well.
+    const province = createLoaders(db, jurisdictionOf(AS.provinceOfficer('79')), disabledEntityCaching());
+    for (const relations of await reads(() => province.dossiersOfUnit({ first: 10 }, null).load('26734'))) {
+      expect(relations).toContain('dossier_2025q3_p79');
+      expect(relations.filter((r) => /_p01$/.test(r))).toEqual([]);
+    }
+    // Without the province, every province's table of each split quarter (through its index).
+    const unstated = createLoaders(db, jurisdictionOf(AS.communeOfficer('00004')), disabledEntityCaching());
+    const [all] = await reads(() => unstated.dossiersOfUnit({ first: 10 }, null).load('00004'));
+    expect(all!.filter((r) => r.startsWith('dossier_2025q3_')).length).toBe(35);
+    // The commune's condition and a period: one table.
+    const j = scopeCondition(jurisdictionOf(AS.communeOfficer('00004', '01')), dossierScopeOf('d'), 1);
+    const [row] = (await db.query(
+      `EXPLAIN (FORMAT JSON) SELECT count(*) FROM public_services.dossier d
+       WHERE ${j.sql} AND d.received_on >= '2025-07-01' AND d.received_on < '2025-10-01'`,
+      j.params,
+    )) as { 'QUERY PLAN': unknown }[];
+    const plan = row!['QUERY PLAN'];
+    expect(relationsOf((typeof plan === 'string' ? JSON.parse(plan) : plan)[0].Plan)).toEqual(['dossier_2025q3_p01']);
+  });
+
+  test('a dossier looked up by number reads its one table (the key table names the province)', async () => {
+    const officer = createLoaders(db, jurisdictionOf(AS.communeOfficer('00004', '01')), disabledEntityCaching());
+    const plans = await reads(async () => {
+      expect((await officer.dossierByNumber.load('00004-250815-0001'))?.number).toBe('00004-250815-0001');
+    });
+    expect(plans).toEqual([['dossier_2025q3_p01']]);
   });
 });

@@ -3,15 +3,19 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { createDataSource, migrate, openPglite, type DatabaseTarget } from '../../shared/db';
-import { detachPeriod, listPartitions } from '../../shared/db/partitions';
+import { detachPeriod, listPartitions, prepareQuarter } from '../../shared/db/partitions';
+import { DOSSIER_PERIOD_TABLES } from '../../subgraphs/public-services/migrations/1769100000005-PartitionDossiersByProvince';
 import { publicServices } from '../../subgraphs/public-services/subgraph';
 import { createDatabase, dropDatabase } from '../../test/helpers/postgres';
 
 /**
- * Dossiers and their status history are partitioned by quarter (public-services' migrations): a
- * past quarter is detached (`npm run cli -- partitions detach`) with its history, to be archived,
- * while writes to the current quarter go on, none failing nor waiting long. On PostgreSQL (a
- * database of this suite's own); on PGlite without a server (one connection: no concurrent writer).
+ * Dossiers and their status history are partitioned by quarter, the dossiers' quarters from 2025q3
+ * by province too (public-services' migrations): a quarter is split into its province partitions
+ * ahead (`npm run cli -- partitions prepare`, moving what its default partition took meanwhile); a
+ * past quarter is detached whole (`npm run cli -- partitions detach`) with its history, to be
+ * archived, while writes to the current quarter go on, none failing nor waiting long. On
+ * PostgreSQL (a database of this suite's own); on PGlite without a server (one connection: no
+ * concurrent writer).
  */
 const postgres = process.env.LT_TEST_DATABASE === 'postgres';
 const ROOT = join(__dirname, '..', '..');
@@ -65,6 +69,7 @@ describe('dossiers and their history by period: a past quarter is detached while
     await db.query(`INSERT INTO public_services.procedure (code, name, field, level, time_limit, time_unit, has_fee, online_level, paper_result,
       legal_basis_on, legal_basis) VALUES ('1.000001', 'Test', 'Test', 'COMMUNE', 5, 'WORKING_DAYS', false, 'FULL', false, '2025-07-01', 'x')`);
     await insert((sql, p) => db.query(sql, p), '2024-02-10', 50);
+    await insert((sql, p) => db.query(sql, p), '2025-08-10', 20);
     await insert((sql, p) => db.query(sql, p), '2026-11-20', 10);
   }, 300_000);
   afterAll(async () => {
@@ -89,11 +94,32 @@ describe('dossiers and their history by period: a past quarter is detached while
     );
   });
 
+  test('preparing a quarter splits it by province, moving the rows its default partition took; the keys stay', async () => {
+    const where = async (number: string) =>
+      (
+        (await db.query(`SELECT tableoid::regclass::text AS p FROM public_services.dossier WHERE number = $1`, [number])) as { p: string }[]
+      )[0]?.p;
+    expect(await where(numbers('2025-08-10', 1)[0]!)).toBe('public_services.dossier_2025q3_pdefault');
+    expect(await prepareQuarter(db, DOSSIER_PERIOD_TABLES, '2025q3')).toEqual(['public_services.dossier_2025q3: 34 province partitions']);
+    expect(await where(numbers('2025-08-10', 1)[0]!)).toBe('public_services.dossier_2025q3_p01');
+    expect(await count('public_services.dossier_2025q3_p01')).toBe(20);
+    expect(await count('public_services.dossier_2025q3_pdefault')).toBe(0);
+    expect(await count('public_services.dossier_key')).toBe(80);
+    // Again: nothing to do. A quarter after the last created gets its partitions in both tables.
+    expect(await prepareQuarter(db, DOSSIER_PERIOD_TABLES, '2025q3')).toEqual([]);
+    expect(await prepareQuarter(db, DOSSIER_PERIOD_TABLES, '2028q1')).toEqual([
+      'public_services.dossier_2028q1',
+      'public_services.dossier_2028q1: 34 province partitions',
+      'public_services.dossier_event_2028q1',
+    ]);
+  });
+
   test('the current quarter, a future one or a malformed period is refused', async () => {
-    await expect(detachPeriod(db, 'public_services.dossier', '2026q4', TODAY)).rejects.toThrow(/has not ended/);
-    await expect(detachPeriod(db, 'public_services.dossier', '2027q1', TODAY)).rejects.toThrow(/has not ended/);
-    await expect(detachPeriod(db, 'public_services.dossier', '2024-01', TODAY)).rejects.toThrow(/not a quarter/);
-    await expect(detachPeriod(db, 'public_services.dossier', '2019q1', TODAY)).rejects.toThrow(/not a partition/);
+    const both = ['public_services.dossier', 'public_services.dossier_event'];
+    await expect(detachPeriod(db, both, '2026q4', TODAY)).rejects.toThrow(/has not ended/);
+    await expect(detachPeriod(db, both, '2027q1', TODAY)).rejects.toThrow(/has not ended/);
+    await expect(detachPeriod(db, both, '2024-01', TODAY)).rejects.toThrow(/not a quarter/);
+    await expect(detachPeriod(db, both, '2019q1', TODAY)).rejects.toThrow(/not a partition/);
   });
 
   test('detaching 2024q1 (dossiers and history) takes its rows out; concurrent writes to the current quarter all succeed', async () => {
@@ -117,8 +143,10 @@ describe('dossiers and their history by period: a past quarter is detached while
       })();
     }
     try {
-      expect(await detachPeriod(db, 'public_services.dossier', '2024q1', TODAY)).toBe('public_services.dossier_2024q1');
-      expect(await detachPeriod(db, 'public_services.dossier_event', '2024q1', TODAY)).toBe('public_services.dossier_event_2024q1');
+      expect(await detachPeriod(db, ['public_services.dossier', 'public_services.dossier_event'], '2024q1', TODAY)).toEqual([
+        'public_services.dossier_2024q1',
+        'public_services.dossier_event_2024q1',
+      ]);
       stop = true;
       const written = await writes;
       // The detached quarter is a table of its own, to archive; the partitioned tables no longer hold it.
@@ -131,6 +159,14 @@ describe('dossiers and their history by period: a past quarter is detached while
       // A dossier received in the detached quarter again (an import of an old one) is stored, in the default partition.
       await insert((sql, p) => db.query(sql, p), '2024-02-10', 1, 900);
       expect(await count('public_services.dossier_default')).toBe(1);
+      // A quarter split by province goes whole: its province partitions are the detached quarter's.
+      await detachPeriod(db, ['public_services.dossier', 'public_services.dossier_event'], '2025q3', TODAY);
+      expect(await count(`public_services.dossier WHERE received_on BETWEEN '2025-07-01' AND '2025-09-30'`)).toBe(0);
+      expect(await count('public_services.dossier_2025q3')).toBe(20);
+      expect(await count('public_services.dossier_2025q3_p01')).toBe(20);
+      expect(await count('public_services.dossier_event_2025q3')).toBe(20);
+      // The numbers stay taken: an archived number is not issued again.
+      expect(await count('public_services.dossier_key')).toBe(80 + written + 1);
     } finally {
       stop = true;
       await writes.catch(() => undefined);
@@ -163,6 +199,19 @@ describe('dossiers and their history by period: a past quarter is detached while
       expect(refused.code).toBe(1);
       expect(refused.stderr).toMatch(/2099q1 has not ended/);
       expect((await cli(['detach', 'dossier'])).code).toBe(2);
+      const notByPeriod = await cli(['detach', 'public_services.dossier_key', '2025q4']);
+      expect(notByPeriod.code).toBe(1);
+      expect(notByPeriod.stderr).toMatch(/not partitioned by period/);
+      // The access log's quarters too: listed, and a past one detached and recorded in its archive.
+      expect((await cli(['list', '--table', 'audit.entry'])).stdout).toMatch(/audit\.entry\taudit\.entry_2026q4\tFOR VALUES FROM/);
+      const audit = await cli(['detach', 'audit.entry', '2025q3']);
+      expect(audit.code).toBe(0);
+      expect(audit.stdout).toMatch(/Detached audit\.entry_2025q3, recorded in audit\.archive/);
+      const [archived] = (await db.query(`SELECT partition, entries::int FROM audit.archive`)) as unknown[];
+      expect(archived).toEqual({ partition: 'audit.entry_2025q3', entries: 0 });
+      const prepared = await cli(['prepare', '2027q2']);
+      expect(prepared.code).toBe(0);
+      expect(prepared.stdout).toMatch(/public_services\.dossier_2027q2: 34 province partitions/);
     },
     120_000,
   );

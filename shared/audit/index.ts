@@ -43,8 +43,15 @@
  * ## Concurrency
  *
  * Appends are serialised by a transaction-scoped advisory lock ({@link APPEND_LOCK_KEY}); ids are
- * drawn from the sequence while it is held, so they increase along the chain. A UNIQUE constraint on
- * `prev_hash` refuses a fork even if some writer skipped the lock.
+ * drawn from the sequence while it is held, so they increase along the chain. A trigger refuses a
+ * fork even if some writer skipped the lock: an insert whose transaction does not hold the lock, or
+ * whose entries do not extend the head of the chain (migration 1769200000000 says why it replaced
+ * UNIQUE(prev_hash)).
+ *
+ * ## Archiving
+ *
+ * `audit.entry` is partitioned by quarter of `at`; a past quarter is detached and recorded in
+ * `audit.archive` (archive.ts), and verification starts from the last archived hash.
  *
  * @module
  */
@@ -55,12 +62,14 @@ import { badInput, ErrorCode } from '../graphql/errors';
 import { MAX_PAGE_SIZE } from '../db/pagination';
 import { CreateAudit1765000000000 } from './migrations/1765000000000-CreateAudit';
 import { AuditCheckpoint1767000000000 } from './migrations/1767000000000-AuditCheckpoint';
+import { PartitionAudit1769200000000 } from './migrations/1769200000000-PartitionAudit';
+import { anchorBefore, archivedRange, type ArchivedRange } from './archive';
 
 /** The `audit` schema and its migrations, to run with the subgraphs' in `migrate()`. */
 export const auditMigrations: MigrationSet = {
   name: 'audit',
   schema: 'audit',
-  migrations: [CreateAudit1765000000000, AuditCheckpoint1767000000000],
+  migrations: [CreateAudit1765000000000, AuditCheckpoint1767000000000, PartitionAudit1769200000000],
 };
 
 /** `prev_hash` of the first entry. */
@@ -107,7 +116,12 @@ export interface AccessPage {
   total: number;
 }
 
-export type VerifyResult = { ok: true; checked: number } | { ok: false; checked: number; brokenId: string; reason: string };
+/**
+ * `checked` counts the attached entries verified; `archived` (present once a quarter was archived)
+ * says which ids left with detached quarters: the chain was checked from their last hash on.
+ */
+export type VerifyResult =
+  { ok: true; checked: number; archived?: ArchivedRange } | { ok: false; checked: number; brokenId: string; reason: string };
 
 export interface VerifyOptions {
   /** Entries read per query (default 1000). */
@@ -121,6 +135,7 @@ export const BREAK_REASONS = {
   altered: 'hash mismatch (entry altered)',
   unlinked: 'prev_hash does not match previous entry (entry removed or reordered)',
   notGenesis: 'prev_hash of the first entry is not the genesis hash (earlier entries removed)',
+  notAnchor: "prev_hash of the first entry is not the last archived entry's hash (entries removed after the archived ones)",
 } as const;
 
 export interface AuditLog {
@@ -300,7 +315,9 @@ export async function appendWithin(em: EntityManager, records: AuditRecord[]): P
   // A statement of its own after the lock: under READ COMMITTED its snapshot is taken once the
   // lock is held, so it sees the previous append; one round trip for the rest.
   const [head] = (await em.query(
-    `SELECT (SELECT hash FROM audit.entry ORDER BY id DESC LIMIT 1) AS last,
+    // With every entry archived (detached quarters), the chain goes on from the last archived hash.
+    `SELECT coalesce((SELECT hash FROM audit.entry ORDER BY id DESC LIMIT 1),
+                     (SELECT last_hash FROM audit.archive WHERE last_id IS NOT NULL ORDER BY last_id DESC LIMIT 1)) AS last,
             to_char(clock_timestamp() AT TIME ZONE 'UTC', ${AT_FORMAT}) AS at,
             ARRAY(SELECT nextval('audit.entry_id_seq')::text FROM generate_series(1, $1::int)) AS ids`,
     [records.length],
@@ -372,19 +389,24 @@ export function createAuditLog(db: DataSource): AuditLog {
         for (const row of rows) {
           const entry = toEntry(row);
           if (entryHash(entry) !== entry.hash) return { ok: false, checked, brokenId: entry.id, reason: BREAK_REASONS.altered };
-          if (previous === null ? entry.prevHash !== GENESIS_HASH : entry.prevHash !== previous.hash) {
+          // The first attached entry follows the last archived one before it (archive.ts), or genesis.
+          const anchor = previous === null ? await anchorBefore(db, entry.id) : null;
+          if (previous === null ? entry.prevHash !== (anchor?.hash ?? GENESIS_HASH) : entry.prevHash !== previous.hash) {
             return {
               ok: false,
               checked,
               brokenId: entry.id,
-              reason: previous === null ? BREAK_REASONS.notGenesis : BREAK_REASONS.unlinked,
+              reason: previous !== null ? BREAK_REASONS.unlinked : anchor ? BREAK_REASONS.notAnchor : BREAK_REASONS.notGenesis,
             };
           }
           previous = { id: entry.id, hash: entry.hash };
           checked += 1;
         }
         if (rows.length > 0) options.onProgress?.(checked);
-        if (rows.length < batchSize) return { ok: true, checked };
+        if (rows.length < batchSize) {
+          const archived = await archivedRange(db);
+          return archived ? { ok: true, checked, archived } : { ok: true, checked };
+        }
       }
     },
   };

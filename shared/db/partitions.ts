@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 
 /**
  * Partitioning by province, shared by the subgraphs' migrations.
@@ -88,13 +88,20 @@ export interface KeyTable {
   keyType: string;
   /** The partition key column of `table` (its province). */
   province: string;
+  /**
+   * The key and the province of a row never change (a dossier's number and receiving unit): an
+   * UPDATE that sets either is refused rather than followed, so the tables' frequent other updates
+   * (a dossier's status) cost the key table nothing.
+   */
+  fixed?: boolean;
 }
 
 /**
  * The key table, filled from the rows `table` already holds, and the triggers that keep it: an
  * insert adds the new keys (a key present in any province fails with a unique violation), an update
  * follows a row that moves to another province and a key that changes (a parcel's new
- * certificate), a delete removes the key; a NULL key (no certificate yet) is not a key.
+ * certificate), a delete removes the key; a NULL key (no certificate yet) is not a key. With
+ * `fixed`, an update of the key or the province is refused instead (see {@link KeyTable.fixed}).
  * Statement-level, with transition tables: a bulk insert (the seeder's) costs one set-based insert,
  * not a call per row.
  */
@@ -123,8 +130,20 @@ export function keyTableSql(k: KeyTable): string[] {
      END $$`,
     `CREATE TRIGGER ${trigger}_insert AFTER INSERT ON ${k.table}
        REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`,
-    `CREATE TRIGGER ${trigger}_update AFTER UPDATE ON ${k.table}
-       REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`,
+    ...(k.fixed
+      ? [
+          `CREATE FUNCTION ${k.keyTable}_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN
+             RAISE EXCEPTION '${k.key} and ${k.province} of ${k.table} never change' USING ERRCODE = 'check_violation';
+           END $$`,
+          // Column-wise: fires when the statement sets either column, whatever the rows; the others' updates never call it.
+          `CREATE TRIGGER ${trigger}_fixed BEFORE UPDATE OF ${k.key}, ${k.province} ON ${k.table}
+             FOR EACH STATEMENT EXECUTE FUNCTION ${k.keyTable}_fixed()`,
+        ]
+      : [
+          `CREATE TRIGGER ${trigger}_update AFTER UPDATE ON ${k.table}
+             REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`,
+        ]),
     `CREATE TRIGGER ${trigger}_delete AFTER DELETE ON ${k.table}
        REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`,
   ];
@@ -174,47 +193,186 @@ export function periodBounds(period: string): { from: string; to: string } | nul
   return { from, to };
 }
 
+/** The quarter (`2025q3`) of a date (YYYY-MM-DD). */
+export function periodOf(date: string): string {
+  return `${date.slice(0, 4)}q${Math.floor((Number(date.slice(5, 7)) - 1) / 3) + 1}`;
+}
+
+/** The quarter after `period` (`2025q4` → `2026q1`). */
+export function nextPeriod(period: string): string {
+  return periodOf(periodBounds(period)!.to);
+}
+
 /** Why a detach was refused, for the command line. */
 export class PartitionError extends Error {}
 
+/** Anything that runs SQL: a DataSource, an EntityManager, a migration's QueryRunner. */
+export interface SqlRunner {
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+}
+
 /**
- * Detaches the partition of `table` (schema-qualified) for a past `period` (`2024q1`): it becomes a
+ * A table partitioned by quarter (`<table>_2025q3`, and `<table>_default` for dates outside them),
+ * as `npm run cli -- partitions` maintains it. With `byProvince`, each quarter from `from` is itself
+ * LIST-partitioned by province (`<table>_2025q3_p01` … `_pdefault`, see {@link splitQuarterByProvince}).
+ */
+export interface PeriodTable {
+  table: string;
+  /** The partition key's column (a date). */
+  column: string;
+  byProvince?: { column: string; from: string };
+  /** Statements to run for each new leaf partition (the access log's guard against writes aimed at a partition). */
+  partitionSql?: (partition: string) => string[];
+}
+
+/** Statements creating `period`'s partition of `t` (and, split by province, its default sub-partition only). */
+export function quarterPartitionSql(t: PeriodTable, period: string): string[] {
+  const { from, to } = periodBounds(period)!;
+  const quarter = `${t.table}_${period}`;
+  const split = t.byProvince && period >= t.byProvince.from;
+  return [
+    `CREATE TABLE ${quarter} PARTITION OF ${t.table} FOR VALUES FROM ('${from}') TO ('${to}')${
+      split ? ` PARTITION BY LIST (${t.byProvince!.column})` : ''
+    }`,
+    ...(split ? [`CREATE TABLE ${provincePartition(quarter, 'default')} PARTITION OF ${quarter} DEFAULT`] : []),
+    ...(split ? [] : (t.partitionSql?.(quarter) ?? [])),
+  ];
+}
+
+/**
+ * Gives one quarter of a table split by province its 34 province partitions (those missing), so
+ * reads that state the province read one table. A quarter starts with its default sub-partition
+ * only: creating 35 tables (and their indexes) for every quarter ahead would make each migration
+ * seconds slower, so quarters are split when they hold rows (the migration converting them) or
+ * are about to (`npm run cli -- partitions prepare`, before the quarter starts). Rows the default
+ * sub-partition already holds for these provinces move to their partitions (a partition may not be
+ * created over rows its default holds). Run it in a transaction. Returns how many were created.
+ */
+export async function splitQuarterByProvince(q: SqlRunner, t: PeriodTable, period: string): Promise<number> {
+  if (!t.byProvince || period < t.byProvince.from) throw new PartitionError(`${t.table} is not split by province in ${period}`);
+  const quarter = `${t.table}_${period}`;
+  const existing = new Set(
+    (
+      (await q.query(`SELECT inhrelid::regclass::text AS p FROM pg_inherits WHERE inhparent = to_regclass($1)`, [quarter])) as {
+        p: string;
+      }[]
+    ).map((r) => r.p),
+  );
+  const missing = PROVINCE_CODES.filter((code) => !existing.has(provincePartition(quarter, code)));
+  if (missing.length === 0) return 0;
+  const byDefault = provincePartition(quarter, 'default');
+  if (!existing.has(byDefault)) throw new PartitionError(`${quarter} is not a quarter of ${t.table} split by province`);
+  const column = t.byProvince.column;
+  const [{ waiting }] = (await q.query(`SELECT count(*)::int AS waiting FROM ${byDefault} WHERE ${column} = ANY($1)`, [missing])) as [
+    { waiting: number },
+  ];
+  if (waiting > 0) {
+    // Moved partition to partition: the root's statement triggers (key tables) do not fire, the keys stay as they are.
+    await q.query(`CREATE TEMP TABLE partition_moving (LIKE ${quarter})`);
+    await q.query(
+      `WITH moved AS (DELETE FROM ${byDefault} WHERE ${column} = ANY($1) RETURNING *) INSERT INTO pg_temp.partition_moving SELECT * FROM moved`,
+      [missing],
+    );
+  }
+  for (const code of missing) {
+    await q.query(`CREATE TABLE ${provincePartition(quarter, code)} PARTITION OF ${quarter} FOR VALUES IN ('${code}')`);
+  }
+  if (waiting > 0) {
+    await q.query(`INSERT INTO ${quarter} SELECT * FROM pg_temp.partition_moving`);
+    await q.query(`DROP TABLE pg_temp.partition_moving`);
+  }
+  return missing.length;
+}
+
+/**
+ * Makes `period` ready for writes in every table of a group: its quarter partitions exist (created
+ * when missing; refused by PostgreSQL if the default partition already holds rows of that quarter),
+ * split by province where the table is. Returns what was created, for the command line.
+ */
+export async function prepareQuarter(db: DataSource, tables: readonly PeriodTable[], period: string): Promise<string[]> {
+  if (!periodBounds(period)) throw new PartitionError(`"${period}" is not a quarter like 2024q1`);
+  return db.transaction(async (em) => {
+    const created: string[] = [];
+    for (const t of tables) {
+      const quarter = `${t.table}_${period}`;
+      const [present] = (await em.query(`SELECT 1 FROM pg_inherits WHERE inhparent = to_regclass($1) AND inhrelid = to_regclass($2)`, [
+        t.table,
+        quarter,
+      ])) as unknown[];
+      if (!present) {
+        for (const sql of quarterPartitionSql(t, period)) await em.query(sql);
+        created.push(quarter);
+      }
+      if (t.byProvince && period >= t.byProvince.from) {
+        const n = await splitQuarterByProvince(em, t, period);
+        if (n > 0) created.push(`${quarter}: ${n} province partitions`);
+      }
+    }
+    return created;
+  });
+}
+
+/**
+ * Detaches the partitions of `tables` (schema-qualified, a group archived together: a quarter's
+ * dossiers and their history) for a past `period` (`2024q1`), in one transaction: each becomes a
  * table of its own, still in the schema, to archive (pg_dump) and drop; the rows leave the
- * partitioned table at once. Only a quarter that ended before `today` (YYYY-MM-DD): the current and
- * future ones still take writes.
+ * partitioned tables at once. A quarter split by province goes whole: its province partitions are
+ * partitions of the detached quarter (`dossier_2025q3_p01` … under `dossier_2025q3`). Only a
+ * quarter that ended before `today` (YYYY-MM-DD): the current and future ones still take writes.
  *
  * Writes go on: a table with a default partition cannot be detached CONCURRENTLY, so the detach
- * takes its brief exclusive lock on the partitioned table (a catalog change: nothing is scanned or
- * copied) but waits for it at most `lockTimeoutMs`, so writes never queue behind it for longer; on
- * a timeout it retries, `attempts` times in all. Returns the detached table's name.
+ * takes its brief exclusive lock on the partitioned tables (a catalog change: nothing is scanned or
+ * copied) but waits for each at most `lockTimeoutMs`, so writes never queue behind it for longer;
+ * on a timeout it retries, `attempts` times in all. Returns the detached tables' names.
  */
 export async function detachPeriod(
   db: DataSource,
-  table: string,
+  tables: readonly string[],
   period: string,
   today: string,
-  options: { lockTimeoutMs?: number; attempts?: number } = {},
-): Promise<string> {
+  options: {
+    lockTimeoutMs?: number;
+    attempts?: number;
+    /** Runs in the detach's transaction, before the detaches (the access log records its archive there). */
+    beforeDetach?: (em: EntityManager, partitions: readonly { table: string; partition: string }[]) => Promise<void>;
+  } = {},
+): Promise<string[]> {
   const bounds = periodBounds(period);
   if (!bounds) throw new PartitionError(`"${period}" is not a quarter like 2024q1`);
   if (bounds.to > today) throw new PartitionError(`${period} has not ended (today is ${today}): only a past quarter can be detached`);
-  const partition = `${table}_${period}`;
-  const [found] = (await db.query(`SELECT 1 FROM pg_inherits WHERE inhparent = to_regclass($1) AND inhrelid = to_regclass($2)`, [
-    table,
-    partition,
-  ])) as unknown[];
-  if (!found) throw new PartitionError(`${partition} is not a partition of ${table} (see: partitions list)`);
+  const partitions = tables.map((table) => ({ table, partition: `${table}_${period}` }));
+  for (const { table, partition } of partitions) {
+    const [found] = (await db.query(`SELECT 1 FROM pg_inherits WHERE inhparent = to_regclass($1) AND inhrelid = to_regclass($2)`, [
+      table,
+      partition,
+    ])) as unknown[];
+    if (!found) throw new PartitionError(`${partition} is not a partition of ${table} (see: partitions list)`);
+  }
   const attempts = options.attempts ?? 10;
   for (let attempt = 1; ; attempt++) {
     try {
       await db.transaction(async (em) => {
         await em.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(options.lockTimeoutMs ?? 2_000))}`);
-        await em.query(`ALTER TABLE ${table} DETACH PARTITION ${partition}`);
+        await options.beforeDetach?.(em, partitions);
+        for (const { table, partition } of partitions) await em.query(`ALTER TABLE ${table} DETACH PARTITION ${partition}`);
       });
-      return partition;
+      return partitions.map((p) => p.partition);
     } catch (error) {
       const code = (error as { driverError?: { code?: string } }).driverError?.code;
       if (code !== '55P03' || attempt >= attempts) throw error;
     }
   }
+}
+
+/**
+ * Readies the current quarter of `today` (YYYY-MM-DD) and the next one in every group
+ * ({@link prepareQuarter}): what `npm run cli -- migrate` runs after the migrations, and what a
+ * monthly `npm run cli -- partitions prepare` keeps doing. Returns what was created.
+ */
+export async function prepareComing(db: DataSource, groups: readonly (readonly PeriodTable[])[], today: string): Promise<string[]> {
+  const created: string[] = [];
+  for (const period of [periodOf(today), nextPeriod(periodOf(today))]) {
+    for (const group of groups) created.push(...(await prepareQuarter(db, group, period)));
+  }
+  return created;
 }

@@ -10,6 +10,7 @@
  * - `appendOnly`: SELECT and INSERT only (the audit log: no UPDATE, DELETE or TRUNCATE is granted,
  *   so its trigger is not the only guard), and its sequences;
  * - `readOnly`: SELECT only.
+ * Partitions get nothing: a role writes and reads a partitioned table through the table itself.
  * No CREATE anywhere: a serving role cannot add a table, nor alter or disable a trigger (only an
  * owner can). Roles are created with LOGIN and no password when missing (set one with ALTER ROLE,
  * or use certificate or peer authentication); grants are applied again on every run, after the
@@ -69,6 +70,16 @@ export async function applyGrants(db: DataSource, grants: readonly RoleGrant[]):
         await em.query(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${ident(schema)} TO ${role}`);
       }
       for (const schema of grant.readOnly) await em.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${ident(schema)} TO ${role}`);
+      // A partitioned table is reached through itself only: PostgreSQL checks the privileges of the
+      // table a statement names, and its statement-level triggers (the national key tables', the
+      // access log's fork guard) fire for that table alone. Nothing is granted on its partitions.
+      for (const schema of all) {
+        const partitions = (await em.query(
+          `SELECT c.oid::regclass::text AS name FROM pg_class c WHERE c.relnamespace = $1::regnamespace AND c.relispartition AND c.relkind IN ('r', 'p')`,
+          [schema],
+        )) as { name: string }[];
+        for (const { name } of partitions) await em.query(`REVOKE ALL ON ${name} FROM ${role}`);
+      }
       // The migrations tables are the owner's record: read-only to every serving role.
       for (const schema of all) {
         const [table] = (await em.query(`SELECT to_regclass($1) AS t`, [`"${schema}".migrations`])) as { t: string | null }[];

@@ -8,6 +8,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { InvalidationBus } from '../cache';
 import type { SubgraphManifest } from './manifest';
 import type { MigrationSet } from '../db';
+import type { PeriodTable } from '../db/partitions';
 import { pinnedToPrimary, pinPrimary } from '../db/replica';
 import type { EntityCaching } from '../cache/entityCache';
 import type { Identity, RequestMeta, Role } from '../auth/identity';
@@ -88,6 +89,12 @@ export interface SubgraphModule<L = unknown> extends SubgraphManifest<L>, Migrat
   resolvers: GraphQLResolverMap<any>;
   entities: Function[];
   migrations: Function[];
+  /**
+   * Its tables partitioned by quarter (shared/db/partitions.ts), one group archived together:
+   * `npm run cli -- partitions detach` takes a past quarter of all of them at once, `prepare`
+   * readies the coming ones (and `migrate` runs it for the current and the next quarter).
+   */
+  periodPartitions?: readonly PeriodTable[];
   /**
    * Fresh DataLoaders for one request, reading only what `jurisdiction` may see: their memo must
    * never outlive the request, nor serve another caller. Their batches read through `cache`

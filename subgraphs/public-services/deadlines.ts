@@ -55,12 +55,12 @@ const RUNNING = [...IN_PROGRESS].map((s) => `'${s}'`).join(', ');
  */
 export const CLAIM_SQL = `UPDATE public_services.dossier d SET due_notice = $1, due_noticed_for = d.due_at
   FROM (
-    SELECT number, received_on FROM public_services.dossier
+    SELECT number, received_on, province_code FROM public_services.dossier
     WHERE status IN (${RUNNING}) AND due_at >= $2 AND due_at < $3
       AND (due_notice IS DISTINCT FROM $1 OR due_noticed_for IS DISTINCT FROM due_at)
     LIMIT ${CLAIM_BATCH} FOR UPDATE SKIP LOCKED
   ) c
-  WHERE d.number = c.number AND d.received_on = c.received_on
+  WHERE d.number = c.number AND d.received_on = c.received_on AND d.province_code = c.province_code
   RETURNING d.number, d.commune_code AS commune`;
 
 async function claim(

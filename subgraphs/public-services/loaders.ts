@@ -6,6 +6,7 @@ import { groupedLoader, keyedLoader } from '../../shared/db/loaders';
 import { keysetSource } from '../../shared/db/keyset';
 import { connectionLoaders, type ListKind } from '../../shared/db/pagination';
 import type { Department, Procedure } from './entities';
+import { provincesOfNumbers } from './dossierKey';
 import { parseDossierNumber } from './numbers';
 import { createRepository, type UnitScope } from './repository';
 import type { Period } from './evaluation/period';
@@ -59,6 +60,8 @@ export const dossierColumns = (t: string): string => `${t}.number, to_char(${t}.
 export const dossierScope = (t: string): ScopeColumns => ({
   commune: [`${t}.commune_code`],
   province: [`${t}.province_code`],
+  // A commune's dossiers are in its province's partition of each quarter: a commune officer's reads say which.
+  communeProvince: { commune: `${t}.commune_code`, province: `${t}.province_code` },
   self: (p) => `(${t}.applicant_type = 'RESIDENT' AND ${t}.applicant_id = ${p})`,
 });
 
@@ -101,16 +104,24 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache:
       (d) => d.provinceCode,
       shared('departmentsOfProvince', ['Department']),
     ),
-    /** By number: the date in the number names the partition, so a batch reads only the partitions of its dates. */
+    /**
+     * By number: the date in the number names the quarter, the key table its province, so a batch
+     * reads only the partitions of its dates and provinces (numbers that are no dossier: nothing).
+     */
     dossierByNumber: keyedLoader(
-      (numbers: readonly string[]): Promise<DossierRow[]> => {
-        const dates = numbers.map((n) => parseDossierNumber(n)?.receivedOn ?? '1970-01-01');
-        const s = scope('d', 3);
+      async (numbers: readonly string[]): Promise<DossierRow[]> => {
+        const provinces = await provincesOfNumbers(db, numbers);
+        const found = numbers.filter((n) => provinces.has(n) && parseDossierNumber(n));
+        if (found.length === 0) return [];
+        const dates = found.map((n) => parseDossierNumber(n)!.receivedOn);
+        const codes = found.map((n) => provinces.get(n)!);
+        const s = scope('d', 4);
         return db.query(
           `SELECT ${dossierColumns('d')} FROM public_services.dossier d
-           WHERE d.received_on = ANY($2::date[]) AND (d.number, d.received_on) IN (SELECT * FROM unnest($1::text[], $2::date[]))
+           WHERE d.received_on = ANY($2::date[]) AND d.province_code = ANY($3::text[])
+             AND (d.number, d.received_on, d.province_code) IN (SELECT * FROM unnest($1::text[], $2::date[], $3::text[]))
              AND ${s.sql}`,
-          [numbers, dates, ...s.params],
+          [found, dates, codes, ...s.params],
         );
       },
       (d) => d.number,

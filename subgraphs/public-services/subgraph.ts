@@ -8,6 +8,7 @@ import { ProvinceUnitsIndex1767200000005 } from './migrations/1767200000005-Prov
 import { DueNotices1767300000005 } from './migrations/1767300000005-DueNotices';
 import { PublicServicesIdempotencyExpiry1768000000050 } from './migrations/1768000000050-IdempotencyExpiry';
 import { PartitionHistory1769000000005 } from './migrations/1769000000005-PartitionHistory';
+import { DOSSIER_PERIOD_TABLES, PartitionDossiersByProvince1769100000005 } from './migrations/1769100000005-PartitionDossiersByProvince';
 import { startDeadlineNotices } from './deadlines';
 import { resolvers } from './resolvers';
 import { subjectsOf } from './subjects';
@@ -27,7 +28,10 @@ export const publicServices: SubgraphModule<Loaders> = {
     DueNotices1767300000005,
     PublicServicesIdempotencyExpiry1768000000050,
     PartitionHistory1769000000005,
+    PartitionDossiersByProvince1769100000005,
   ],
+  /** A quarter's dossiers (split by province) and their history: detached and archived together. */
+  periodPartitions: DOSSIER_PERIOD_TABLES,
   createLoaders,
   subjectsOf,
   /** Announces dossiers falling due today and just overdue on their commune's channel (deadlines.ts): once, whatever the replicas. */

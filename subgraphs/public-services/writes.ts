@@ -11,6 +11,7 @@ import {
   type Unit,
 } from './evaluation/counters';
 import { dossierEvents, evaluationEvents } from './live';
+import { provincesOfNumbers } from './dossierKey';
 import { parseDossierNumber } from './numbers';
 import { isLegalTransition, type DossierStatus } from './status';
 
@@ -183,12 +184,13 @@ export async function lockDossier(
   | null
 > {
   const parsed = parseDossierNumber(number);
-  if (!parsed) return null;
+  const province = parsed ? (await provincesOfNumbers(em, [number])).get(number) : undefined;
+  if (!parsed || !province) return null;
   const [row] = (await em.query(
     `SELECT d.number, d.commune_code AS "communeCode", d.applicant_type AS "applicantType", d.applicant_id AS "applicantId", d.version,
        d.last_event_at AS "lastEventAt", d.returned_at AS "returnedAt", ${FACT_COLUMNS('d')}
-     FROM public_services.dossier d WHERE d.number = $1 AND d.received_on = $2::date FOR UPDATE`,
-    [number, parsed.receivedOn],
+     FROM public_services.dossier d WHERE d.number = $1 AND d.received_on = $2::date AND d.province_code = $3 FOR UPDATE`,
+    [number, parsed.receivedOn, province],
   )) as NonNullable<Awaited<ReturnType<typeof lockDossier>>>[];
   return row ?? null;
 }
@@ -203,9 +205,14 @@ export async function updateDossier(
   const columns = Object.keys(set);
   const parsed = parseDossierNumber(before.number)!;
   await em.query(
-    `UPDATE public_services.dossier SET ${columns.map((c, i) => `${c} = $${i + 3}`).join(', ')}, version = version + 1
-     WHERE number = $1 AND received_on = $2::date`,
-    [before.number, parsed.receivedOn, ...columns.map((c) => (set[c] instanceof Date ? (set[c] as Date).toISOString() : set[c]))],
+    `UPDATE public_services.dossier SET ${columns.map((c, i) => `${c} = $${i + 4}`).join(', ')}, version = version + 1
+     WHERE number = $1 AND received_on = $2::date AND province_code = $3`,
+    [
+      before.number,
+      parsed.receivedOn,
+      before.provinceCode,
+      ...columns.map((c) => (set[c] instanceof Date ? (set[c] as Date).toISOString() : set[c])),
+    ],
   );
   await applyDeltas(em, difference(contributionOf(before), contributionOf(after)));
 }

@@ -67,12 +67,12 @@ const record = (overrides: Partial<AuditRecord> = {}): AuditRecord => ({
   ...overrides,
 });
 
-/** Runs SQL as a database administrator would to get around the append-only trigger. */
+/** Runs SQL as a database administrator would to get around the append-only trigger and the fork guard. */
 async function asAdmin(db: DataSource, sql: string, params: unknown[] = []): Promise<void> {
   await db.transaction(async (em) => {
-    await em.query(`ALTER TABLE audit.entry DISABLE TRIGGER entry_append_only`);
+    await em.query(`ALTER TABLE audit.entry DISABLE TRIGGER entry_append_only, DISABLE TRIGGER entry_append_check`);
     await em.query(sql, params);
-    await em.query(`ALTER TABLE audit.entry ENABLE TRIGGER entry_append_only`);
+    await em.query(`ALTER TABLE audit.entry ENABLE TRIGGER entry_append_only, ENABLE TRIGGER entry_append_check`);
   });
 }
 
@@ -154,7 +154,7 @@ describe.each(backends)('audit log on $name', ({ name, open }) => {
       `INSERT INTO audit.entry (id, at, request_id, service, actor, role, subjects, fields, outcome, prev_hash, hash)
        SELECT nextval('audit.entry_id_seq'), now(), 'fork', 's', 'a', 'r', '{}', '{}', 'ALLOWED', prev_hash, hash FROM audit.entry ORDER BY id DESC LIMIT 1`,
     );
-    await expect(fork).rejects.toThrow(/entry_prev_hash_unique/);
+    await expect(fork).rejects.toThrow(/without the append lock/);
   });
 
   it('keeps one linear chain under 50 concurrent appends', async ({ log, db }) => {
@@ -221,7 +221,7 @@ describe.each(backends)('audit log on $name', ({ name, open }) => {
         id,
       ]);
     const restore = async () => {
-      await db.query(`INSERT INTO audit.entry SELECT * FROM public.removed_entry`);
+      await asAdmin(db, `INSERT INTO audit.entry SELECT * FROM public.removed_entry`);
       await db.query(`DELETE FROM public.removed_entry`);
     };
     try {

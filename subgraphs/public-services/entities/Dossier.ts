@@ -1,13 +1,14 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
- * A dossier (hồ sơ thủ tục hành chính). The table is partitioned by quarter of `received_on` (see the
- * migration); the applicant is personal data, visible within the receiving unit's jurisdiction.
+ * A dossier (hồ sơ thủ tục hành chính). The table is partitioned by quarter of `received_on`, then
+ * by the receiving unit's province (see the migrations); the number is unique nationally through the
+ * key table `dossier_key`. The applicant is personal data, visible within the receiving unit's
+ * jurisdiction.
  */
 @Entity({ schema: 'public_services', name: 'dossier' })
 @Index('dossier_unit_idx', ['unitCode', 'number'])
 @Index('dossier_applicant_idx', ['applicantType', 'applicantId', 'receivedAt'])
-@Index('dossier_number_idx', ['number'])
 export class Dossier {
   @PrimaryColumn({ type: 'varchar', length: 40 })
   number!: string;
@@ -29,7 +30,8 @@ export class Dossier {
   @Column({ name: 'commune_code', type: 'varchar', length: 5, nullable: true })
   communeCode!: string | null;
 
-  @Column({ name: 'province_code', type: 'varchar', length: 2 })
+  /** The receiving unit's province (a commune's, or a department's): the second partition key. */
+  @PrimaryColumn({ name: 'province_code', type: 'varchar', length: 2 })
   provinceCode!: string;
 
   /** 'RESIDENT' | 'ENTERPRISE'. */

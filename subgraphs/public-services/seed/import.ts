@@ -10,6 +10,7 @@ import { applyDeltas, contributionOf, difference } from '../evaluation/counters'
 import { DEPARTMENT_CODE, dueFrom, parseDossierNumber, parseInstant, vietnamDate, type ParsedNumber } from '../numbers';
 import { STATUS_CODES, STATUS_RANK, TRANSITIONS, statusOfCode, type DossierStatus } from '../status';
 import { insertDossiers, recordEvents, touchSyncStatus, type NewDossier } from '../writes';
+import { provincesOfNumbers } from '../dossierKey';
 import { generateDossiers, type DossierSeedOptions } from './dossiers';
 import type { LiveEvent, LivePublisher } from '../../../shared/live';
 import { dossierEvents, evaluationEvents, publishInChunks } from '../live';
@@ -311,10 +312,17 @@ const SELECT_STORED = `number, to_char(received_on, 'YYYY-MM-DD') AS "receivedOn
 const toDate = (v: unknown) => (v == null ? null : new Date(v as string | Date));
 
 async function loadStored(em: EntityManager, numbers: readonly ParsedNumber[], keys: readonly string[], lock: boolean) {
+  // The key table names the province partition of each stored number (dossierKey.ts); the others are new.
+  const provinces = await provincesOfNumbers(em, keys);
+  const stored = keys.flatMap((k, i) =>
+    provinces.has(k) ? [{ number: k, receivedOn: numbers[i]!.receivedOn, province: provinces.get(k)! }] : [],
+  );
+  if (stored.length === 0) return [];
   const rows = (await em.query(
     `SELECT ${SELECT_STORED} FROM public_services.dossier
-     WHERE received_on = ANY($2::date[]) AND (number, received_on) IN (SELECT * FROM unnest($1::text[], $2::date[]))${lock ? ' FOR UPDATE' : ''}`,
-    [keys, numbers.map((n) => n.receivedOn)],
+     WHERE received_on = ANY($2::date[]) AND province_code = ANY($3::text[])
+       AND (number, received_on, province_code) IN (SELECT * FROM unnest($1::text[], $2::date[], $3::text[]))${lock ? ' FOR UPDATE' : ''}`,
+    [stored.map((s) => s.number), stored.map((s) => s.receivedOn), stored.map((s) => s.province)],
   )) as (NewDossier & Record<string, unknown>)[];
   return rows.map((r): NewDossier => ({
     ...r,
@@ -688,10 +696,11 @@ async function updateMany(em: EntityManager, rows: readonly NewDossier[]): Promi
        from_data_store = u.from_data_store, vneid_verified = u.vneid_verified, electronic_result = u.electronic_result,
        last_event_at = u.last_event_at, version = d.version + 1
      FROM unnest($1::text[], $2::date[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[], $7::int[], $8::bool[], $9::bool[],
-       $10::bool[], $11::bool[], $12::bool[], $13::bool[], $14::timestamptz[])
+       $10::bool[], $11::bool[], $12::bool[], $13::bool[], $14::timestamptz[], $15::text[])
        AS u(number, received_on, status, due_at, finished_at, returned_at, supplement_count, paid_online, digitised, reused_data,
-         from_data_store, vneid_verified, electronic_result, last_event_at)
-     WHERE d.received_on = ANY($2::date[]) AND d.number = u.number AND d.received_on = u.received_on`,
+         from_data_store, vneid_verified, electronic_result, last_event_at, province_code)
+     WHERE d.received_on = ANY($2::date[]) AND d.province_code = ANY($15::text[])
+       AND d.number = u.number AND d.received_on = u.received_on AND d.province_code = u.province_code`,
     [
       rows.map((r) => r.number),
       rows.map((r) => r.receivedOn),
@@ -707,6 +716,7 @@ async function updateMany(em: EntityManager, rows: readonly NewDossier[]): Promi
       rows.map((r) => r.vneidVerified),
       rows.map((r) => r.electronicResult),
       rows.map((r) => iso(r.lastEventAt)),
+      rows.map((r) => r.provinceCode),
     ],
   );
 }
