@@ -46,6 +46,9 @@ const COMMUNE_HOUSEHOLDS = `query ($code: ID!) { commune(code: $code) { househol
       `SELECT citizen_id FROM population.resident WHERE permanent_commune_code = $1 LIMIT 1`,
       [commune],
     );
+    const [{ id: householdId }] = await db.query(
+      `SELECT household_id::text AS id FROM population.resident WHERE household_id IS NOT NULL LIMIT 1`,
+    );
     const [{ code: legacyCode }] = await db.query(
       `SELECT legacy_code AS code FROM administrative_units.legacy_successor WHERE level = 'COMMUNE' ORDER BY 1 LIMIT 1`,
     );
@@ -77,6 +80,7 @@ const COMMUNE_HOUSEHOLDS = `query ($code: ID!) { commune(code: $code) { househol
       `query ($id: CitizenId!) { resident(citizenId: $id) { fullName permanentResidence { name } household { id members { relationship resident { fullName } } } landParcels { id } representedEnterprises { name } } }`,
       { id: citizenId },
     );
+    await run('household lookup', `query ($id: ID!) { household(id: $id) { address } }`, { id: householdId });
   });
   afterAll(async () => {
     await hub?.close();
@@ -101,6 +105,7 @@ const COMMUNE_HOUSEHOLDS = `query ($code: ID!) { commune(code: $code) { househol
       'ProvinceLand (province officer)',
       'commune households (commune officer, province stated)',
       'commune households (province officer)',
+      'household lookup',
       'resident lookup',
     ]);
     expect(offenders).toEqual([]);
@@ -108,13 +113,22 @@ const COMMUNE_HOUSEHOLDS = `query ($code: ID!) { commune(code: $code) { househol
 
   test.each([
     ['CommuneResidents (commune officer, province stated)', ['land_parcel', 'parcel_holder', 'resident']],
-    // Its holders' Resident records are looked up by citizen ID: a holder may live in any province (every partition's index).
+    // Its holders' Resident records are looked up by citizen ID: a holder may live in any province (their provinces' partitions).
     ['ProvinceLand (province officer)', ['land_parcel', 'parcel_holder']],
     ['commune households (commune officer, province stated)', ['household']],
     ['commune households (province officer)', ['household']],
   ])('%s: each statement reads one partition of the province-partitioned tables', async (operation, tables) => {
     const reads = (await hub.partitionsRead(operation, partitionOf)).filter((r) => tables.includes(r.table));
     expect([...new Set(reads.map((r) => r.table))].sort()).toEqual(tables);
+    for (const read of reads) expect({ ...read, partitions: read.partitions.length }).toEqual({ ...read, partitions: 1 });
+  });
+
+  test.each([
+    ['resident lookup', 'resident', /WHERE citizen_id = ANY\(\$1::text\[\]\) AND/],
+    ['household lookup', 'household', /WHERE id = ANY\(\$1::bigint\[\]\) AND/],
+  ])('%s: the read by key alone reads one partition, the one the key table names', async (operation, table, byKey) => {
+    const reads = (await hub.partitionsRead(operation, partitionOf)).filter((r) => byKey.test(r.sql));
+    expect(reads.map((r) => r.table)).toEqual([table]);
     for (const read of reads) expect({ ...read, partitions: read.partitions.length }).toEqual({ ...read, partitions: 1 });
   });
 

@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import type { DataSource, Logger } from 'typeorm';
 import { createDataSource, migrate, openPglite, type DatabaseTarget, type MigrationSet } from '../shared/db';
 import { PROVINCE_CODES } from '../shared/db/partitions';
-import { disabledEntityCaching } from '../shared/cache/entityCache';
 import { identityFromClaims } from '../shared/auth/identity';
 import { jurisdictionOf, provinceOfCommunes, scopeCondition } from '../shared/auth/jurisdiction';
+import { disabledEntityCaching } from '../shared/cache/entityCache';
 import { land } from '../subgraphs/land/subgraph';
+import { createLoaders as createPopulationLoaders } from '../subgraphs/population/loaders';
 import { population } from '../subgraphs/population/subgraph';
 import { publicServices } from '../subgraphs/public-services/subgraph';
 import { createLoaders, dossierScope as dossierScopeOf } from '../subgraphs/public-services/loaders';
@@ -15,6 +16,13 @@ import { PartitionLand1769000000002 } from '../subgraphs/land/migrations/1769000
 import { PartitionPopulation1769000000001 } from '../subgraphs/population/migrations/1769000000001-PartitionPopulation';
 import { AS } from './helpers/identities';
 import { createDatabase, dropDatabase } from './helpers/postgres';
+
+/** A node of `EXPLAIN (ANALYZE, FORMAT JSON)`. */
+interface ExplainNode {
+  'Relation Name'?: string;
+  'Actual Loops'?: number;
+  Plans?: ExplainNode[];
+}
 
 /**
  * The province partitioning of population and land (shared/db/partitions.ts): the migrations
@@ -144,6 +152,73 @@ describe('province partitions: conversion of existing rows and national keys', (
     expect(await db.query(`SELECT certificate_number FROM land.certificate_key ORDER BY 1`)).toEqual([{ certificate_number: 'BB 000002' }]);
     // The old number is free again; the new one is taken nationally.
     expect(await refused(`UPDATE land.land_parcel SET certificate_number = 'BB 000002' WHERE id = 11`)).toBe('23505');
+  });
+
+  /**
+   * The loaders' reads by citizen ID and household id (readByKey), EXPLAINed with ANALYZE: the
+   * statements they send are recorded, then run again under EXPLAIN. A partition counts as read
+   * when its node ran (`Actual Loops` > 0): one pruned at plan time is absent, one pruned at run
+   * time is there but never executed.
+   */
+  test("a lookup by citizen ID or household id reads one partition: its row's province, from the key table", async () => {
+    const statements: { sql: string; params: unknown[] }[] = [];
+    const recording = {
+      query: (sql: string, params: unknown[]) => (statements.push({ sql, params }), db.query(sql, params)),
+    } as unknown as DataSource;
+    const partitionsRead = async (table: string): Promise<string[][]> => {
+      const reads: string[][] = [];
+      for (const { sql, params } of statements.filter((st) => st.sql.includes(`FROM ${table} `))) {
+        const [row] = (await db.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params)) as { 'QUERY PLAN': { Plan: ExplainNode }[] }[];
+        const plan = row!['QUERY PLAN'];
+        const ran = (n: ExplainNode): string[] => [
+          ...(n['Relation Name']?.startsWith(`${table.split('.')[1]}_p`) && n['Actual Loops']! > 0 ? [n['Relation Name']] : []),
+          ...(n.Plans ?? []).flatMap(ran),
+        ];
+        reads.push(ran((typeof plan === 'string' ? (JSON.parse(plan) as { Plan: ExplainNode }[]) : plan)[0]!.Plan));
+      }
+      return reads;
+    };
+
+    const central = createPopulationLoaders(recording, { kind: 'NATIONAL' }, disabledEntityCaching());
+    expect((await central.residentById.load('079190000002'))?.fullName).toBe('B');
+    expect(await central.householdById.load('2')).toMatchObject({ id: '2', provinceCode: '79' });
+    // Unknown keys: the key table answers, no partition is read; a known one beside them is found.
+    expect(await central.residentById.loadMany(['079199999999', '001085000001'])).toMatchObject([null, { citizenId: '001085000001' }]);
+    expect(await central.householdById.load('999')).toBeNull();
+    expect(await central.residentExists.load('079199999999')).toBeNull();
+    // Plan-time pruning: the provinces are the statement's parameters.
+    expect(await partitionsRead('population.resident')).toEqual([['resident_p79'], ['resident_p01']]);
+    expect(await partitionsRead('population.household')).toEqual([['household_p79']]);
+
+    // A row the province read does not return (hidden by the scope, or moved to another province between
+    // the two statements) is read once more by ID alone, in one snapshot, through every partition's index.
+    statements.length = 0;
+    const elsewhere = createPopulationLoaders(recording, { kind: 'PROVINCE', provinceCode: '01' }, disabledEntityCaching());
+    expect(await elsewhere.residentById.load('079190000002')).toBeNull();
+    expect(await elsewhere.householdById.load('2')).toBeNull();
+    const [pruned, again] = await partitionsRead('population.resident');
+    expect(pruned).toEqual(['resident_p79']);
+    expect(again).toHaveLength(PROVINCE_CODES.length + 1);
+    // A province officer's scope names the province a household is in (its partition key): both reads are
+    // pruned at plan time to their province's partition, here none and then theirs.
+    expect(await partitionsRead('population.household')).toEqual([[], ['household_p01']]);
+
+    // The move, between the key table's read and the partition's: the resident is still found, in their new province.
+    let moved = false;
+    const racing = {
+      query: async (sql: string, params: unknown[]) => {
+        if (!moved && sql.includes('permanent_province_code = ANY($2')) {
+          moved = true;
+          await db.query(
+            `UPDATE population.resident SET permanent_commune_code = '26734', permanent_province_code = '79' WHERE citizen_id = '079190000003'`,
+          );
+        }
+        return db.query(sql, params);
+      },
+    } as unknown as DataSource;
+    const during = await createPopulationLoaders(racing, { kind: 'NATIONAL' }, disabledEntityCaching()).residentById.load('079190000003');
+    expect(moved).toBe(true);
+    expect(during).toMatchObject({ citizenId: '079190000003', permanentProvinceCode: '79' });
   });
 
   test('a province no partition names is stored in the default partition, never refused', async () => {

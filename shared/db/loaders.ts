@@ -3,7 +3,8 @@ import type { BatchCache } from '../cache/entityCache';
 
 /**
  * A loader of records by unique key: `load` receives every key of the batch and must fetch them in
- * one statement; keys without a record resolve to null. Build it per request (see createLoaders).
+ * one statement (or a fixed few, whatever the batch size: partitions.ts readByKey); keys without a
+ * record resolve to null. Build it per request (see createLoaders).
  * With a `cache` (shared/cache/entityCache.ts) the batch is read through it: `load` then receives only
  * the keys the cache missed (nulls are cached briefly too). Rows must be plain JSON values.
  */

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { loaderCaches, type EntityCaching } from '../../shared/cache/entityCache';
 import { provinceOfCommunes, scopeCondition, type Jurisdiction, type ScopeColumns } from '../../shared/auth/jurisdiction';
 import { keysetSource } from '../../shared/db/keyset';
+import { readByKey, type KeyTable } from '../../shared/db/partitions';
 import { groupedLoader, keyedLoader } from '../../shared/db/loaders';
 import { connectionLoaders, type ListKind } from '../../shared/db/pagination';
 import type { Household, Resident } from './entities';
@@ -30,7 +31,29 @@ const HOUSEHOLD_SCOPE: ScopeColumns = {
   commune: ['household.commune_code'],
   province: ['household.province_code'],
   communeProvince: { commune: 'household.commune_code', province: 'household.province_code' },
-  self: (p) => `EXISTS (SELECT 1 FROM population.resident m WHERE m.household_id = household.id AND m.citizen_id = ${p})`,
+  // The citizen's province, from the key table, lets PostgreSQL prune the lookup to their partition at run time.
+  self: (p) =>
+    `EXISTS (SELECT 1 FROM population.resident m WHERE m.household_id = household.id AND m.citizen_id = ${p}
+       AND m.permanent_province_code = (SELECT k.province_code FROM population.citizen_key k WHERE k.citizen_id = ${p}))`,
+};
+
+/**
+ * The key tables of the partitioned tables (migration 1769000000001-PartitionPopulation): reads by
+ * citizen ID or household id go through them to the partition of the row's province ({@link readByKey}).
+ */
+export const CITIZEN_KEY: KeyTable = {
+  table: 'population.resident',
+  keyTable: 'population.citizen_key',
+  key: 'citizen_id',
+  keyType: 'varchar(12)',
+  province: 'permanent_province_code',
+};
+export const HOUSEHOLD_KEY: KeyTable = {
+  table: 'population.household',
+  keyTable: 'population.household_key',
+  key: 'id',
+  keyType: 'bigint',
+  province: 'province_code',
 };
 
 /** Which column links a resident to a commune, per ResidenceKind (never user text in SQL). */
@@ -43,7 +66,8 @@ const MEMBER_ORDER = `CASE relationship_to_head WHEN 'HEAD' THEN 0 WHEN 'SPOUSE'
 /**
  * Per-request loaders of this subgraph, reading only what `jurisdiction` may see (a resident
  * outside it is indistinguishable from one that does not exist): one SQL statement per batch,
- * whatever the batch size. Everything here is personal: every cache key carries the caller's scope.
+ * whatever the batch size (by citizen ID or household id a fixed few: the key table's, then the
+ * partitions'; see readByKey). Everything here is personal: every cache key carries the caller's scope.
  */
 export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache: EntityCaching) {
   const { scoped } = loaderCaches(cache, 'population', jurisdiction);
@@ -51,31 +75,48 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache:
   const households = (first: number) => scopeCondition(jurisdiction, HOUSEHOLD_SCOPE, first);
   return {
     residentById: keyedLoader(
-      (ids: readonly string[]): Promise<Resident[]> => {
-        const scope = residents(2);
-        return db.query(`SELECT ${RESIDENT_COLUMNS} FROM population.resident WHERE citizen_id = ANY($1) AND ${scope.sql}`, [
+      (ids: readonly string[]): Promise<Resident[]> =>
+        readByKey(
+          db,
+          CITIZEN_KEY,
           ids,
-          ...scope.params,
-        ]);
-      },
+          (where) => {
+            const scope = residents(where.params.length + 1);
+            return db.query(`SELECT ${RESIDENT_COLUMNS} FROM population.resident WHERE ${where.sql} AND ${scope.sql}`, [
+              ...where.params,
+              ...scope.params,
+            ]);
+          },
+          (r: Resident) => r.citizenId,
+        ),
       (r) => r.citizenId,
       scoped('residentById', ['Resident']),
     ),
-    /** Unscoped existence, only to tell a denied read from a miss in the audit log; never returned to a client. */
+    /**
+     * Unscoped existence, only to tell a denied read from a miss in the audit log; never returned to a
+     * client. The key table holds every resident's citizen ID: one index, no partition read.
+     */
     residentExists: keyedLoader(
       (ids: readonly string[]): Promise<{ citizenId: string }[]> =>
-        db.query(`SELECT citizen_id AS "citizenId" FROM population.resident WHERE citizen_id = ANY($1)`, [ids]),
+        db.query(`SELECT citizen_id AS "citizenId" FROM population.citizen_key WHERE citizen_id = ANY($1)`, [ids]),
       (r) => r.citizenId,
       scoped('residentExists', ['Resident']),
     ),
     householdById: keyedLoader(
-      (ids: readonly string[]): Promise<Household[]> => {
-        const scope = households(2);
-        return db.query(`SELECT ${HOUSEHOLD_COLUMNS} FROM population.household WHERE id = ANY($1::bigint[]) AND ${scope.sql}`, [
+      (ids: readonly string[]): Promise<Household[]> =>
+        readByKey(
+          db,
+          HOUSEHOLD_KEY,
           ids,
-          ...scope.params,
-        ]);
-      },
+          (where) => {
+            const scope = households(where.params.length + 1);
+            return db.query(`SELECT ${HOUSEHOLD_COLUMNS} FROM population.household WHERE ${where.sql} AND ${scope.sql}`, [
+              ...where.params,
+              ...scope.params,
+            ]);
+          },
+          (h: Household) => h.id,
+        ),
       (h) => h.id,
       scoped('householdById', ['Household', 'Resident']),
     ),

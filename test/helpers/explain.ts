@@ -160,7 +160,7 @@ export async function openExplainedHub(label: string, seed: SeedOptions): Promis
           byTable.set(table, (byTable.get(table) ?? new Set()).add(relation));
         }
         for (const [table, partitions] of byTable) {
-          found.push({ sql: sql.replace(/\s+/g, ' ').slice(0, 200), table, partitions: [...partitions].sort() });
+          found.push({ sql: sql.replace(/\s+/g, ' '), table, partitions: [...partitions].sort() });
         }
       }
       return found;

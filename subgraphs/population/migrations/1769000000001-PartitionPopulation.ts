@@ -11,8 +11,8 @@ import { keyTableSql, provincePartitionsSql } from '../../../shared/db/partition
  * permanent_province_code)` and `(id, province_code)` are unique per province only. A citizen ID
  * and a household id stay unique in the whole country through the key tables `citizen_key` and
  * `household_key` (the key and the province of its row, kept by triggers); the foreign keys that
- * referred to the tables now refer to them. A lookup by citizen ID alone (`_entities`) reads every
- * province's partition through its index, in one statement.
+ * referred to the tables now refer to them. A lookup by citizen ID alone (`_entities`) reads the
+ * key table first, then the row's partition alone (loaders.ts, shared/db/partitions.ts readByKey).
  *
  * A household's members live in its province (a move of the household moves them, a member who
  * moves leaves it), so "one head per household" is unique on `(household_id, province)`.
