@@ -33,7 +33,7 @@ describe('composition', () => {
 
   test('every subgraph has the same shape: a manifest in the registry, and the implementation it loads', () => {
     const OPTIONAL_MANIFEST = ['references', 'scalars', 'openData'];
-    const OPTIONAL_MODULE = ['seedReference', 'subjectsOf', 'seed', 'demoSubject', 'timers'];
+    const OPTIONAL_MODULE = ['seedReference', 'subjectsOf', 'seed', 'demoSubject', 'timers', 'periodPartitions'];
     for (const manifest of subgraphs) {
       expect(
         Object.keys(manifest)
