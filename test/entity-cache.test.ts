@@ -54,7 +54,7 @@ describe.each(stores)('entity cache through the gateway, on the %s', (_label, op
     // A database of this suite's own: it renames a resident (and suites run side by side).
     hub = await openWritableTestHub({ cache: open(), keepStatements: true });
     await hub.cache.bus.ready();
-    await waitFor(() => hub.cache.health() === 'ok');
+    await waitFor(() => hub.cache.health() === 'ok', 30_000);
     data = await fixture(hub);
     uncachedGateway = await secondGateway(hub, disabledEntityCaching());
     uncached = runner(uncachedGateway);
@@ -184,7 +184,9 @@ describeWithRedis('entity cache shared by two gateways on one Redis', () => twoG
     server = new OwnRedis(await freePort());
     await server.start();
     hub = await openTestHub({ cache: testCaching({ redis: server.url }), keepStatements: true });
-    await waitFor(() => hub.cache.health() === 'ok');
+    // As in the two-gateway scenario: with two suites running side by side on two cores, reaching
+    // Redis and loading its versions took over 10 s once (a fresh-clone run).
+    await waitFor(() => hub.cache.health() === 'ok', 30_000);
     const readiness = createReadiness({ database: () => hub.db.query('SELECT 1'), caching: hub.cache });
     const handler = createHttpHandler(hub.gateway, {
       context: async () => {

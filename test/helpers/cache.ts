@@ -124,11 +124,20 @@ export class OwnRedis {
     });
     this.child = child;
     const deadline = Date.now() + 10_000;
-    while (!(await redisAvailable(this.url))) {
+    // Answering is not enough: the free port may have been taken meanwhile by another suite's
+    // server (suites run side by side), whose Redis would then answer for ours; it must be our process.
+    while (!((await redisAvailable(this.url)) && this.answeringPid() === child.pid)) {
       if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode} on port ${this.port}`);
       if (Date.now() > deadline) throw new Error(`redis-server did not answer on port ${this.port} within 10 s`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  }
+
+  /** The process id of the Redis answering on this port (INFO server), or null. */
+  private answeringPid(): number | null {
+    const info = spawnSync('redis-cli', ['-p', String(this.port), 'INFO', 'server'], { encoding: 'utf8', timeout: 5_000 });
+    const pid = /process_id:(\d+)/.exec(info.stdout ?? '')?.[1];
+    return pid ? Number(pid) : null;
   }
 
   async stop(): Promise<void> {
