@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSource, Logger } from 'typeorm';
-import { createDataSource, migrate, openPglite, type DatabaseTarget, type MigrationSet } from '../shared/db';
+import { createDataSource, migrate, type DatabaseTarget, type MigrationSet } from '../shared/db';
 import { PROVINCE_CODES } from '../shared/db/partitions';
 import { identityFromClaims } from '../shared/auth/identity';
 import { jurisdictionOf, provinceOfCommunes, scopeCondition } from '../shared/auth/jurisdiction';
@@ -15,7 +15,7 @@ import { PartitionDossiersByProvince1769100000005 } from '../subgraphs/public-se
 import { PartitionLand1769000000002 } from '../subgraphs/land/migrations/1769000000002-PartitionLand';
 import { PartitionPopulation1769000000001 } from '../subgraphs/population/migrations/1769000000001-PartitionPopulation';
 import { AS } from './helpers/identities';
-import { createDatabase, dropDatabase } from './helpers/postgres';
+import { openOwnTarget } from './helpers/postgres';
 
 /** A node of `EXPLAIN (ANALYZE, FORMAT JSON)`. */
 interface ExplainNode {
@@ -54,21 +54,12 @@ describe('province partitions: conversion of existing rows and national keys', (
   };
 
   beforeAll(async () => {
-    if (postgres) {
-      const url = await createDatabase('partitions');
-      target = { kind: 'postgres', url };
-      close = async () => {
-        await db.destroy();
-        await dropDatabase(url);
-      };
-    } else {
-      const pglite = await openPglite();
-      target = { kind: 'pglite', pglite };
-      close = async () => {
-        await db.destroy();
-        await pglite.close();
-      };
-    }
+    const own = await openOwnTarget('partitions');
+    target = own.target;
+    close = async () => {
+      await db.destroy();
+      await own.release();
+    };
     // The tables as they were before partitioning, with rows in them.
     await migrate(target, [before(population, PartitionPopulation1769000000001), before(land, PartitionLand1769000000002)]);
     db = await createDataSource({ target, entities: [] });
@@ -309,21 +300,12 @@ describe('dossiers by quarter and by province: conversion, national numbers, pru
   };
 
   beforeAll(async () => {
-    if (postgres) {
-      const url = await createDatabase('dossier_partitions');
-      target = { kind: 'postgres', url };
-      close = async () => {
-        await db.destroy();
-        await dropDatabase(url);
-      };
-    } else {
-      const pglite = await openPglite();
-      target = { kind: 'pglite', pglite };
-      close = async () => {
-        await db.destroy();
-        await pglite.close();
-      };
-    }
+    const own = await openOwnTarget('dossier_partitions');
+    target = own.target;
+    close = async () => {
+      await db.destroy();
+      await own.release();
+    };
     // The table as it was (by quarter only), with dossiers of Hà Nội (01) and Hồ Chí Minh City (79) in it.
     await migrate(target, [before(publicServices, PartitionDossiersByProvince1769100000005)]);
     db = await createDataSource({ target, entities: [] });

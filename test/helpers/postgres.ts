@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { openPglite, type DatabaseTarget } from '../../shared/db';
 
 /** The server the suites use; `TEST_DATABASE_ADMIN_URL` overrides it. */
 export const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -86,4 +87,18 @@ export async function sql<T>(url: string, text: string, params: unknown[] = []):
   } finally {
     await client.end();
   }
+}
+
+/**
+ * An empty database of the suite's own, for suites that migrate it themselves: on the run's
+ * PostgreSQL server when it has one (`release` drops it), else a fresh in-memory PGlite (`release`
+ * closes it). Destroy the DataSource over it before `release`.
+ */
+export async function openOwnTarget(label: string): Promise<{ target: DatabaseTarget; release(): Promise<void> }> {
+  if (process.env.LT_TEST_DATABASE === 'postgres') {
+    const url = await createDatabase(label);
+    return { target: { kind: 'postgres', url }, release: () => dropDatabase(url) };
+  }
+  const pglite = await openPglite();
+  return { target: { kind: 'pglite', pglite }, release: () => pglite.close() };
 }

@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair } from 'jose';
 import type { DataSource } from 'typeorm';
-import { createDataSource, migrate, openPglite, type DatabaseTarget } from '../../db';
-import { createDatabase, dropDatabase } from '../../../test/helpers/postgres';
+import { createDataSource, migrate } from '../../db';
+import { openOwnTarget } from '../../../test/helpers/postgres';
 import { APPEND_LOCK_KEY, auditMigrations, BREAK_REASONS, createAuditLog, entryHash, GENESIS_HASH, type AuditRecord } from '..';
 import { detachAuditPeriod } from '../archive';
 import { checkpointSigner, checkpointVerifier, takeCheckpoint, verifyCheckpoints } from '../checkpoint';
@@ -15,7 +15,6 @@ import { periodOf } from '../../db/partitions';
  * archive record while verification (chain and checkpoints) goes on from its last hash and still
  * finds a tampered entry. On PostgreSQL (a database of this suite's own), else on PGlite.
  */
-const postgres = process.env.LT_TEST_DATABASE === 'postgres';
 const TODAY = '2026-12-02';
 
 const record = (requestId: string): AuditRecord => ({
@@ -50,22 +49,12 @@ describe('the access log by quarter: conversion, fork guard, archive and verific
     ).map((r) => `${r.id}:${r.p}`);
 
   beforeAll(async () => {
-    let target: DatabaseTarget;
-    if (postgres) {
-      const url = await createDatabase('audit_archive');
-      target = { kind: 'postgres', url };
-      close = async () => {
-        await db.destroy();
-        await dropDatabase(url);
-      };
-    } else {
-      const pglite = await openPglite();
-      target = { kind: 'pglite', pglite };
-      close = async () => {
-        await db.destroy();
-        await pglite.close();
-      };
-    }
+    const own = await openOwnTarget('audit_archive');
+    const target = own.target;
+    close = async () => {
+      await db.destroy();
+      await own.release();
+    };
     // The unpartitioned log, with three entries of the third quarter of 2025 and two of now.
     await migrate(target, [
       { ...auditMigrations, migrations: auditMigrations.migrations.filter((m) => m !== PartitionAudit1769200000000) },
