@@ -73,22 +73,28 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache:
   const { scoped } = loaderCaches(cache, 'population', jurisdiction);
   const residents = (first: number) => scopeCondition(jurisdiction, RESIDENT_SCOPE, first);
   const households = (first: number) => scopeCondition(jurisdiction, HOUSEHOLD_SCOPE, first);
+  /** Rows by their national key (through its key table, {@link readByKey}) that the caller's jurisdiction covers. */
+  const inScopeByKey = <T>(
+    key: KeyTable,
+    ids: readonly string[],
+    select: string,
+    scopeOf: (first: number) => { sql: string; params: unknown[] },
+    keyOf: (row: T) => string,
+  ): Promise<T[]> =>
+    readByKey(
+      db,
+      key,
+      ids,
+      (where) => {
+        const scope = scopeOf(where.params.length + 1);
+        return db.query(`${select} WHERE ${where.sql} AND ${scope.sql}`, [...where.params, ...scope.params]) as Promise<T[]>;
+      },
+      keyOf,
+    );
   return {
     residentById: keyedLoader(
-      (ids: readonly string[]): Promise<Resident[]> =>
-        readByKey(
-          db,
-          CITIZEN_KEY,
-          ids,
-          (where) => {
-            const scope = residents(where.params.length + 1);
-            return db.query(`SELECT ${RESIDENT_COLUMNS} FROM population.resident WHERE ${where.sql} AND ${scope.sql}`, [
-              ...where.params,
-              ...scope.params,
-            ]);
-          },
-          (r: Resident) => r.citizenId,
-        ),
+      (ids: readonly string[]) =>
+        inScopeByKey(CITIZEN_KEY, ids, `SELECT ${RESIDENT_COLUMNS} FROM population.resident`, residents, (r: Resident) => r.citizenId),
       (r) => r.citizenId,
       scoped('residentById', ['Resident']),
     ),
@@ -103,20 +109,8 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache:
       scoped('residentExists', ['Resident']),
     ),
     householdById: keyedLoader(
-      (ids: readonly string[]): Promise<Household[]> =>
-        readByKey(
-          db,
-          HOUSEHOLD_KEY,
-          ids,
-          (where) => {
-            const scope = households(where.params.length + 1);
-            return db.query(`SELECT ${HOUSEHOLD_COLUMNS} FROM population.household WHERE ${where.sql} AND ${scope.sql}`, [
-              ...where.params,
-              ...scope.params,
-            ]);
-          },
-          (h: Household) => h.id,
-        ),
+      (ids: readonly string[]) =>
+        inScopeByKey(HOUSEHOLD_KEY, ids, `SELECT ${HOUSEHOLD_COLUMNS} FROM population.household`, households, (h: Household) => h.id),
       (h) => h.id,
       scoped('householdById', ['Household', 'Resident']),
     ),
