@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { releaseRequestParser } from '../shared/http/eventStream';
 import { answerStats } from './serverStats';
 
 /**
@@ -17,8 +18,8 @@ const headers = { 'content-type': process.env.BENCH_CONTENT_TYPE ?? 'application
 
 /**
  * With BENCH_SSE=true, the live part's floor instead: every request is answered as an event stream
- * (the gateway's headers, a heartbeat every 15 s) and kept open. What Node itself holds per open
- * connection, nothing of GraphQL.
+ * (the gateway's headers, a heartbeat every 15 s) and kept open, its request parser released as
+ * the gateway releases it. What Node itself holds per open connection, nothing of GraphQL.
  */
 const SSE_HEADERS = {
   'content-type': 'text/event-stream',
@@ -33,6 +34,8 @@ const server = http.createServer((req, res) => {
     if (sse) {
       res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': randomUUID() });
       res.flushHeaders();
+      // As the gateway does (gateway/live.ts): the connection keeps no parser for a next request.
+      releaseRequestParser(req, res);
       const heartbeat = setInterval(() => res.write(':\n\n'), 15_000);
       res.once('close', () => clearInterval(heartbeat));
       return;
