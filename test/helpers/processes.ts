@@ -41,7 +41,8 @@ export function startService(entry: string, env: Record<string, string>, timeout
   let output = '';
   const stop = () =>
     new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
+      // A process killed by a signal has no exit code, only its signal.
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
       setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
