@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 /** Printed by `--help`. */
 export const HELP = `npm run bench -- [--residents N] [--duration S] [--warmup S] [--connections C] [--seed S]
                     [--load-duration S] [--load-connections C] [--skip cache,scenarios,load,scale,services,live] [--large N]
-                    [--scale-residents N,M] [--dossiers N,M] [--subscribers N]
+                    [--scale-residents N,M] [--dossiers N,M] [--subscribers N] [--soak S]
 
 Seeds (or reuses) a PostgreSQL data set of N residents (default 100000), then drives the gateway
 (embedded mode, production settings) with autocannon in three modes — caching off, cold, warm —
@@ -17,7 +17,8 @@ starts on loopback ports; the lookups at each --scale-residents size, default 10
 and scorecard at each --dossiers size, default 1000000,10000000, each in <DATABASE_URL>_services_<size>,
 made once in bulk and reused; then sustained event ingest with score freshness); then the live part
 (--subscribers N concurrent SSE subscriptions, default 10000, on one gateway process in front of the
-subgraphs' own processes: its RSS and event-to-delivery latency); prints the tables and writes them to
+subgraphs' own processes: its RSS and event-to-delivery latency); with --soak S, the mixed workload for S seconds on one uncached gateway, its RSS at start and end;
+prints the tables and writes them to
 bench-results/<timestamp>.json, .md and .svg (a chart of the scenarios). --skip leaves parts out; --large N measures the lookups
 again on a second database of N residents (<DATABASE_URL>_large, seeded once: 1,000,000 takes
 about a minute and a half). Environment: DATABASE_URL (default
@@ -46,6 +47,8 @@ export interface BenchOptions {
   dossiers: number[];
   /** Concurrent subscribers of the live part. */
   subscribers: number;
+  /** Seconds of the soak (bench/soak.ts); null: no soak. */
+  soak: number | null;
 }
 
 /**
@@ -68,6 +71,7 @@ export function parseCommandLine(argv: string[]): BenchOptions | null {
       dossiers: { type: 'string' },
       'scale-residents': { type: 'string' },
       subscribers: { type: 'string' },
+      soak: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -100,6 +104,7 @@ export function parseCommandLine(argv: string[]): BenchOptions | null {
     loadConnections: int('load-connections', 100, 1),
     subscribers: int('subscribers', 10_000, 1),
     large: values.large === undefined ? null : int('large', 1_000_000, 1),
+    soak: values.soak === undefined ? null : int('soak', 600, 10),
     dossiers: sizes('dossiers', '1000000,10000000'),
     scaleResidents: sizes('scale-residents', '1000000,5000000'),
     skip: new Set(
