@@ -9,7 +9,9 @@ Seeds (or reuses) a PostgreSQL data set of N residents (default 100000), then dr
 (embedded mode, production settings) with autocannon in three modes — caching off, cold, warm —
 and a bare node:http server answering the same bytes; then uncached scenarios (resident and
 legacy-code lookups, page sizes, a mixed workload of every persona) on one process, on separate
-processes and on a subgraph directly; then the load test (100 connections for 60 s, mixed workload,
+processes and on a subgraph directly, with the SQL floor of CommuneResidents (its statements replayed
+with pg) and the gateway's CPU and allocation per request; with --soak S, then the mixed workload for
+S seconds on one uncached gateway, its RSS after the warm-up and at the end; then the load test (100 connections for 60 s, mixed workload,
 on the embedded PGlite default and on PostgreSQL); then the scale part (the mixed workload on one
 gateway vs two behind HAProxy, and with reads on a streaming replica vs the primary, on servers it
 starts on loopback ports; the lookups at each --scale-residents size, default 1000000,5000000, each in
@@ -17,8 +19,7 @@ starts on loopback ports; the lookups at each --scale-residents size, default 10
 and scorecard at each --dossiers size, default 1000000,10000000, each in <DATABASE_URL>_services_<size>,
 made once in bulk and reused; then sustained event ingest with score freshness); then the live part
 (--subscribers N concurrent SSE subscriptions, default 10000, on one gateway process in front of the
-subgraphs' own processes: its RSS and event-to-delivery latency); with --soak S, the mixed workload for S seconds on one uncached gateway, its RSS at start and end;
-prints the tables and writes them to
+subgraphs' own processes: its RSS and event-to-delivery latency); prints the tables and writes them to
 bench-results/<timestamp>.json, .md and .svg (a chart of the scenarios). --skip leaves parts out; --large N measures the lookups
 again on a second database of N residents (<DATABASE_URL>_large, seeded once: 1,000,000 takes
 about a minute and a half). Environment: DATABASE_URL (default
