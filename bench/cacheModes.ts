@@ -7,7 +7,7 @@ import type { Dataset } from './dataset';
 import type { Lifecycle, Progress } from './lifecycle';
 import { runLoad, type LoadOptions, type LoadResult } from './load';
 import type { BenchOptions } from './options';
-import { askStats, type ChildServer } from './processes';
+import { askStats, settle, type ChildServer } from './processes';
 import { MODE_LABEL, versusOff, type Mode, type Row, type Target } from './report';
 import type { ServerStats } from './serverStats';
 import type { GatewayEnv } from './setup';
@@ -20,8 +20,6 @@ import type { StatementCounting } from './statements';
  */
 
 const TARGETS = { warmOverOff: 10, warmOfBare: 25 };
-/** How long the gateway's statement count must stay still before a measurement starts or ends. */
-const SETTLED_MS = 500;
 
 /** One operation to measure, and the variables each mode sends it with. */
 export interface Scenario {
@@ -100,22 +98,6 @@ export function cacheScenarios(dataset: Dataset): Scenario[] {
       cold: { warmup: [], measured: [requestBody('Units', {})], variables: 'the one request, first in the gateway’s life' },
     },
   ];
-}
-
-/** Resolves once the gateway has sent no SQL for {@link SETTLED_MS}: in-flight requests are done. */
-async function settle(gateway: ChildServer): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  const statements = async () => (await askStats(gateway)).statements;
-  let last = await statements();
-  let stillSince = Date.now();
-  while (Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const now = await statements();
-    if (now !== last) {
-      last = now;
-      stillSince = Date.now();
-    } else if (Date.now() - stillSince >= SETTLED_MS) return;
-  }
 }
 
 /** CPU the server used between two readings, as a percentage of one core over `seconds`. */

@@ -10,6 +10,7 @@ import { assembleReport, writeResults } from './results';
 import { runLargeDataset, runLoadTests, runScenarios, type LoadTestRow, type ScenarioContext, type ScenarioRow } from './scenarios';
 import { runScale, type ScaleReport } from './scale';
 import { runServices } from './services';
+import { runSoak, type SoakReport } from './soak';
 import {
   checkServices,
   gatewayEnvironment,
@@ -77,7 +78,7 @@ async function measureScenarios(context: ScenarioContext, options: BenchOptions)
   return rows;
 }
 
-/** The bench, part after part: set-up, cache modes and bare server, scenarios, load test, scale, public services, live subscribers, report. */
+/** The bench, part after part: set-up, cache modes and bare server, scenarios (and the soak), load test, scale, public services, live subscribers, report. */
 async function main(): Promise<void> {
   const options = parseCommandLine(process.argv.slice(2));
   if (!options) {
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
   const auth = await prepareAuth(lifecycle);
   const gatewayEnv = gatewayEnvironment(services, auth);
   // The main data set serves the first four parts; the public-services part has data sets of its own.
-  const mainParts = !(['cache', 'scenarios', 'load', 'scale'] as const).every((p) => options.skip.has(p));
+  const mainParts = options.soak !== null || !(['cache', 'scenarios', 'load', 'scale'] as const).every((p) => options.skip.has(p));
   const dataset = mainParts ? await prepareMainDataset(services.databaseUrl, options.residents, options.seed, progress) : null;
 
   let rows: Row[] = [];
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
   let targets: Target[] = [];
   let scenarios: ScenarioRow[] = [];
   let loadTests: LoadTestRow[] = [];
+  let soak: SoakReport | null = null;
   let scale: ScaleReport | null = null;
   let statementMethod = 'n/a';
   if (dataset) {
@@ -120,6 +122,7 @@ async function main(): Promise<void> {
 
     const context = scenarioContext(options, services, dataset, auth, gatewayEnv);
     scenarios = await measureScenarios(context, options);
+    soak = options.soak === null ? null : await runSoak(context, options.soak);
     loadTests = options.skip.has('load')
       ? []
       : await runLoadTests({ ...context, redisEnv: { REDIS_URL: services.redisUrl, CACHE_PREFIX: `${services.cachePrefix}load:` } });
@@ -166,7 +169,7 @@ async function main(): Promise<void> {
 
   const report = assembleReport(
     { startedAt, began, loadAtStart, pgVersion, redisVersion, options, dataset, statementCounting: statementMethod },
-    { rows, countersSeen, targets, scenarios, loadTests, scale, services: servicesReport, live: liveReport },
+    { rows, countersSeen, targets, scenarios, soak, loadTests, scale, services: servicesReport, live: liveReport },
   );
   await writeResults(report, startedAt, progress);
 }

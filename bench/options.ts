@@ -3,13 +3,15 @@ import { parseArgs } from 'node:util';
 /** Printed by `--help`. */
 export const HELP = `npm run bench -- [--residents N] [--duration S] [--warmup S] [--connections C] [--seed S]
                     [--load-duration S] [--load-connections C] [--skip cache,scenarios,load,scale,services,live] [--large N]
-                    [--scale-residents N,M] [--dossiers N,M] [--subscribers N]
+                    [--scale-residents N,M] [--dossiers N,M] [--subscribers N] [--soak S]
 
 Seeds (or reuses) a PostgreSQL data set of N residents (default 100000), then drives the gateway
 (embedded mode, production settings) with autocannon in three modes — caching off, cold, warm —
 and a bare node:http server answering the same bytes; then uncached scenarios (resident and
 legacy-code lookups, page sizes, a mixed workload of every persona) on one process, on separate
-processes and on a subgraph directly; then the load test (100 connections for 60 s, mixed workload,
+processes and on a subgraph directly, with the SQL floor of CommuneResidents (its statements replayed
+with pg) and the gateway's CPU and allocation per request; with --soak S, then the mixed workload for
+S seconds on one uncached gateway, its RSS after the warm-up and at the end; then the load test (100 connections for 60 s, mixed workload,
 on the embedded PGlite default and on PostgreSQL); then the scale part (the mixed workload on one
 gateway vs two behind HAProxy, and with reads on a streaming replica vs the primary, on servers it
 starts on loopback ports; the lookups at each --scale-residents size, default 1000000,5000000, each in
@@ -46,6 +48,8 @@ export interface BenchOptions {
   dossiers: number[];
   /** Concurrent subscribers of the live part. */
   subscribers: number;
+  /** Seconds of the soak (bench/soak.ts); null: no soak. */
+  soak: number | null;
 }
 
 /**
@@ -68,6 +72,7 @@ export function parseCommandLine(argv: string[]): BenchOptions | null {
       dossiers: { type: 'string' },
       'scale-residents': { type: 'string' },
       subscribers: { type: 'string' },
+      soak: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -100,6 +105,7 @@ export function parseCommandLine(argv: string[]): BenchOptions | null {
     loadConnections: int('load-connections', 100, 1),
     subscribers: int('subscribers', 10_000, 1),
     large: values.large === undefined ? null : int('large', 1_000_000, 1),
+    soak: values.soak === undefined ? null : int('soak', 600, 10),
     dossiers: sizes('dossiers', '1000000,10000000'),
     scaleResidents: sizes('scale-residents', '1000000,5000000'),
     skip: new Set(

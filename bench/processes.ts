@@ -121,3 +121,40 @@ export function askStats(server: ChildServer, timeoutMs = 5_000): Promise<Server
     child.send('stats');
   });
 }
+
+/** Sends `message` to a server the bench started over IPC and waits for its answer carrying `key`. */
+export function ask(server: ChildServer, message: object, key: string, timeoutMs = 30_000): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (answer: unknown) => {
+      if (typeof answer !== 'object' || answer === null || !(key in answer)) return;
+      clearTimeout(timer);
+      server.process.off('message', onMessage);
+      resolve(answer);
+    };
+    const timer = setTimeout(() => {
+      server.process.off('message', onMessage);
+      reject(new Error(`${server.url}: no '${key}' answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    server.process.on('message', onMessage);
+    server.process.send(message);
+  });
+}
+
+/** How long the gateway's statement count must stay still before a measurement starts or ends. */
+const SETTLED_MS = 500;
+
+/** Resolves once the gateway has sent no SQL for {@link SETTLED_MS}: in-flight requests are done. */
+export async function settle(gateway: ChildServer): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  const statements = async () => (await askStats(gateway)).statements;
+  let last = await statements();
+  let stillSince = Date.now();
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = await statements();
+    if (now !== last) {
+      last = now;
+      stillSince = Date.now();
+    } else if (Date.now() - stillSince >= SETTLED_MS) return;
+  }
+}

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { createLifecycle, progressPrinter } from './lifecycle';
-import { askStats, useBuild, type ChildServer } from './processes';
+import { ask, askStats, useBuild } from './processes';
 import { COMMUNE_RANKING, PROVINCE_RANKING, SCORECARD } from './services';
 import { gatewayEnvironment, prepareAuth } from './setup';
 
@@ -116,21 +116,6 @@ function summarise(profile: Profile, top: number): string[] {
   lines.push('', `inclusive time by function (top ${2 * top}):`);
   for (const [name, micros] of sorted(inclusive).slice(0, 2 * top)) lines.push(`  ${pct(micros)}  ${name}`);
   return lines;
-}
-
-/** Sends `message` to the gateway over IPC and waits for its answer carrying `key`. */
-function ask(server: ChildServer, message: object, key: string, timeoutMs = 30_000): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no '${key}' answer within ${timeoutMs} ms`)), timeoutMs);
-    const onMessage = (answer: unknown) => {
-      if (typeof answer !== 'object' || answer === null || !(key in answer)) return;
-      clearTimeout(timer);
-      server.process.off('message', onMessage);
-      resolve(answer);
-    };
-    server.process.on('message', onMessage);
-    server.process.send(message);
-  });
 }
 
 async function main(): Promise<void> {

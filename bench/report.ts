@@ -1,6 +1,7 @@
 import { formatHitRatio, type LayerLookups } from './cacheCounters';
 import type { LoadResult } from './load';
-import { MAX_RSS_GROWTH, type LoadTestRow, type ScenarioRow } from './scenarios';
+import { FLOOR_SETUP, MAX_RSS_GROWTH, type LoadTestRow, type ScenarioRow } from './scenarios';
+import { MAX_SOAK_GROWTH_PERCENT, type SoakReport } from './soak';
 import { renderLive, type LiveReport } from './live';
 import { renderScale, type ScaleReport } from './scale';
 import { renderServices, type ServicesReport } from './services';
@@ -43,6 +44,8 @@ export interface Report {
   notes: string[];
   /** Uncached scenarios across deployment shapes (bench/scenarios.ts). */
   scenarios: ScenarioRow[];
+  /** The soak (`--soak`, bench/soak.ts); null without it. */
+  soak: SoakReport | null;
   loadTests: LoadTestRow[];
   loadSettings: { connections: number; durationSeconds: number };
   /** The scale part (bench/scale.ts); null when skipped. */
@@ -110,6 +113,81 @@ function ratio(rows: ScenarioRow[], scenario: string, setup: string, versus: str
   return a && b && b.load.requestsPerSecond > 0 ? `${number(a.load.requestsPerSecond / b.load.requestsPerSecond, 2)}×` : null;
 }
 
+/** Issue 14's targets for the uncached scenarios (bench/README.md, "The lean path"). */
+const LEAN = { ofFloorPercent: 50, cpuMs: 4, allocatedMb: 1, peakRssMb: 300, hop: 0.5 };
+
+/** `- label: **value** (target …) — PASS/FAIL`, or "not measured". */
+function targetLine(
+  label: string,
+  value: number | null,
+  shown: (v: number) => string,
+  target: string,
+  pass: (v: number) => boolean,
+): string {
+  return value === null || !Number.isFinite(value)
+    ? `- ${label}: not measured`
+    : `- ${label}: **${shown(value)}** (target ${target}) — ${pass(value) ? 'PASS' : 'FAIL'}`;
+}
+
+/** The lean path's targets (issue 14) over the scenario rows: floor, CPU and allocation per request, peak RSS, the hop. */
+function leanTargets(rows: ScenarioRow[], connections: number): string[] {
+  const row = (scenario: string, setup: string) => rows.find((r) => r.scenario === scenario && r.setup === setup);
+  const page = row('CommuneResidents first: 50', 'one process');
+  const floor = row('CommuneResidents first: 50', FLOOR_SETUP);
+  const lines = [
+    targetLine(
+      `CommuneResidents first: 50, one process ÷ its SQL floor (${floor ? number(floor.load.requestsPerSecond, 1) : '?'} req/s replayed with pg)`,
+      page && floor && floor.load.requestsPerSecond > 0 ? (100 * page.load.requestsPerSecond) / floor.load.requestsPerSecond : null,
+      (v) => `${number(v, 1)}%`,
+      `≥ ${LEAN.ofFloorPercent}%`,
+      (v) => v >= LEAN.ofFloorPercent,
+    ),
+    targetLine(
+      'CommuneResidents first: 50, one process: gateway CPU per request',
+      page?.cpuMsPerRequest ?? null,
+      (v) => `${number(v, 2)} ms`,
+      `≤ ${LEAN.cpuMs} ms`,
+      (v) => v <= LEAN.cpuMs,
+    ),
+    targetLine(
+      'CommuneResidents first: 50, one process: gateway allocation per request',
+      page?.allocatedMbPerRequest ?? null,
+      (v) => `${number(v, 2)} MB`,
+      `≤ ${LEAN.allocatedMb} MB`,
+      (v) => v <= LEAN.allocatedMb,
+    ),
+  ];
+  for (const setup of ['one process', 'separate processes']) {
+    const peaks = rows.filter((r) => r.setup === setup && r.peakRssMb !== null).map((r) => r.peakRssMb!);
+    if (peaks.length === 0) continue;
+    lines.push(
+      targetLine(
+        `Gateway peak RSS over the uncached scenarios, ${setup}, ${connections} connections`,
+        Math.max(...peaks),
+        (v) => `${number(v)} MB`,
+        `≤ ${LEAN.peakRssMb} MB at 10 connections`,
+        (v) => v <= LEAN.peakRssMb,
+      ),
+    );
+  }
+  return lines;
+}
+
+/** The soak, in Markdown. */
+function renderSoak(soak: SoakReport): string[] {
+  const failed = soak.load.errors + soak.load.non2xx + soak.load.mismatches;
+  return [
+    '',
+    `### Soak: mixed workload, one gateway (one process, caching off), ${soak.connections} connections, ${number(soak.seconds)} s`,
+    '',
+    '| Requests | req/s | p50 ms | p99 ms | Failed | RSS after warm-up MB | RSS at end MB | max MB | Growth | Result |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    `| ${number(soak.load.completed)} | ${number(soak.load.requestsPerSecond, 1)} | ${milliseconds(soak.load.latencyMs.p50)} | ${milliseconds(soak.load.latencyMs.p99)} | ${failed === 0 ? '0' : `**${number(failed)}**`} | ${soak.rssMb[0]} | ${soak.rssMb.at(-1)} | ${Math.max(...soak.rssMb)} | ${number(soak.growthPercent, 1)}% | ${soak.pass ? 'PASS' : 'FAIL'} |`,
+    '',
+    `PASS: nothing failed and RSS at the end under ${MAX_SOAK_GROWTH_PERCENT}% above RSS after the ${soak.warmupSeconds} s warm-up (sampled every 5 s).`,
+  ];
+}
+
 /** The uncached scenarios and the load test, in Markdown. */
 function renderOperations(report: Report): string[] {
   const lines: string[] = [];
@@ -119,12 +197,12 @@ function renderOperations(report: Report): string[] {
       '',
       '### Uncached scenarios (CACHE_ENABLED=false everywhere)',
       '',
-      '| Scenario | Setup | Requests | req/s | p50 ms | p99 ms | SQL/req | Gateway peak RSS MB | Failed |',
-      '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+      '| Scenario | Setup | Requests | req/s | p50 ms | p99 ms | SQL/req | Gateway CPU ms/req | Gateway alloc MB/req | Gateway peak RSS MB | Failed |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows.map((r) => {
         const failed = r.load.errors + r.load.non2xx + r.load.mismatches;
-        const sql = r.sqlPerRequest === null || r.sqlPerRequest === undefined ? '—' : number(r.sqlPerRequest, 2);
-        return `| ${r.scenario} | ${r.setup} | ${number(r.load.completed)} | ${number(r.load.requestsPerSecond, 1)} | ${milliseconds(r.load.latencyMs.p50)} | ${milliseconds(r.load.latencyMs.p99)} | ${sql} | ${r.peakRssMb === null ? '—' : number(r.peakRssMb)} | ${failed === 0 ? '0' : `**${number(failed)}**`} |`;
+        const optional = (v: number | null | undefined, digits: number) => (v === null || v === undefined ? '—' : number(v, digits));
+        return `| ${r.scenario} | ${r.setup} | ${number(r.load.completed)} | ${number(r.load.requestsPerSecond, 1)} | ${milliseconds(r.load.latencyMs.p50)} | ${milliseconds(r.load.latencyMs.p99)} | ${optional(r.sqlPerRequest, 2)} | ${optional(r.cpuMsPerRequest, 2)} | ${optional(r.allocatedMbPerRequest, 2)} | ${r.peakRssMb === null ? '—' : number(r.peakRssMb)} | ${failed === 0 ? '0' : `**${number(failed)}**`} |`;
       }),
       '',
     );
@@ -139,10 +217,6 @@ function renderOperations(report: Report): string[] {
         ratio(rows, 'CommuneResidents first: 50', 'separate processes', 'one process'),
       ],
       ['Mixed, separate processes ÷ one process', ratio(rows, 'Mixed', 'separate processes', 'one process')],
-      [
-        'ResidentLookup through the gateway (separate processes) ÷ the population subgraph directly (the cost of the federation hop)',
-        ratio(rows, 'ResidentLookup', 'separate processes', 'population subgraph directly'),
-      ],
     ];
     const large = rows.find((r) => /residents$/.test(r.setup))?.setup;
     if (large) {
@@ -165,8 +239,26 @@ function renderOperations(report: Report): string[] {
       ]);
     }
     lines.push(...ratios.filter(([, v]) => v !== null).map(([label, v]) => `- ${label}: **${v}**`));
+    lines.push(
+      ...leanTargets(rows, report.settings.connections),
+      ...[
+        ['ResidentLookup', 'population'],
+        ['LegacyLookup', 'administrative-units'],
+      ].map(([scenario, service]) => {
+        const through = rows.find((r) => r.scenario === scenario && r.setup === 'separate processes');
+        const direct = rows.find((r) => r.scenario === scenario && r.setup === `${service} subgraph directly`);
+        return targetLine(
+          `${scenario} through the gateway (separate processes) ÷ the ${service} subgraph directly (the cost of the federation hop)`,
+          through && direct && direct.load.requestsPerSecond > 0 ? through.load.requestsPerSecond / direct.load.requestsPerSecond : null,
+          (v) => `${number(v, 2)}×`,
+          `≥ ${LEAN.hop}×`,
+          (v) => v >= LEAN.hop,
+        );
+      }),
+    );
     lines.push('', `Variables: ${rows.map((r) => `${r.scenario} (${r.setup}): ${r.variables}`).join('; ')}.`);
   }
+  if (report.soak) lines.push(...renderSoak(report.soak));
   if (report.loadTests.length > 0) {
     lines.push(
       '',

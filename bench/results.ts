@@ -8,6 +8,7 @@ import type { BenchOptions } from './options';
 import { renderMarkdown, type Report, type Row, type Target } from './report';
 import type { LoadTestRow, ScenarioRow } from './scenarios';
 import type { LiveReport } from './live';
+import type { SoakReport } from './soak';
 import type { ScaleReport } from './scale';
 import type { ServicesReport } from './services';
 
@@ -37,6 +38,8 @@ export interface Measurements {
   countersSeen: boolean;
   targets: Target[];
   scenarios: ScenarioRow[];
+  /** The soak (`--soak`); null without it. */
+  soak: SoakReport | null;
   loadTests: LoadTestRow[];
   /** The scale part (bench/scale.ts); null when skipped. */
   scale: ScaleReport | null;
@@ -86,6 +89,7 @@ export function assembleReport(run: RunFacts, measured: Measurements): Report {
     targets: measured.targets,
     notes,
     scenarios: measured.scenarios,
+    soak: measured.soak,
     loadTests: measured.loadTests,
     loadSettings: { connections: options.loadConnections, durationSeconds: options.loadSeconds },
     scale: measured.scale,

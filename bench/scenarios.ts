@@ -5,13 +5,15 @@ import type { JWK } from 'jose';
 import { Client } from 'pg';
 import { mintDevToken } from '../shared/auth/devTokens';
 import type { Config } from '../shared/config';
-import type { Identity } from '../shared/auth/identity';
+import { ANONYMOUS, type Identity } from '../shared/auth/identity';
 import { bodyHash, importInternalKeys, signIdentity } from '../shared/auth/internalToken';
 import { planSubgraphProcesses } from '../hub/processes';
 import { OPERATIONS } from '../hub/operations';
 import type { Dataset } from './dataset';
+import { recordingShape, recordRequest, replayFloor } from './floor';
 import { runLoad, type LoadResult } from './load';
 import { askStats, SUBGRAPH_READY, type ChildServer } from './processes';
+import type { ServerStats } from './serverStats';
 
 /**
  * The bench's second part: uncached scenarios across deployment shapes (one process, separate
@@ -48,7 +50,14 @@ export interface ScenarioRow {
    * sends them all (one process); null where the subgraph processes do.
    */
   sqlPerRequest?: number | null;
+  /** The answering process's CPU time (ms) ÷ responses over the window; null where not asked. */
+  cpuMsPerRequest?: number | null;
+  /** Bytes the answering process allocated on V8's heap (MB) ÷ responses over the window; null where not asked. */
+  allocatedMbPerRequest?: number | null;
 }
+
+/** The setup of the SQL floor's row: a scenario's statements replayed with `pg` (bench/floor.ts). */
+export const FLOOR_SETUP = 'SQL floor (its statements replayed with pg)';
 
 /** One run of the sustained load test. */
 export interface LoadTestRow {
@@ -227,16 +236,47 @@ export async function runScenarios(ctx: ScenarioContext): Promise<ScenarioRow[]>
     ctx.progress(`${scenario}, ${setup}: measuring ${ctx.durationSeconds} s`);
     // Statements are counted where the gateway's own client sends them all: in one process.
     const counted = setup === 'one process' && server !== null;
-    const before = counted ? (await askStats(server)).statements : null;
+    const before = server ? await askStats(server) : null;
     const load = await runLoad({ ...options, durationSeconds: ctx.durationSeconds });
     const stats = server ? await askStats(server) : null;
     const peakRssMb = stats ? mb(stats.maxRssBytes) : null;
     const sqlPerRequest =
-      counted && before !== null && stats?.statements != null && load.sent > 0 ? (stats.statements - before) / load.sent : null;
-    rows.push({ scenario, setup, variables, load, peakRssMb, sqlPerRequest });
+      counted && before?.statements != null && stats?.statements != null && load.sent > 0
+        ? (stats.statements - before.statements) / load.sent
+        : null;
+    const perRequest = (bytesOrMicros: (s: ServerStats) => number, unit: number) =>
+      before && stats && load.completed > 0 ? (bytesOrMicros(stats) - bytesOrMicros(before)) / unit / load.completed : null;
+    const cpuMsPerRequest = perRequest((s) => s.cpuMicros, 1_000);
+    const allocatedMbPerRequest = perRequest((s) => s.allocatedBytes, 2 ** 20);
+    rows.push({ scenario, setup, variables, load, peakRssMb, sqlPerRequest, cpuMsPerRequest, allocatedMbPerRequest });
     ctx.progress(
-      `${scenario}, ${setup}: ${load.requestsPerSecond.toFixed(1)} req/s, p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms`,
+      `${scenario}, ${setup}: ${load.requestsPerSecond.toFixed(1)} req/s, p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms` +
+        (cpuMsPerRequest === null
+          ? ''
+          : `, ${cpuMsPerRequest.toFixed(2)} ms CPU and ${allocatedMbPerRequest!.toFixed(2)} MB allocated per request`),
     );
+  };
+  /** The SQL floor of a scenario measured on `server` (one process): its statements for one request, replayed with pg. */
+  const floor = async (server: ChildServer, scenario: string, work: Work) => {
+    const request = work[0]!;
+    const recorded = await recordRequest(server, request.body, request.headers);
+    const shape = recordingShape(recorded);
+    ctx.progress(
+      `${scenario}, ${FLOOR_SETUP}: ${shape.statements} statements on ${shape.connections} connection(s), ${shape.transactions} transaction(s), ` +
+        `${shape.auditEntries} audit entries, ${shape.moved} moved to keep transactions whole; replaying with pg at ${ctx.connections} connections for ${ctx.durationSeconds} s`,
+    );
+    const { load, firstError, slowest } = await replayFloor(ctx.databaseUrl, recorded, {
+      connections: ctx.connections,
+      durationSeconds: ctx.durationSeconds,
+      warmupSeconds: ctx.warmupSeconds,
+    });
+    if (firstError) ctx.progress(`${scenario}, ${FLOOR_SETUP}: ${load.errors} replays failed, the first with: ${firstError}`);
+    const variables =
+      `the ${shape.statements} statements the one-process gateway sent for one such request alone (${shape.transactions} transactions, ` +
+      `${shape.auditEntries} audit appends; ${shape.moved} statements moved after the transaction they interleaved), in their order on one connection per request; ` +
+      `one replay alone spent the most in ${slowest.map((t) => `${t.ms.toFixed(1)} ms (${t.statement}…)`).join(', ')}`;
+    rows.push({ scenario, setup: FLOOR_SETUP, variables, load, peakRssMb: null, sqlPerRequest: shape.statements });
+    ctx.progress(`${scenario}, ${FLOOR_SETUP}: ${load.requestsPerSecond.toFixed(1)} req/s, p50 ${load.latencyMs.p50.toFixed(1)} ms`);
   };
   const resident = [{ headers: central, body: body(RESIDENT_LOOKUP, { citizenId: values.citizenId }) }];
   const legacy = [{ headers: {}, body: body(LEGACY_LOOKUP, { code: values.legacyCode }) }];
@@ -253,6 +293,8 @@ export async function runScenarios(ctx: ScenarioContext): Promise<ScenarioRow[]>
       await measure(gateway, gateway.url, `CommuneResidents first: ${size}`, 'one process', `code ${dense}`, page(size));
     }
     await measure(gateway, gateway.url, 'Mixed', 'one process', MIXED, mixed);
+    // The gateway stays idle while its SQL is replayed.
+    await floor(gateway, 'CommuneResidents first: 50', page(50));
   } finally {
     await ctx.stop(gateway);
   }
@@ -274,11 +316,11 @@ export async function runScenarios(ctx: ScenarioContext): Promise<ScenarioRow[]>
     LOG_LEVEL: 'info',
   };
   const subgraphs = await Promise.all(processes.map((p) => ctx.start(p.entry, { ...subgraphEnv, PORT: String(p.port) }, SUBGRAPH_READY)));
-  const population = subgraphs[processes.findIndex((p) => p.name === 'population')]!;
   try {
     gateway = await ctx.start('bench/gatewayProcess.ts', { ...ctx.gatewayEnv, ...urls, DATABASE_URL: '' });
     try {
       await measure(gateway, gateway.url, 'ResidentLookup', 'separate processes', 'one resident, central officer', resident);
+      await measure(gateway, gateway.url, 'LegacyLookup', 'separate processes', `pre-reform commune ${values.legacyCode}`, legacy);
       await measure(gateway, gateway.url, 'CommuneResidents first: 50', 'separate processes', `code ${dense}`, page(50));
       await measure(gateway, gateway.url, 'Mixed', 'separate processes', MIXED, mixed);
     } finally {
@@ -294,29 +336,30 @@ export async function runScenarios(ctx: ScenarioContext): Promise<ScenarioRow[]>
     } finally {
       await ctx.stop(hive);
     }
-    // 3. The population subgraph called directly, with the identity the gateway would sign (valid 60 s).
+    // 3. A subgraph called directly with the identity the gateway would sign (valid 60 s, so signed
+    // right before each measurement): the cost of the federation hop, for the lookups whose fields
+    // are all one subgraph's.
     const keys = await importInternalKeys(
       JSON.parse(readFileSync(ctx.keyFiles.internalPrivate, 'utf8')) as JWK,
       JSON.parse(readFileSync(ctx.keyFiles.internalPublic, 'utf8')) as JWK,
     );
-    const identity: Identity = { subject: 'bench-central-1', role: 'CENTRAL', organisation: 'Bộ Công an' } as Identity;
-    const variables = { citizenId: values.citizenId };
-    const signed = await signIdentity(
-      keys,
-      'population',
-      identity,
-      { requestId: 'bench-direct', purpose: ctx.purpose },
-      bodyHash(RESIDENT_LOOKUP, variables),
-    );
-    const direct = [{ headers: { 'x-lien-thong-identity': signed }, body: body(RESIDENT_LOOKUP, variables) }];
-    await measure(
-      null,
-      population.url,
-      'ResidentLookup',
-      'population subgraph directly',
-      'the same query, identity signed as the gateway does',
-      direct,
-    );
+    const direct = async (
+      scenario: string,
+      service: string,
+      identity: Identity,
+      purpose: string | null,
+      query: string,
+      variables: Record<string, unknown>,
+    ) => {
+      const subgraph = subgraphs[processes.findIndex((p) => p.name === service)]!;
+      const signed = await signIdentity(keys, service, identity, { requestId: 'bench-direct', purpose }, bodyHash(query, variables));
+      await measure(null, subgraph.url, scenario, `${service} subgraph directly`, 'the same query, identity signed as the gateway does', [
+        { headers: { 'x-lien-thong-identity': signed }, body: body(query, variables) },
+      ]);
+    };
+    const officer: Identity = { subject: 'bench-central-1', role: 'CENTRAL', organisation: 'Bộ Công an' } as Identity;
+    await direct('ResidentLookup', 'population', officer, ctx.purpose, RESIDENT_LOOKUP, { citizenId: values.citizenId });
+    await direct('LegacyLookup', 'administrative-units', ANONYMOUS, null, LEGACY_LOOKUP, { code: values.legacyCode });
   } finally {
     await Promise.all(subgraphs.map((s) => ctx.stop(s)));
   }
