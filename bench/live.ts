@@ -7,6 +7,7 @@ import { planSubgraphProcesses } from '../hub/processes';
 import { ensureDatabase, prepareDataset } from './dataset';
 import type { Lifecycle, Progress } from './lifecycle';
 import { askStats, SUBGRAPH_READY, type ChildServer } from './processes';
+import type { ServerStats } from './serverStats';
 import { GATEWAY_NODE_FLAGS } from '../tools/build';
 import type { BenchAuth, GatewayEnv } from './setup';
 
@@ -150,6 +151,7 @@ export interface LiveReport {
 const percentile = (sorted: number[], p: number) =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+const heap = (stats: ServerStats) => `${mb(stats.heapUsedBytes)} / ${mb(stats.heapTotalBytes)} MB`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A process's peak RSS as Linux keeps it (VmHWM), in bytes; null elsewhere. */
@@ -391,7 +393,7 @@ export async function runLive(ctx: LiveContext): Promise<LiveReport> {
     await sleep(SETTLE_SECONDS * 1000);
     const open = await askStats(gateway);
     ctx.progress(
-      `live: gateway RSS ${mb(open.rssBytes)} MB with ${opened.toLocaleString('en-US')} open (${mb(baseline.rssBytes)} MB before)`,
+      `live: gateway RSS ${mb(open.rssBytes)} MB with ${opened.toLocaleString('en-US')} open (${mb(baseline.rssBytes)} MB before); V8 heap used / held ${heap(open)} (${heap(baseline)} before)`,
     );
 
     measuring = true;
@@ -456,6 +458,7 @@ export async function runLive(ctx: LiveContext): Promise<LiveReport> {
     );
     await sleep(SETTLE_SECONDS * 1000);
     const after = await askStats(gateway);
+    ctx.progress(`live: gateway RSS ${mb(after.rssBytes)} MB after the events; V8 heap used / held ${heap(after)}`);
     measuring = false;
     sampling = false;
     await sampler;

@@ -14,6 +14,9 @@ export interface ServerStats {
   /** Resident set size now, and the highest it has been in the process's life (bytes). */
   rssBytes: number;
   maxRssBytes: number;
+  /** V8's heap: bytes in live and not yet collected objects, and bytes it holds from the system. */
+  heapUsedBytes: number;
+  heapTotalBytes: number;
   /** Bytes allocated on V8's heap so far (see {@link allocatedBytes}). */
   allocatedBytes: number;
 }
@@ -99,7 +102,7 @@ export function answerStats(statements: () => number | null, recorder?: { start(
     const stats: ServerStats = {
       cpuMicros: user + system,
       statements: statements(),
-      rssBytes: process.memoryUsage.rss(),
+      ...((m) => ({ rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal }))(process.memoryUsage()),
       // maxRSS is in kilobytes.
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
       allocatedBytes: allocatedBytes(),
