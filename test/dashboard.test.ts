@@ -11,6 +11,7 @@ import {
   monthsOf,
   NOT_EVALUATED,
   onTimeText,
+  rankText,
   parsePeriod,
   pointsText,
   readClaims,
@@ -95,6 +96,9 @@ describe('the dashboard’s model', () => {
     expect(onTimeText({ evaluated: false, onTimeRate: 1 })).toBe('—');
     expect(onTimeText({ evaluated: true, onTimeRate: null })).toBe('—');
     expect(onTimeText({ evaluated: true, onTimeRate: 0.9128 })).toBe('91.3%');
+    // Not evaluated: no place in the ranking (not 34 provinces tied for first).
+    expect(rankText(1, idle)).toBe('—');
+    expect(rankText(31, busy)).toBe('31');
     const bars = groupBars([
       { unit: 'Idle', evaluation: idle },
       { unit: 'Busy', evaluation: busy },
@@ -218,7 +222,7 @@ describeInChromium('the dashboard', 'the dashboard in headless Chromium, on npm 
     expect(new URL(page.url()).searchParams.get('period')).toBe('2025-12');
     const expected = await provinceRanking();
     const ranks = await rows.locator('[data-field="rank"]').allTextContents();
-    expect(ranks.map(Number)).toEqual(expected.map((r) => r.rank));
+    expect(ranks).toEqual(expected.map((r) => (r.evaluation.evaluated ? String(r.rank) : '—')));
     const first = expected[0]!.evaluation;
     await expect(rowOf('province', first.unitCode).locator('[data-field="score"]').textContent()).resolves.toBe(first.score.toFixed(2));
     await expect(page.locator('table[data-ranking="province"]').textContent()).resolves.toContain('Hà Nội');

@@ -27,6 +27,7 @@ import {
   GROUPS,
   groupBars,
   onTimeText,
+  rankText,
   parsePeriod,
   PERIOD_KINDS,
   periodLabel,
@@ -133,7 +134,7 @@ function RankingTable({
             tabIndex={onPick ? 0 : undefined}
             onKeyDown={onPick ? (event) => event.key === 'Enter' && onPick(e.unitCode) : undefined}
           >
-            <td data-field="rank">{rank}</td>
+            <td data-field="rank">{rankText(rank, e)}</td>
             <td className="name" data-field="name">
               {names.get(e.unitCode) ?? e.unitCode}
               {!e.evaluated && <small> (chưa đánh giá · not evaluated)</small>}

@@ -49,6 +49,15 @@ export function pointsText(e: Scored, group: GroupCode): string {
 }
 
 /**
+ * A unit's place as shown: its rank, or {@link NOT_EVALUATED} when it was not evaluated in the
+ * period (the ranking lists such units last, all at one rank: a "1" for each of 34 idle provinces
+ * would read as a tie for first).
+ */
+export function rankText(rank: number, e: { evaluated: boolean }): string {
+  return e.evaluated ? String(rank) : NOT_EVALUATED;
+}
+
+/**
  * A unit's on-time rate as shown: one decimal, or {@link NOT_EVALUATED} when it received no dossier
  * in the period (a few late-finished dossiers of earlier periods would read "100.0%" beside a score
  * of "—") or none was judged yet.
