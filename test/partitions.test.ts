@@ -80,7 +80,8 @@ describe('province partitions: conversion of existing rows and national keys', (
     });
     await db.query(`INSERT INTO land.land_use_type (code, name, category) VALUES ('ODT', 'Đất ở tại đô thị', 'NON_AGRICULTURAL')`);
     await db.query(`INSERT INTO land.land_parcel (id, province_code, commune_code, map_sheet_number, parcel_number, area, land_use_code,
-        certificate_number, address) VALUES (10, '01', '00004', 1, 1, 100, 'ODT', 'AA 000001', 'x'), (11, '79', '26734', 1, 1, 80, 'ODT', NULL, 'y')`);
+        certificate_number, address) VALUES (10, '01', '00004', 1, 1, 100, 'ODT', 'AA 000001', 'x'), (11, '79', '26734', 1, 1, 80, 'ODT', NULL, 'y'),
+        (13, '01', '00004', 1, 2, 50, 'ODT', NULL, 'z')`);
     await db.query(`INSERT INTO land.parcel_holder (parcel_id, holder_type, holder_id, share)
       VALUES (10, 'RESIDENT', '001085000001', 100), (11, 'RESIDENT', '079190000002', 100)`);
     await db.destroy();
@@ -106,7 +107,11 @@ describe('province partitions: conversion of existing rows and national keys', (
       'population.resident_p79',
     ]);
     expect(await partitionOf('population.household', 'true', [])).toEqual(['population.household_p01', 'population.household_p79']);
-    expect(await partitionOf('land.land_parcel', 'true', [])).toEqual(['land.land_parcel_p01', 'land.land_parcel_p79']);
+    expect(await partitionOf('land.land_parcel', 'true', [])).toEqual([
+      'land.land_parcel_p01',
+      'land.land_parcel_p01',
+      'land.land_parcel_p79',
+    ]);
     expect(await partitionOf('land.parcel_holder', 'true', [])).toEqual(['land.parcel_holder_p01', 'land.parcel_holder_p79']);
     expect(await db.query(`SELECT citizen_id, province_code FROM population.citizen_key ORDER BY 1`)).toEqual([
       { citizen_id: '001085000001', province_code: '01' },
@@ -233,6 +238,11 @@ describe('province partitions: conversion of existing rows and national keys', (
     const statements: { sql: string; params: unknown[] }[] = [];
     const recording = recordingInto(statements);
     expect(await db.query(`SELECT commune_code, province_code FROM population.commune_province ORDER BY 1, 2`)).toEqual([
+      { commune_code: '00004', province_code: '01' },
+      { commune_code: '26734', province_code: '79' },
+    ]);
+    // Filled by the migration from rows already there (two parcels in 00004: one pair).
+    expect(await db.query(`SELECT commune_code, province_code FROM land.commune_province ORDER BY 1, 2`)).toEqual([
       { commune_code: '00004', province_code: '01' },
       { commune_code: '26734', province_code: '79' },
     ]);

@@ -245,7 +245,7 @@ export function provinceIndexSql(ix: ProvinceIndex): string[] {
     `CREATE TABLE ${ix.table} (${ix.keys.map((k) => `${k.name} ${k.type} NOT NULL`).join(', ')}, province_code varchar(2) NOT NULL,
        PRIMARY KEY (${keys}, province_code))`,
     `INSERT INTO ${ix.table} (${keys}, province_code) ${ix.sources
-      .map((s) => `SELECT ${s.keys.join(', ')}, ${s.province} FROM ${s.table}`)
+      .map((s) => `SELECT DISTINCT ${s.keys.join(', ')}, ${s.province} FROM ${s.table}`)
       .join(' UNION ')}`,
     ...ix.sources.flatMap((s) => {
       const source = s.table.split('.')[1]!;
