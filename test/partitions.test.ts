@@ -8,6 +8,7 @@ import { jurisdictionOf, provinceOfCommunes, scopeCondition } from '../shared/au
 import { disabledEntityCaching } from '../shared/cache/entityCache';
 import { land } from '../subgraphs/land/subgraph';
 import { createLoaders as createLandLoaders } from '../subgraphs/land/loaders';
+import { createRepository as createLandRepository } from '../subgraphs/land/repository';
 import { createLoaders as createPopulationLoaders } from '../subgraphs/population/loaders';
 import { population } from '../subgraphs/population/subgraph';
 import { publicServices } from '../subgraphs/public-services/subgraph';
@@ -277,6 +278,19 @@ describe('province partitions: conversion of existing rows and national keys', (
     expect(await land.parcelsOfHolder.load('RESIDENT:001099999999')).toEqual([]);
     expect(await partitionsRan(statements, 'land.land_parcel')).toEqual([['land_parcel_p79'], ['land_parcel_p79'], ['land_parcel_p01']]);
     expect(await partitionsRan(statements, 'land.parcel_holder')).toEqual([['parcel_holder_p01']]);
+    // The root list filtered by commune or holder alone: the same.
+    statements.length = 0;
+    const root = createLandRepository(recording, { kind: 'NATIONAL' });
+    const page = { limit: 10, after: null };
+    expect((await root.parcels({ communeCode: '26734' }, page)).rows.map((p) => p.id)).toEqual(['11']);
+    expect((await root.parcels({ holderCitizenId: '001085000001' }, page)).total).toBe(1);
+    expect(await root.parcels({ communeCode: '99998' }, page)).toEqual({ rows: [], total: 0 });
+    expect(await partitionsRan(statements, 'land.land_parcel')).toEqual([
+      ['land_parcel_p79'],
+      ['land_parcel_p79'],
+      ['land_parcel_p01'],
+      ['land_parcel_p01'],
+    ]);
 
     // Kept by the writes: rows in a province new to their commune or holder are found there too.
     await db.query(`INSERT INTO population.household (id, commune_code, province_code, address, head_citizen_id)
