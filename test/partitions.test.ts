@@ -278,6 +278,7 @@ describe('province partitions: conversion of existing rows and national keys', (
     expect(await land.parcelsOfHolder.load('RESIDENT:001099999999')).toEqual([]);
     expect(await partitionsRan(statements, 'land.land_parcel')).toEqual([['land_parcel_p79'], ['land_parcel_p79'], ['land_parcel_p01']]);
     expect(await partitionsRan(statements, 'land.parcel_holder')).toEqual([['parcel_holder_p01']]);
+    expect(statements.filter((st) => st.sql.includes('land.commune_province')).length).toBe(1);
     // The root list filtered by commune or holder alone: the same.
     statements.length = 0;
     const root = createLandRepository(recording, { kind: 'NATIONAL' });

@@ -283,6 +283,23 @@ export async function provincesOf(db: SqlRunner, ix: ProvinceIndex, keys: readon
   return rows.map((r) => r.province).sort();
 }
 
+/**
+ * {@link provincesOf}, asked once per set of keys: for one request's loaders, where a list's page
+ * and its count ask the same (the provinces are not personal, but a request is short: no staleness).
+ */
+export function provincesLookup(db: SqlRunner, ix: ProvinceIndex): (keys: readonly (readonly string[])[]) => Promise<string[]> {
+  const asked = new Map<string, Promise<string[]>>();
+  return (keys) => {
+    const id = JSON.stringify(keys.map((k) => [...k]).sort());
+    let provinces = asked.get(id);
+    if (!provinces) {
+      provinces = provincesOf(db, ix, keys);
+      asked.set(id, provinces);
+    }
+    return provinces;
+  };
+}
+
 /** One partition of a partitioned table, as `npm run cli -- partitions list` shows it. */
 export interface PartitionInfo {
   /** The partitioned table (schema-qualified) it belongs to, through any sub-partitioning. */

@@ -4,7 +4,7 @@ import { provinceOfCommunes, scopeCondition, type Jurisdiction, type ScopeColumn
 import { groupedLoader, keyedLoader } from '../../shared/db/loaders';
 import { keysetSource } from '../../shared/db/keyset';
 import { connectionLoaders, type ListKind } from '../../shared/db/pagination';
-import { provincesOf, type ProvinceIndex } from '../../shared/db/partitions';
+import { provincesLookup, provincesOf, type ProvinceIndex } from '../../shared/db/partitions';
 import { LandUseType, type LandParcel, type ParcelHolder, type ParcelTransfer } from './entities';
 
 export const PARCEL_LIST: ListKind = { name: 'land-parcel', keyPattern: /^[1-9]\d{0,17}$/ };
@@ -61,12 +61,19 @@ export const holderKey = (type: 'RESIDENT' | 'ENTERPRISE', id: string): string =
 
 /**
  * Per-request loaders of this subgraph, reading only parcels within `jurisdiction`: one SQL
- * statement per batch, whatever the batch size. Land records are not public (holders are
+ * statement per batch, whatever the batch size (the parcels of communes or holders: one more before
+ * it, their provinces). Land records are not public (holders are
  * personal): only the land-use classification shares one cache key space across callers.
  */
 export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache: EntityCaching) {
   const { scoped, shared } = loaderCaches(cache, 'land', jurisdiction);
   const scope = (alias: string, first: number) => scopeCondition(jurisdiction, parcelScope(alias), first);
+  /** The provinces of a list's communes: the officer's own when their token states it, else COMMUNE_PROVINCES (once per request). */
+  const communeProvinces = provincesLookup(db, COMMUNE_PROVINCES);
+  const provincesOfCommunes = (communes: readonly string[]): Promise<string[]> => {
+    const own = provinceOfCommunes(jurisdiction, communes);
+    return own ? Promise.resolve([own]) : communeProvinces(communes.map((c) => [c]));
+  };
   return {
     parcelById: keyedLoader(
       (ids: readonly string[]): Promise<LandParcel[]> => {
@@ -145,19 +152,7 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache:
         filterColumn: 'land_use_code',
         keyOf: (p) => p.id,
         scope: (first) => scope('land_parcel', first),
-        partition: async (parents) => {
-          const own = provinceOfCommunes(jurisdiction, parents);
-          return {
-            column: 'province_code',
-            values: own
-              ? [own]
-              : await provincesOf(
-                  db,
-                  COMMUNE_PROVINCES,
-                  parents.map((c) => [c]),
-                ),
-          };
-        },
+        partition: async (parents) => ({ column: 'province_code', values: await provincesOfCommunes(parents) }),
       }),
       scoped('parcelsOfCommune', ['LandParcel']),
     ),

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { loaderCaches, type EntityCaching } from '../../shared/cache/entityCache';
 import { provinceOfCommunes, scopeCondition, type Jurisdiction, type ScopeColumns } from '../../shared/auth/jurisdiction';
 import { keysetSource } from '../../shared/db/keyset';
-import { provincesOf, readByKey, type KeyTable, type ProvinceIndex } from '../../shared/db/partitions';
+import { provincesLookup, readByKey, type KeyTable, type ProvinceIndex } from '../../shared/db/partitions';
 import { groupedLoader, keyedLoader } from '../../shared/db/loaders';
 import { connectionLoaders, type ListKind } from '../../shared/db/pagination';
 import type { Household, Resident } from './entities';
@@ -83,7 +83,7 @@ const MEMBER_ORDER = `CASE relationship_to_head WHEN 'HEAD' THEN 0 WHEN 'SPOUSE'
  * Per-request loaders of this subgraph, reading only what `jurisdiction` may see (a resident
  * outside it is indistinguishable from one that does not exist): one SQL statement per batch,
  * whatever the batch size (by citizen ID or household id a fixed few: the key table's, then the
- * partitions'; see readByKey). Everything here is personal: every cache key carries the caller's scope.
+ * partitions'; see readByKey; a commune's lists: their provinces once, then the list). Everything here is personal: every cache key carries the caller's scope.
  */
 export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache: EntityCaching) {
   const { scoped } = loaderCaches(cache, 'population', jurisdiction);
@@ -107,25 +107,11 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache:
       },
       keyOf,
     );
-  /**
-   * The provinces of a list's communes: the officer's own when their token states it, else
-   * COMMUNE_PROVINCES, asked once per set of communes in this request (a page and its count).
-   */
-  const communeProvinces = new Map<string, Promise<string[]>>();
+  /** The provinces of a list's communes: the officer's own when their token states it, else COMMUNE_PROVINCES (once per request). */
+  const communeProvinces = provincesLookup(db, COMMUNE_PROVINCES);
   const provincesOfCommunes = (communes: readonly string[]): Promise<string[]> => {
     const own = provinceOfCommunes(jurisdiction, communes);
-    if (own) return Promise.resolve([own]);
-    const id = [...communes].sort().join(',');
-    let provinces = communeProvinces.get(id);
-    if (!provinces) {
-      provinces = provincesOf(
-        db,
-        COMMUNE_PROVINCES,
-        communes.map((c) => [c]),
-      );
-      communeProvinces.set(id, provinces);
-    }
-    return provinces;
+    return own ? Promise.resolve([own]) : communeProvinces(communes.map((c) => [c]));
   };
   return {
     residentById: keyedLoader(
