@@ -7,6 +7,8 @@ import { identityFromClaims } from '../shared/auth/identity';
 import { jurisdictionOf, provinceOfCommunes, scopeCondition } from '../shared/auth/jurisdiction';
 import { disabledEntityCaching } from '../shared/cache/entityCache';
 import { land } from '../subgraphs/land/subgraph';
+import { createLoaders as createLandLoaders } from '../subgraphs/land/loaders';
+import { createRepository as createLandRepository } from '../subgraphs/land/repository';
 import { createLoaders as createPopulationLoaders } from '../subgraphs/population/loaders';
 import { population } from '../subgraphs/population/subgraph';
 import { publicServices } from '../subgraphs/public-services/subgraph';
@@ -33,7 +35,11 @@ interface ExplainNode {
  */
 const postgres = process.env.LT_TEST_DATABASE === 'postgres';
 
-const before = (set: MigrationSet, last: Function): MigrationSet => ({ ...set, migrations: set.migrations.filter((m) => m !== last) });
+/** `set` as it was before `next` (and the migrations after it). */
+const before = (set: MigrationSet, next: Function): MigrationSet => ({
+  ...set,
+  migrations: set.migrations.slice(0, set.migrations.indexOf(next)),
+});
 
 describe('province partitions: conversion of existing rows and national keys', () => {
   let db: DataSource;
@@ -75,7 +81,8 @@ describe('province partitions: conversion of existing rows and national keys', (
     });
     await db.query(`INSERT INTO land.land_use_type (code, name, category) VALUES ('ODT', 'Đất ở tại đô thị', 'NON_AGRICULTURAL')`);
     await db.query(`INSERT INTO land.land_parcel (id, province_code, commune_code, map_sheet_number, parcel_number, area, land_use_code,
-        certificate_number, address) VALUES (10, '01', '00004', 1, 1, 100, 'ODT', 'AA 000001', 'x'), (11, '79', '26734', 1, 1, 80, 'ODT', NULL, 'y')`);
+        certificate_number, address) VALUES (10, '01', '00004', 1, 1, 100, 'ODT', 'AA 000001', 'x'), (11, '79', '26734', 1, 1, 80, 'ODT', NULL, 'y'),
+        (13, '01', '00004', 1, 2, 50, 'ODT', NULL, 'z')`);
     await db.query(`INSERT INTO land.parcel_holder (parcel_id, holder_type, holder_id, share)
       VALUES (10, 'RESIDENT', '001085000001', 100), (11, 'RESIDENT', '079190000002', 100)`);
     await db.destroy();
@@ -101,7 +108,11 @@ describe('province partitions: conversion of existing rows and national keys', (
       'population.resident_p79',
     ]);
     expect(await partitionOf('population.household', 'true', [])).toEqual(['population.household_p01', 'population.household_p79']);
-    expect(await partitionOf('land.land_parcel', 'true', [])).toEqual(['land.land_parcel_p01', 'land.land_parcel_p79']);
+    expect(await partitionOf('land.land_parcel', 'true', [])).toEqual([
+      'land.land_parcel_p01',
+      'land.land_parcel_p01',
+      'land.land_parcel_p79',
+    ]);
     expect(await partitionOf('land.parcel_holder', 'true', [])).toEqual(['land.parcel_holder_p01', 'land.parcel_holder_p79']);
     expect(await db.query(`SELECT citizen_id, province_code FROM population.citizen_key ORDER BY 1`)).toEqual([
       { citizen_id: '001085000001', province_code: '01' },
@@ -151,24 +162,30 @@ describe('province partitions: conversion of existing rows and national keys', (
    * when its node ran (`Actual Loops` > 0): one pruned at plan time is absent, one pruned at run
    * time is there but never executed.
    */
+  /** Per recorded statement reading `table`, the partitions of it whose node ran, under EXPLAIN ANALYZE. */
+  const partitionsRan = async (statements: readonly { sql: string; params: unknown[] }[], table: string): Promise<string[][]> => {
+    const reads: string[][] = [];
+    for (const { sql, params } of statements.filter((st) => new RegExp(`${table.replace('.', '\\.')}\\s`).test(st.sql))) {
+      const [row] = (await db.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params)) as { 'QUERY PLAN': { Plan: ExplainNode }[] }[];
+      const plan = row!['QUERY PLAN'];
+      const ran = (n: ExplainNode): string[] => [
+        ...(n['Relation Name']?.startsWith(`${table.split('.')[1]}_p`) && n['Actual Loops']! > 0 ? [n['Relation Name']] : []),
+        ...(n.Plans ?? []).flatMap(ran),
+      ];
+      reads.push(ran((typeof plan === 'string' ? (JSON.parse(plan) as { Plan: ExplainNode }[]) : plan)[0]!.Plan).sort());
+    }
+    return reads;
+  };
+  /** A DataSource that records the statements it sends in `statements`. */
+  const recordingInto = (statements: { sql: string; params: unknown[] }[]): DataSource =>
+    ({ query: (sql: string, params: unknown[]) => (statements.push({ sql, params }), db.query(sql, params)) }) as unknown as DataSource;
+
   test("a lookup by citizen ID or household id reads one partition: its row's province, from the key table", async () => {
     const statements: { sql: string; params: unknown[] }[] = [];
     const recording = {
       query: (sql: string, params: unknown[]) => (statements.push({ sql, params }), db.query(sql, params)),
     } as unknown as DataSource;
-    const partitionsRead = async (table: string): Promise<string[][]> => {
-      const reads: string[][] = [];
-      for (const { sql, params } of statements.filter((st) => st.sql.includes(`FROM ${table} `))) {
-        const [row] = (await db.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params)) as { 'QUERY PLAN': { Plan: ExplainNode }[] }[];
-        const plan = row!['QUERY PLAN'];
-        const ran = (n: ExplainNode): string[] => [
-          ...(n['Relation Name']?.startsWith(`${table.split('.')[1]}_p`) && n['Actual Loops']! > 0 ? [n['Relation Name']] : []),
-          ...(n.Plans ?? []).flatMap(ran),
-        ];
-        reads.push(ran((typeof plan === 'string' ? (JSON.parse(plan) as { Plan: ExplainNode }[]) : plan)[0]!.Plan));
-      }
-      return reads;
-    };
+    const partitionsRead = (table: string) => partitionsRan(statements, table);
 
     const central = createPopulationLoaders(recording, { kind: 'NATIONAL' }, disabledEntityCaching());
     expect((await central.residentById.load('079190000002'))?.fullName).toBe('B');
@@ -210,6 +227,89 @@ describe('province partitions: conversion of existing rows and national keys', (
     const during = await createPopulationLoaders(racing, { kind: 'NATIONAL' }, disabledEntityCaching()).residentById.load('079190000003');
     expect(moved).toBe(true);
     expect(during).toMatchObject({ citizenId: '079190000003', permanentProvinceCode: '79' });
+  });
+
+  /**
+   * A central officer names a commune: its province comes from the subgraph's own table of the
+   * provinces its rows were written with (ProvinceIndex in shared/db/partitions.ts), and every read
+   * of the commune's lists states it, pruned at plan time. Before, each read planned and locked all
+   * 35 partitions of its table and their indexes.
+   */
+  test("a central officer's commune lists and a holder's parcels read their provinces' partitions alone", async () => {
+    const statements: { sql: string; params: unknown[] }[] = [];
+    const recording = recordingInto(statements);
+    expect(await db.query(`SELECT commune_code, province_code FROM population.commune_province ORDER BY 1, 2`)).toEqual([
+      { commune_code: '00004', province_code: '01' },
+      { commune_code: '26734', province_code: '79' },
+    ]);
+    // Filled by the migration from rows already there (two parcels in 00004: one pair).
+    expect(await db.query(`SELECT commune_code, province_code FROM land.commune_province ORDER BY 1, 2`)).toEqual([
+      { commune_code: '00004', province_code: '01' },
+      { commune_code: '26734', province_code: '79' },
+    ]);
+    const population = createPopulationLoaders(recording, { kind: 'NATIONAL' }, disabledEntityCaching());
+    const residents = await population.residentsOfCommune({ first: 10 }, 'PERMANENT').load('26734');
+    expect(residents.totalCount).toBe(2);
+    expect(residents.edges.map((e) => e.node.citizenId)).toEqual(['079190000002', '079190000003']);
+    expect((await population.householdsOfCommune({ first: 10 }, undefined).load('00004')).edges.map((e) => e.node.id)).toEqual(['1']);
+    // The page and the count, each in the one partition; one lookup for both.
+    expect(await partitionsRan(statements, 'population.resident')).toEqual([['resident_p79'], ['resident_p79']]);
+    expect(await partitionsRan(statements, 'population.household')).toEqual([['household_p01'], ['household_p01']]);
+    expect(statements.filter((st) => st.sql.includes('population.commune_province')).length).toBe(2);
+
+    // A commune no row names: an empty list, and no statement on the partitioned tables.
+    statements.length = 0;
+    const unknown = await createPopulationLoaders(recording, { kind: 'NATIONAL' }, disabledEntityCaching())
+      .residentsOfCommune({ first: 10 }, 'PERMANENT')
+      .load('99998');
+    expect(unknown).toMatchObject({ totalCount: 0, edges: [], pageInfo: { hasNextPage: false } });
+    expect(statements.filter((st) => st.sql.includes('population.resident'))).toEqual([]);
+
+    // The scope stays: a provincial officer of 01 sees, of commune 26734 (province 79), only the resident living in 01.
+    const elsewhere = createPopulationLoaders(recording, { kind: 'PROVINCE', provinceCode: '01' }, disabledEntityCaching());
+    const theirs = await elsewhere.residentsOfCommune({ first: 10 }, 'PERMANENT').load('26734');
+    expect([theirs.totalCount, theirs.edges.map((e) => e.node.citizenId)]).toEqual([1, ['079190000003']]);
+
+    // Land: a commune's parcels and a holder's, in their provinces' partitions.
+    statements.length = 0;
+    const land = createLandLoaders(recording, { kind: 'NATIONAL' }, disabledEntityCaching());
+    expect((await land.parcelsOfCommune({ first: 10 }, null).load('26734')).edges.map((e) => e.node.id)).toEqual(['11']);
+    expect((await land.parcelsOfHolder.load('RESIDENT:001085000001')).map((p) => p.id)).toEqual(['10']);
+    expect(await land.parcelsOfHolder.load('RESIDENT:001099999999')).toEqual([]);
+    expect(await partitionsRan(statements, 'land.land_parcel')).toEqual([['land_parcel_p79'], ['land_parcel_p79'], ['land_parcel_p01']]);
+    expect(await partitionsRan(statements, 'land.parcel_holder')).toEqual([['parcel_holder_p01']]);
+    expect(statements.filter((st) => st.sql.includes('land.commune_province')).length).toBe(1);
+    // The root list filtered by commune or holder alone: the same.
+    statements.length = 0;
+    const root = createLandRepository(recording, { kind: 'NATIONAL' });
+    const page = { limit: 10, after: null };
+    expect((await root.parcels({ communeCode: '26734' }, page)).rows.map((p) => p.id)).toEqual(['11']);
+    expect((await root.parcels({ holderCitizenId: '001085000001' }, page)).total).toBe(1);
+    expect(await root.parcels({ communeCode: '99998' }, page)).toEqual({ rows: [], total: 0 });
+    expect(await partitionsRan(statements, 'land.land_parcel')).toEqual([
+      ['land_parcel_p79'],
+      ['land_parcel_p79'],
+      ['land_parcel_p01'],
+      ['land_parcel_p01'],
+    ]);
+
+    // Kept by the writes: rows in a province new to their commune or holder are found there too.
+    await db.query(`INSERT INTO population.household (id, commune_code, province_code, address, head_citizen_id)
+      VALUES (78, '00004', '79', 'moved', '001085000001')`);
+    await db.query(`INSERT INTO land.parcel_holder (parcel_id, province_code, holder_type, holder_id, share)
+      VALUES (11, '79', 'RESIDENT', '001085000001', 10)`);
+    statements.length = 0;
+    const later = createPopulationLoaders(recording, { kind: 'NATIONAL' }, disabledEntityCaching());
+    expect((await later.householdsOfCommune({ first: 10 }, undefined).load('00004')).edges.map((e) => e.node.id)).toEqual(['1', '78']);
+    const laterLand = createLandLoaders(recording, { kind: 'NATIONAL' }, disabledEntityCaching());
+    expect((await laterLand.parcelsOfHolder.load('RESIDENT:001085000001')).map((p) => p.id)).toEqual(['10', '11']);
+    expect(await partitionsRan(statements, 'population.household')).toEqual([
+      ['household_p01', 'household_p79'],
+      ['household_p01', 'household_p79'],
+    ]);
+    expect(await partitionsRan(statements, 'land.parcel_holder')).toEqual([['parcel_holder_p01', 'parcel_holder_p79']]);
+    await db.query(`DELETE FROM land.parcel_holder WHERE parcel_id = 11 AND holder_id = '001085000001'`);
+    await db.query(`DELETE FROM population.household WHERE id = 78`);
   });
 
   test('a province no partition names is stored in the default partition, never refused', async () => {

@@ -23,22 +23,25 @@ export interface KeysetList<T, F> {
   /** The caller's jurisdiction as a condition on the table's rows, parameters numbered from `first`. */
   scope?: (first: number) => SqlCondition;
   /**
-   * For a table partitioned by province: the partition key every row under these parents holds,
-   * when it is known (a commune officer's own commune, see provinceOfCommunes). Stated in the SQL,
-   * it lets the planner read that one partition.
+   * For a table partitioned by province: the partition key and the provinces that hold every row
+   * under these parents, when they are known (a commune officer's own commune, see
+   * provinceOfCommunes; a commune's provinces from the subgraph's own table, see ProvinceIndex in
+   * partitions.ts). Stated in the SQL as a parameter, it lets the planner read those partitions
+   * alone; no province means no row, and no statement is sent.
    */
-  partition?: (parents: readonly string[], filter: F) => { column: string; value: string } | null;
+  partition?: (parents: readonly string[], filter: F) => Promise<{ column: string; values: readonly string[] } | null>;
 }
 
-/** The partition condition of {@link KeysetList.partition}, its parameter numbered `$n`. */
-function partitionCondition<F>(
+/** The partition condition of {@link KeysetList.partition}, its parameter numbered `$n`; null when no row can match. */
+async function partitionCondition<F>(
   list: KeysetList<unknown, F>,
   parents: readonly string[],
   filter: F,
   n: number,
-): { sql: string; params: string[] } {
-  const known = list.partition?.(parents, filter);
-  return known ? { sql: `AND ${known.column} = $${n}`, params: [known.value] } : { sql: '', params: [] };
+): Promise<{ sql: string; params: unknown[] } | null> {
+  const known = await list.partition?.(parents, filter);
+  if (!known) return { sql: '', params: [] };
+  return known.values.length === 0 ? null : { sql: `AND ${known.column} = ANY($${n}::text[])`, params: [known.values] };
 }
 
 /**
@@ -54,7 +57,8 @@ export function keysetSource<T, F>(db: DataSource, list: KeysetList<T, F>): Conn
     keyOf: list.keyOf,
     pages: async (parents, page, filter) => {
       const scope = list.scope?.(5) ?? { sql: 'TRUE', params: [] };
-      const partition = partitionCondition(list as KeysetList<unknown, F>, parents, filter, 5 + scope.params.length);
+      const partition = await partitionCondition(list as KeysetList<unknown, F>, parents, filter, 5 + scope.params.length);
+      if (!partition) return new Map();
       const rows: (T & { __parent: string })[] = await db.query(
         `SELECT p.key AS "__parent", r.* FROM unnest($1::text[]) AS p(key) CROSS JOIN LATERAL (
            SELECT ${list.columns} FROM ${list.table}
@@ -68,7 +72,8 @@ export function keysetSource<T, F>(db: DataSource, list: KeysetList<T, F>): Conn
     counts: async (parents, filter) => {
       const column = parentColumn(filter);
       const scope = list.scope?.(3) ?? { sql: 'TRUE', params: [] };
-      const partition = partitionCondition(list as KeysetList<unknown, F>, parents, filter, 3 + scope.params.length);
+      const partition = await partitionCondition(list as KeysetList<unknown, F>, parents, filter, 3 + scope.params.length);
+      if (!partition) return new Map();
       const rows: { key: string; n: number }[] = await db.query(
         `SELECT ${column} AS key, count(*)::int AS n FROM ${list.table}
          WHERE ${column} = ANY($1) ${condition} AND ${scope.sql} ${partition.sql} GROUP BY ${column}`,

@@ -204,6 +204,102 @@ export async function readByKey<T>(
   return [...rows, ...(await read({ sql: `${k.key} = ANY($1::${keyArray})`, params: [unread] }))];
 }
 
+/**
+ * Which provinces' partitions hold the rows under a value that does not name its province: a
+ * commune (residents by permanent residence, households, parcels), a holder of land rights. A read
+ * of a commune's list filters on the commune alone, so without it PostgreSQL plans and locks every
+ * one of the 35 partitions and their indexes (about 280 relation locks per statement, past the 16
+ * fast-path slots: each goes through the shared lock table, which concurrent requests then queue
+ * on). With it, a read first asks this small unpartitioned table for the provinces
+ * ({@link provincesOf}) and states them as a parameter on the partition key, so the planner prunes
+ * to their partitions at plan time, as {@link readByKey} does for keys.
+ *
+ * The subgraph learns it from its own rows (never from another subgraph): the migration fills it
+ * from the rows already there, statement-level triggers on each source table add every pair a
+ * statement writes. It only grows: a pair is never removed when its last row leaves (a resident
+ * who moves, a holder who transfers their last parcel of a province), so it always holds at least
+ * every province where such rows are, and the read stays exact; a stale pair costs one more
+ * partition read, nothing else. Keeping it exact would cost every delete and move a scan of the
+ * partition for the last row. A commune lies in one province, so for communes it is exact in
+ * practice (a second province only after an administrative reorganisation); a holder gains a pair
+ * when they first hold rights in a province.
+ *
+ * Lookup and read are two statements, two snapshots: a row whose pair is first recorded between
+ * them is not read, as if the read had come a moment earlier (its commune's or holder's first row
+ * in that province). Any other row is read in the read's snapshot.
+ */
+export interface ProvinceIndex {
+  /** The table, schema-qualified: `(<keys>, province_code)`, all of them its primary key. */
+  table: string;
+  /** Its key columns and their SQL types (a commune code; a holder's type and id). */
+  keys: readonly { name: string; type: string }[];
+  /** The partitioned tables whose rows it records: per table, the columns giving each key (in order) and the province. */
+  sources: readonly { table: string; keys: readonly string[]; province: string }[];
+}
+
+/** The table of `ix`, filled from its sources' rows, and the triggers that keep it ({@link ProvinceIndex}). */
+export function provinceIndexSql(ix: ProvinceIndex): string[] {
+  const keys = ix.keys.map((k) => k.name).join(', ');
+  const name = ix.table.split('.')[1]!;
+  return [
+    `CREATE TABLE ${ix.table} (${ix.keys.map((k) => `${k.name} ${k.type} NOT NULL`).join(', ')}, province_code varchar(2) NOT NULL,
+       PRIMARY KEY (${keys}, province_code))`,
+    `INSERT INTO ${ix.table} (${keys}, province_code) ${ix.sources
+      .map((s) => `SELECT DISTINCT ${s.keys.join(', ')}, ${s.province} FROM ${s.table}`)
+      .join(' UNION ')}`,
+    ...ix.sources.flatMap((s) => {
+      const source = s.table.split('.')[1]!;
+      const fn = `${ix.table}_from_${source}`;
+      return [
+        `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN
+           INSERT INTO ${ix.table} (${keys}, province_code) SELECT DISTINCT ${s.keys.join(', ')}, ${s.province} FROM new_rows
+             ON CONFLICT DO NOTHING;
+           RETURN NULL;
+         END $$`,
+        // Transition tables allow no column list: every update runs it, an index probe per row.
+        ...['INSERT', 'UPDATE'].map(
+          (event) => `CREATE TRIGGER ${name}_${event.toLowerCase()} AFTER ${event} ON ${s.table}
+             REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`,
+        ),
+      ];
+    }),
+  ];
+}
+
+/**
+ * The provinces `ix` records for any of `keys` (each a value per key column, in order), for a read
+ * to state on its partition key ({@link ProvinceIndex}); none when no row was ever written under them.
+ */
+export async function provincesOf(db: SqlRunner, ix: ProvinceIndex, keys: readonly (readonly string[])[]): Promise<string[]> {
+  if (keys.length === 0) return [];
+  const columns = ix.keys.map((k) => k.name);
+  const arrays = columns.map((_, i) => keys.map((k) => k[i]));
+  const rows = (await db.query(
+    `SELECT DISTINCT province_code AS province FROM ${ix.table}
+     WHERE (${columns.join(', ')}) IN (SELECT * FROM unnest(${columns.map((_, i) => `$${i + 1}::text[]`).join(', ')}))`,
+    arrays,
+  )) as { province: string }[];
+  return rows.map((r) => r.province).sort();
+}
+
+/**
+ * {@link provincesOf}, asked once per set of keys: for one request's loaders, where a list's page
+ * and its count ask the same (the provinces are not personal, but a request is short: no staleness).
+ */
+export function provincesLookup(db: SqlRunner, ix: ProvinceIndex): (keys: readonly (readonly string[])[]) => Promise<string[]> {
+  const asked = new Map<string, Promise<string[]>>();
+  return (keys) => {
+    const id = JSON.stringify(keys.map((k) => [...k]).sort());
+    let provinces = asked.get(id);
+    if (!provinces) {
+      provinces = provincesOf(db, ix, keys);
+      asked.set(id, provinces);
+    }
+    return provinces;
+  };
+}
+
 /** One partition of a partitioned table, as `npm run cli -- partitions list` shows it. */
 export interface PartitionInfo {
   /** The partitioned table (schema-qualified) it belongs to, through any sub-partitioning. */

@@ -1,9 +1,10 @@
 import { In, type DataSource } from 'typeorm';
 import { loaderCaches, type EntityCaching } from '../../shared/cache/entityCache';
-import { scopeCondition, type Jurisdiction, type ScopeColumns } from '../../shared/auth/jurisdiction';
+import { provinceOfCommunes, scopeCondition, type Jurisdiction, type ScopeColumns } from '../../shared/auth/jurisdiction';
 import { groupedLoader, keyedLoader } from '../../shared/db/loaders';
 import { keysetSource } from '../../shared/db/keyset';
 import { connectionLoaders, type ListKind } from '../../shared/db/pagination';
+import { provincesLookup, provincesOf, type ProvinceIndex } from '../../shared/db/partitions';
 import { LandUseType, type LandParcel, type ParcelHolder, type ParcelTransfer } from './entities';
 
 export const PARCEL_LIST: ListKind = { name: 'land-parcel', keyPattern: /^[1-9]\d{0,17}$/ };
@@ -31,6 +32,27 @@ export const parcelScope = (t: string): ScopeColumns => ({
        AND s.holder_type = 'RESIDENT' AND s.holder_id = ${p})`,
 });
 
+/**
+ * The provinces holding a commune's parcels, and those holding a holder's rights, from this
+ * subgraph's own rows (migration 1770000000002-ProvinceIndexes): the parcels of a commune or of a
+ * holder are read in those provinces' partitions alone ({@link ProvinceIndex}). A holder's parcels
+ * may lie in any province, not their residence's: hence a table of holders, not the resident's
+ * commune (which this subgraph does not know).
+ */
+export const COMMUNE_PROVINCES: ProvinceIndex = {
+  table: 'land.commune_province',
+  keys: [{ name: 'commune_code', type: 'varchar(5)' }],
+  sources: [{ table: 'land.land_parcel', keys: ['commune_code'], province: 'province_code' }],
+};
+export const HOLDER_PROVINCES: ProvinceIndex = {
+  table: 'land.holder_province',
+  keys: [
+    { name: 'holder_type', type: 'varchar(10)' },
+    { name: 'holder_id', type: 'varchar(13)' },
+  ],
+  sources: [{ table: 'land.parcel_holder', keys: ['holder_type', 'holder_id'], province: 'province_code' }],
+};
+
 /** `province:id`, a parcel's key with its partition's province. */
 export const parcelKey = (p: { provinceCode: string; id: string }): string => `${p.provinceCode}:${p.id}`;
 
@@ -39,12 +61,19 @@ export const holderKey = (type: 'RESIDENT' | 'ENTERPRISE', id: string): string =
 
 /**
  * Per-request loaders of this subgraph, reading only parcels within `jurisdiction`: one SQL
- * statement per batch, whatever the batch size. Land records are not public (holders are
+ * statement per batch, whatever the batch size (the parcels of communes or holders: one more before
+ * it, their provinces). Land records are not public (holders are
  * personal): only the land-use classification shares one cache key space across callers.
  */
 export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache: EntityCaching) {
   const { scoped, shared } = loaderCaches(cache, 'land', jurisdiction);
   const scope = (alias: string, first: number) => scopeCondition(jurisdiction, parcelScope(alias), first);
+  /** The provinces of a list's communes: the officer's own when their token states it, else COMMUNE_PROVINCES (once per request). */
+  const communeProvinces = provincesLookup(db, COMMUNE_PROVINCES);
+  const provincesOfCommunes = (communes: readonly string[]): Promise<string[]> => {
+    const own = provinceOfCommunes(jurisdiction, communes);
+    return own ? Promise.resolve([own]) : communeProvinces(communes.map((c) => [c]));
+  };
   return {
     parcelById: keyedLoader(
       (ids: readonly string[]): Promise<LandParcel[]> => {
@@ -95,14 +124,18 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache:
       scoped('transferById', ['LandParcel']),
     ),
     parcelsOfHolder: groupedLoader(
-      (keys: readonly string[]): Promise<(LandParcel & { holder: string })[]> => {
-        const s = scope('p', 3);
+      async (keys: readonly string[]): Promise<(LandParcel & { holder: string })[]> => {
+        const holders = keys.map((k) => [k.split(':')[0]!, k.split(':')[1]!]);
+        const provinces = await provincesOf(db, HOLDER_PROVINCES, holders);
+        if (provinces.length === 0) return [];
+        const s = scope('p', 4);
         return db.query(
           `SELECT h.holder_type || ':' || h.holder_id AS holder, ${parcelColumns('p')}
          FROM land.parcel_holder h JOIN land.land_parcel p ON p.id = h.parcel_id AND p.province_code = h.province_code
-         WHERE (h.holder_type, h.holder_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND ${s.sql}
+         WHERE (h.holder_type, h.holder_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+           AND h.province_code = ANY($3::text[]) AND p.province_code = ANY($3::text[]) AND ${s.sql}
          ORDER BY p.id`,
-          [keys.map((k) => k.split(':')[0]), keys.map((k) => k.split(':')[1]), ...s.params],
+          [holders.map((h) => h[0]), holders.map((h) => h[1]), provinces, ...s.params],
         );
       },
       (p) => p.holder,
@@ -119,6 +152,7 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache:
         filterColumn: 'land_use_code',
         keyOf: (p) => p.id,
         scope: (first) => scope('land_parcel', first),
+        partition: async (parents) => ({ column: 'province_code', values: await provincesOfCommunes(parents) }),
       }),
       scoped('parcelsOfCommune', ['LandParcel']),
     ),

@@ -2,7 +2,8 @@ import type { DataSource } from 'typeorm';
 import { scopeCondition, type Jurisdiction } from '../../shared/auth/jurisdiction';
 import type { PageRequest } from '../../shared/db/pagination';
 import type { LandParcel, LandUseType } from './entities';
-import { parcelColumns, parcelScope } from './loaders';
+import { provincesOf } from '../../shared/db/partitions';
+import { COMMUNE_PROVINCES, HOLDER_PROVINCES, parcelColumns, parcelScope } from './loaders';
 
 /** A validated parcel filter: every field already checked by the resolver. */
 export interface ParcelFilter {
@@ -41,6 +42,19 @@ export function createRepository(db: DataSource, jurisdiction: Jurisdiction) {
         if (value === undefined) continue;
         params.push(value);
         where.push(CONDITIONS[field](`$${params.length}`));
+      }
+      // A commune or a holder names no province: their provinces' partitions, from this subgraph's own tables (ProvinceIndex).
+      const named = [
+        ...(filter.communeCode ? [provincesOf(db, COMMUNE_PROVINCES, [[filter.communeCode]])] : []),
+        ...(filter.holderCitizenId ? [provincesOf(db, HOLDER_PROVINCES, [['RESIDENT', filter.holderCitizenId]])] : []),
+        ...(filter.holderTaxCode ? [provincesOf(db, HOLDER_PROVINCES, [['ENTERPRISE', filter.holderTaxCode]])] : []),
+      ];
+      if (named.length > 0) {
+        const [first, ...others] = await Promise.all(named);
+        const provinces = first!.filter((p) => others.every((o) => o.includes(p)));
+        if (provinces.length === 0) return { rows: [], total: 0 };
+        params.push(provinces);
+        where.push(`province_code = ANY($${params.length}::text[])`);
       }
       const scope = scopeCondition(jurisdiction, parcelScope('land_parcel'), params.length + 1);
       params.push(...scope.params);

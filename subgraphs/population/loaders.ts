@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { loaderCaches, type EntityCaching } from '../../shared/cache/entityCache';
 import { provinceOfCommunes, scopeCondition, type Jurisdiction, type ScopeColumns } from '../../shared/auth/jurisdiction';
 import { keysetSource } from '../../shared/db/keyset';
-import { readByKey, type KeyTable } from '../../shared/db/partitions';
+import { provincesLookup, readByKey, type KeyTable, type ProvinceIndex } from '../../shared/db/partitions';
 import { groupedLoader, keyedLoader } from '../../shared/db/loaders';
 import { connectionLoaders, type ListKind } from '../../shared/db/pagination';
 import type { Household, Resident } from './entities';
@@ -56,6 +56,22 @@ export const HOUSEHOLD_KEY: KeyTable = {
   province: 'province_code',
 };
 
+/**
+ * The provinces holding a commune's residents (by permanent residence, the partition key) and
+ * households, from this subgraph's own rows (migration 1770000000001-CommuneProvinces): a read of a
+ * commune's list states them, so it reads that province's partition alone ({@link ProvinceIndex}).
+ * Not the administrative-units subgraph's communes: a subgraph reads only its own tables, and these
+ * are exactly the provinces the rows were written with.
+ */
+export const COMMUNE_PROVINCES: ProvinceIndex = {
+  table: 'population.commune_province',
+  keys: [{ name: 'commune_code', type: 'varchar(5)' }],
+  sources: [
+    { table: 'population.resident', keys: ['permanent_commune_code'], province: 'permanent_province_code' },
+    { table: 'population.household', keys: ['commune_code'], province: 'province_code' },
+  ],
+};
+
 /** Which column links a resident to a commune, per ResidenceKind (never user text in SQL). */
 const RESIDENCE_COLUMN = { PERMANENT: 'permanent_commune_code', CURRENT: 'current_commune_code' } as const;
 export type Residence = keyof typeof RESIDENCE_COLUMN;
@@ -67,7 +83,7 @@ const MEMBER_ORDER = `CASE relationship_to_head WHEN 'HEAD' THEN 0 WHEN 'SPOUSE'
  * Per-request loaders of this subgraph, reading only what `jurisdiction` may see (a resident
  * outside it is indistinguishable from one that does not exist): one SQL statement per batch,
  * whatever the batch size (by citizen ID or household id a fixed few: the key table's, then the
- * partitions'; see readByKey). Everything here is personal: every cache key carries the caller's scope.
+ * partitions'; see readByKey; a commune's lists: their provinces once, then the list). Everything here is personal: every cache key carries the caller's scope.
  */
 export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache: EntityCaching) {
   const { scoped } = loaderCaches(cache, 'population', jurisdiction);
@@ -91,6 +107,12 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache:
       },
       keyOf,
     );
+  /** The provinces of a list's communes: the officer's own when their token states it, else COMMUNE_PROVINCES (once per request). */
+  const communeProvinces = provincesLookup(db, COMMUNE_PROVINCES);
+  const provincesOfCommunes = (communes: readonly string[]): Promise<string[]> => {
+    const own = provinceOfCommunes(jurisdiction, communes);
+    return own ? Promise.resolve([own]) : communeProvinces(communes.map((c) => [c]));
+  };
   return {
     residentById: keyedLoader(
       (ids: readonly string[]) =>
@@ -135,11 +157,9 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache:
         keyType: 'text',
         keyOf: (r) => r.citizenId,
         scope: residents,
-        // Residents are partitioned by their permanent residence's province: known for a commune officer's own commune.
-        partition: (parents, residence) => {
-          const province = residence === 'PERMANENT' ? provinceOfCommunes(jurisdiction, parents) : null;
-          return province ? { column: 'permanent_province_code', value: province } : null;
-        },
+        // Residents are partitioned by their permanent residence's province: a current residence says nothing of it.
+        partition: async (parents, residence) =>
+          residence === 'PERMANENT' ? { column: 'permanent_province_code', values: await provincesOfCommunes(parents) } : null,
       }),
       scoped('residentsOfCommune', ['Resident']),
     ),
@@ -153,6 +173,7 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache:
         keyType: 'bigint',
         keyOf: (h) => h.id,
         scope: households,
+        partition: async (parents) => ({ column: 'province_code', values: await provincesOfCommunes(parents) }),
       }),
       scoped('householdsOfCommune', ['Household', 'Resident']),
     ),

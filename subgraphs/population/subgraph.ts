@@ -8,6 +8,7 @@ import { CreatePopulation1764000000001 } from './migrations/1764000000001-Create
 import { PopulationWrites1766000000001 } from './migrations/1766000000001-PopulationWrites';
 import { PopulationIdempotencyExpiry1768000000010 } from './migrations/1768000000010-IdempotencyExpiry';
 import { PartitionPopulation1769000000001 } from './migrations/1769000000001-PartitionPopulation';
+import { CommuneProvinces1770000000001 } from './migrations/1770000000001-CommuneProvinces';
 import { resolvers } from './resolvers';
 import { subjectsOf } from './subjects';
 
@@ -22,6 +23,7 @@ export const population: SubgraphModule<Loaders> = {
     PopulationWrites1766000000001,
     PopulationIdempotencyExpiry1768000000010,
     PartitionPopulation1769000000001,
+    CommuneProvinces1770000000001,
   ],
   createLoaders,
   subjectsOf,
