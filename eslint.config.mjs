@@ -34,6 +34,8 @@ export default tseslint.config(
   {
     ignores: [
       'node_modules/**',
+      // What `npm run build` writes (tools/build.ts): generated from the sources checked here.
+      'dist/**',
       '.data/**',
       'coverage/**',
       'bench-results/**',
