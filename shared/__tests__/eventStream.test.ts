@@ -127,6 +127,20 @@ describe('releasing the request parser of an event stream (shared/http/eventStre
     await until(async () => (await server.connections()) === 0);
   });
 
+  it('the server ending the stream closes its connection even when the client keeps its own side open', async () => {
+    const stream = server.next();
+    const socket = connect({ port: server.port, host: '127.0.0.1', allowHalfOpen: true });
+    clients.push(socket);
+    await once(socket, 'connect');
+    socket.resume();
+    socket.write(POST());
+    const { res } = await stream;
+    res.end('data: last\n\n');
+    // Not ended by the client: a server waiting for the client's end would count it for ever.
+    await until(async () => (await server.connections()) === 0);
+    expect(socket.destroyed).toBe(false);
+  });
+
   it('a second request on the connection (which no endless stream could answer) closes it', async () => {
     const { client, stream } = await open();
     client.socket.write('GET /other HTTP/1.1\r\nHost: x\r\n\r\n');

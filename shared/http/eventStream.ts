@@ -25,7 +25,7 @@ type WithParser = Socket & { parser?: { incoming?: unknown } | null };
  * removed, the parser is unconsumed from the socket and freed. From then on the connection is the
  * response's alone: bytes from the client (a pipelined request, which an endless response could
  * never answer) close it; the client's end closes it; the response's end closes it (as
- * `Connection: close` would). The response's `close` event comes as before.
+ * `Connection: close` would), without waiting for the client. The response's `close` event comes as before.
  *
  * Returns false, and changes nothing, when the connection is not in the expected state — another
  * request already started on it, or a Node whose internals differ (the listeners are found by the
@@ -43,6 +43,9 @@ export function releaseRequestParser(req: IncomingMessage, res: ServerResponse):
   freeParser(parser, req, socket);
   socket.on('data', () => socket.destroy());
   socket.on('end', () => socket.destroy());
-  res.once('finish', () => socket.end());
+  // As Node does for a response sent with `Connection: close`: closed once the last bytes are out,
+  // without waiting for the client's side (a graceful shutdown's closeAllConnections no longer
+  // sees this connection, so nothing may keep it open after the stream's end).
+  res.once('finish', () => socket.destroySoon());
   return true;
 }
