@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { planSubgraphProcesses } from '../hub/processes';
 import { ensureDatabase, prepareDataset } from './dataset';
 import type { Lifecycle, Progress } from './lifecycle';
-import { askStats, SUBGRAPH_READY, type ChildServer } from './processes';
+import { askStats, mb, SUBGRAPH_READY, type ChildServer } from './processes';
 import type { ServerStats } from './serverStats';
 import { GATEWAY_NODE_FLAGS } from '../tools/build';
 import type { BenchAuth, GatewayEnv } from './setup';
@@ -150,7 +150,6 @@ export interface LiveReport {
 
 const percentile = (sorted: number[], p: number) =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 const heap = (stats: ServerStats) => `${mb(stats.heapUsedBytes)} / ${mb(stats.heapTotalBytes)} MB`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -122,6 +122,9 @@ export function askStats(server: ChildServer, timeoutMs = 5_000): Promise<Server
   });
 }
 
+/** Bytes in whole megabytes (MiB), as the bench prints memory. */
+export const mb = (bytes: number): number => Math.round(bytes / 2 ** 20);
+
 /** Sends `message` to a server the bench started over IPC and waits for its answer carrying `key`. */
 export function ask(server: ChildServer, message: object, key: string, timeoutMs = 30_000): Promise<unknown> {
   return new Promise((resolve, reject) => {

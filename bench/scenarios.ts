@@ -12,7 +12,7 @@ import { OPERATIONS } from '../hub/operations';
 import type { Dataset } from './dataset';
 import { recordingShape, recordRequest, replayFloor } from './floor';
 import { runLoad, type LoadResult } from './load';
-import { askStats, SUBGRAPH_READY, type ChildServer } from './processes';
+import { askStats, mb, SUBGRAPH_READY, type ChildServer } from './processes';
 import type { ServerStats } from './serverStats';
 
 /**
@@ -101,7 +101,6 @@ export interface ScenarioContext {
   purpose: string;
 }
 
-const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 const body = (query: string, variables: Record<string, unknown>) => JSON.stringify({ query, variables });
 
 /** Values the scenarios need from the data set: a resident (and their commune), a pre-reform commune code. */

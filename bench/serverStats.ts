@@ -99,10 +99,13 @@ export function answerStats(statements: () => number | null, recorder?: { start(
     }
     if (message !== 'stats') return;
     const { user, system } = process.cpuUsage();
+    const memory = process.memoryUsage();
     const stats: ServerStats = {
       cpuMicros: user + system,
       statements: statements(),
-      ...((m) => ({ rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal }))(process.memoryUsage()),
+      rssBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
+      heapTotalBytes: memory.heapTotal,
       // maxRSS is in kilobytes.
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
       allocatedBytes: allocatedBytes(),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { JWK } from 'jose';
 import { runLoad, type LoadResult } from './load';
-import { askStats } from './processes';
+import { askStats, mb } from './processes';
 import { checkAnswers, mixedSequence, personaTokens, samples, type ScenarioContext } from './scenarios';
 
 /**
@@ -25,8 +25,6 @@ export interface SoakReport {
   growthPercent: number;
   pass: boolean;
 }
-
-const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 
 export async function runSoak(ctx: ScenarioContext, seconds: number): Promise<SoakReport> {
   const dense = ctx.dataset.communes[0]!.code;

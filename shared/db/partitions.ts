@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { provinceOfCommunes, type Jurisdiction } from '../auth/jurisdiction';
 
 /**
  * Partitioning by province, shared by the subgraphs' migrations.
@@ -298,6 +299,39 @@ export function provincesLookup(db: SqlRunner, ix: ProvinceIndex): (keys: readon
     }
     return provinces;
   };
+}
+
+/**
+ * The provinces of a list's communes, for a subgraph's loaders: a commune officer's own when their
+ * token states it ({@link provinceOfCommunes}: no statement), else those `ix` records, asked once
+ * per set of communes in the request ({@link provincesLookup}).
+ */
+export function communeProvincesLookup(
+  db: SqlRunner,
+  ix: ProvinceIndex,
+  jurisdiction: Jurisdiction,
+): (communes: readonly string[]) => Promise<string[]> {
+  const recorded = provincesLookup(db, ix);
+  return (communes) => {
+    const own = provinceOfCommunes(jurisdiction, communes);
+    return own ? Promise.resolve([own]) : recorded(communes.map((c) => [c]));
+  };
+}
+
+/** What {@link provinceIndexSql} created, dropped (a migration's `down`). */
+export function dropProvinceIndexSql(ix: ProvinceIndex): string[] {
+  const [schema, name] = ix.table.split('.') as [string, string];
+  return [
+    ...ix.sources.flatMap((s) => {
+      const source = s.table.split('.')[1]!;
+      return [
+        `DROP TRIGGER ${name}_insert ON ${s.table}`,
+        `DROP TRIGGER ${name}_update ON ${s.table}`,
+        `DROP FUNCTION ${schema}.${name}_from_${source}()`,
+      ];
+    }),
+    `DROP TABLE ${ix.table}`,
+  ];
 }
 
 /** One partition of a partitioned table, as `npm run cli -- partitions list` shows it. */

@@ -1,10 +1,10 @@
 import { In, type DataSource } from 'typeorm';
 import { loaderCaches, type EntityCaching } from '../../shared/cache/entityCache';
-import { provinceOfCommunes, scopeCondition, type Jurisdiction, type ScopeColumns } from '../../shared/auth/jurisdiction';
+import { scopeCondition, type Jurisdiction, type ScopeColumns } from '../../shared/auth/jurisdiction';
 import { groupedLoader, keyedLoader } from '../../shared/db/loaders';
 import { keysetSource } from '../../shared/db/keyset';
 import { connectionLoaders, type ListKind } from '../../shared/db/pagination';
-import { provincesLookup, provincesOf, type ProvinceIndex } from '../../shared/db/partitions';
+import { communeProvincesLookup, provincesOf, type ProvinceIndex } from '../../shared/db/partitions';
 import { LandUseType, type LandParcel, type ParcelHolder, type ParcelTransfer } from './entities';
 
 export const PARCEL_LIST: ListKind = { name: 'land-parcel', keyPattern: /^[1-9]\d{0,17}$/ };
@@ -69,11 +69,7 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache:
   const { scoped, shared } = loaderCaches(cache, 'land', jurisdiction);
   const scope = (alias: string, first: number) => scopeCondition(jurisdiction, parcelScope(alias), first);
   /** The provinces of a list's communes: the officer's own when their token states it, else COMMUNE_PROVINCES (once per request). */
-  const communeProvinces = provincesLookup(db, COMMUNE_PROVINCES);
-  const provincesOfCommunes = (communes: readonly string[]): Promise<string[]> => {
-    const own = provinceOfCommunes(jurisdiction, communes);
-    return own ? Promise.resolve([own]) : communeProvinces(communes.map((c) => [c]));
-  };
+  const provincesOfCommunes = communeProvincesLookup(db, COMMUNE_PROVINCES, jurisdiction);
   return {
     parcelById: keyedLoader(
       (ids: readonly string[]): Promise<LandParcel[]> => {

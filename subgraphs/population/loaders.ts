@@ -1,8 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { loaderCaches, type EntityCaching } from '../../shared/cache/entityCache';
-import { provinceOfCommunes, scopeCondition, type Jurisdiction, type ScopeColumns } from '../../shared/auth/jurisdiction';
+import { scopeCondition, type Jurisdiction, type ScopeColumns } from '../../shared/auth/jurisdiction';
 import { keysetSource } from '../../shared/db/keyset';
-import { provincesLookup, readByKey, type KeyTable, type ProvinceIndex } from '../../shared/db/partitions';
+import { communeProvincesLookup, readByKey, type KeyTable, type ProvinceIndex } from '../../shared/db/partitions';
 import { groupedLoader, keyedLoader } from '../../shared/db/loaders';
 import { connectionLoaders, type ListKind } from '../../shared/db/pagination';
 import type { Household, Resident } from './entities';
@@ -108,11 +108,7 @@ export function createLoaders(db: DataSource, jurisdiction: Jurisdiction, cache:
       keyOf,
     );
   /** The provinces of a list's communes: the officer's own when their token states it, else COMMUNE_PROVINCES (once per request). */
-  const communeProvinces = provincesLookup(db, COMMUNE_PROVINCES);
-  const provincesOfCommunes = (communes: readonly string[]): Promise<string[]> => {
-    const own = provinceOfCommunes(jurisdiction, communes);
-    return own ? Promise.resolve([own]) : communeProvinces(communes.map((c) => [c]));
-  };
+  const provincesOfCommunes = communeProvincesLookup(db, COMMUNE_PROVINCES, jurisdiction);
   return {
     residentById: keyedLoader(
       (ids: readonly string[]) =>

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { provinceIndexSql } from '../../../shared/db/partitions';
+import { dropProvinceIndexSql, provinceIndexSql, type ProvinceIndex } from '../../../shared/db/partitions';
 
 /**
  * `land.commune_province` (the provinces whose partitions hold a commune's parcels) and
@@ -9,35 +9,30 @@ import { provinceIndexSql } from '../../../shared/db/partitions';
  * COMMUNE_PROVINCES and HOLDER_PROVINCES, written out here so that this migration stays what it was
  * when it ran.
  */
+const INDEXES: readonly ProvinceIndex[] = [
+  {
+    table: 'land.commune_province',
+    keys: [{ name: 'commune_code', type: 'varchar(5)' }],
+    sources: [{ table: 'land.land_parcel', keys: ['commune_code'], province: 'province_code' }],
+  },
+  {
+    table: 'land.holder_province',
+    keys: [
+      { name: 'holder_type', type: 'varchar(10)' },
+      { name: 'holder_id', type: 'varchar(13)' },
+    ],
+    sources: [{ table: 'land.parcel_holder', keys: ['holder_type', 'holder_id'], province: 'province_code' }],
+  },
+];
+
 export class LandProvinceIndexes1770000000002 implements MigrationInterface {
   name = 'LandProvinceIndexes1770000000002';
 
   async up(q: QueryRunner): Promise<void> {
-    const communes = provinceIndexSql({
-      table: 'land.commune_province',
-      keys: [{ name: 'commune_code', type: 'varchar(5)' }],
-      sources: [{ table: 'land.land_parcel', keys: ['commune_code'], province: 'province_code' }],
-    });
-    const holders = provinceIndexSql({
-      table: 'land.holder_province',
-      keys: [
-        { name: 'holder_type', type: 'varchar(10)' },
-        { name: 'holder_id', type: 'varchar(13)' },
-      ],
-      sources: [{ table: 'land.parcel_holder', keys: ['holder_type', 'holder_id'], province: 'province_code' }],
-    });
-    for (const sql of [...communes, ...holders]) await q.query(sql);
+    for (const sql of INDEXES.flatMap(provinceIndexSql)) await q.query(sql);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const [table, source] of [
-      ['commune_province', 'land_parcel'],
-      ['holder_province', 'parcel_holder'],
-    ] as const) {
-      await q.query(`DROP TRIGGER ${table}_insert ON land.${source}`);
-      await q.query(`DROP TRIGGER ${table}_update ON land.${source}`);
-      await q.query(`DROP FUNCTION land.${table}_from_${source}()`);
-      await q.query(`DROP TABLE land.${table}`);
-    }
+    for (const sql of INDEXES.flatMap(dropProvinceIndexSql)) await q.query(sql);
   }
 }

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { provinceIndexSql } from '../../../shared/db/partitions';
+import { dropProvinceIndexSql, provinceIndexSql, type ProvinceIndex } from '../../../shared/db/partitions';
 
 /**
  * `population.commune_province`: the provinces whose partitions hold residents (by permanent
@@ -8,28 +8,23 @@ import { provinceIndexSql } from '../../../shared/db/partitions';
  * reads its province's partition alone, whoever the caller. As loaders.ts COMMUNE_PROVINCES, written
  * out here so that this migration stays what it was when it ran.
  */
+const COMMUNE_PROVINCES: ProvinceIndex = {
+  table: 'population.commune_province',
+  keys: [{ name: 'commune_code', type: 'varchar(5)' }],
+  sources: [
+    { table: 'population.resident', keys: ['permanent_commune_code'], province: 'permanent_province_code' },
+    { table: 'population.household', keys: ['commune_code'], province: 'province_code' },
+  ],
+};
+
 export class CommuneProvinces1770000000001 implements MigrationInterface {
   name = 'CommuneProvinces1770000000001';
 
   async up(q: QueryRunner): Promise<void> {
-    for (const sql of provinceIndexSql({
-      table: 'population.commune_province',
-      keys: [{ name: 'commune_code', type: 'varchar(5)' }],
-      sources: [
-        { table: 'population.resident', keys: ['permanent_commune_code'], province: 'permanent_province_code' },
-        { table: 'population.household', keys: ['commune_code'], province: 'province_code' },
-      ],
-    }))
-      await q.query(sql);
+    for (const sql of provinceIndexSql(COMMUNE_PROVINCES)) await q.query(sql);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TRIGGER commune_province_insert ON population.resident`);
-    await q.query(`DROP TRIGGER commune_province_update ON population.resident`);
-    await q.query(`DROP TRIGGER commune_province_insert ON population.household`);
-    await q.query(`DROP TRIGGER commune_province_update ON population.household`);
-    await q.query(`DROP FUNCTION population.commune_province_from_resident()`);
-    await q.query(`DROP FUNCTION population.commune_province_from_household()`);
-    await q.query(`DROP TABLE population.commune_province`);
+    for (const sql of dropProvinceIndexSql(COMMUNE_PROVINCES)) await q.query(sql);
   }
 }
